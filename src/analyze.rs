@@ -1,0 +1,456 @@
+//! The pipeline for one capture: frames to connections (sequential, one pass
+//! over the file), then each connection analysed on its own (in parallel):
+//! trace, chain, verdict, report entry.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::capture::{CaptureFile, Timestamp};
+use crate::chain::{ChainReport, Finding, TrustStore};
+use crate::connection::{Event, EventKind, Side, Trace, trace};
+use crate::diagnose::{ChainContext, Status, diagnose};
+use crate::flow::{Flow, FlowTable};
+use crate::names::{alert_name, cipher_is_weak, cipher_name, is_grease, is_tls13, version_name};
+use crate::packet::{self, Skip};
+use crate::report::*;
+use crate::timefmt;
+use crate::tls::TlsMsg;
+
+/// Settings of a run that the analysis needs.
+#[derive(Clone)]
+pub struct Options {
+    pub trust: Arc<TrustStore>,
+    /// Validate certificates at this time (Unix seconds) instead of the capture's.
+    pub at: Option<i64>,
+    /// The host the client meant, overriding the SNI for name checks.
+    pub host: Option<String>,
+}
+
+/// Analyses one opened capture.
+pub fn analyze_capture(cf: &CaptureFile, opts: &Options) -> CaptureReport {
+    let mut rep = CaptureReport {
+        path: cf.display_path.clone(),
+        bytes: cf.data().len() as u64,
+        ..CaptureReport::default()
+    };
+    let mut reader = match cf.frames() {
+        Ok(r) => r,
+        Err(e) => {
+            rep.error = Some(e.to_string());
+            return rep;
+        }
+    };
+    let data = cf.data();
+    let base = data.as_ptr() as usize;
+    let mut table = FlowTable::new();
+    let mut first: Option<Timestamp> = None;
+    let mut last: Option<Timestamp> = None;
+    let mut malformed = 0u64;
+    let mut first_malformed = 0u64;
+    let mut fragments = 0u64;
+    let mut unsupported: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
+    let mut packets = 0u64;
+    for frame in reader.by_ref() {
+        packets += 1;
+        if first.is_none() {
+            first = Some(frame.ts);
+        }
+        last = Some(frame.ts);
+        match packet::decode(frame.link_type, frame.data, frame.orig_len) {
+            Ok(seg) => {
+                let off = seg.payload.as_ptr() as usize - base;
+                table.add(frame.number, frame.ts, &seg, off);
+            }
+            Err(Skip::NotTcp) => {}
+            Err(Skip::Fragment) => fragments += 1,
+            Err(Skip::Malformed) => {
+                if malformed == 0 {
+                    first_malformed = frame.number;
+                }
+                malformed += 1;
+            }
+            Err(Skip::UnsupportedLink) => {
+                let e = unsupported.entry(frame.link_type).or_insert((0, frame.number));
+                e.0 += 1;
+            }
+        }
+    }
+    rep.format = Some(reader.format().name().to_string());
+    rep.link_types = reader.link_types.iter().map(|l| packet::linktype_name(*l)).collect();
+    rep.packets = packets;
+    let nanos = reader.nanosecond;
+    rep.first_packet = first.map(|t| timefmt::timestamp(t, nanos));
+    rep.last_packet = last.map(|t| timefmt::timestamp(t, nanos));
+    if let Some(d) = &reader.damage {
+        rep.warnings.push(d.clone());
+    }
+    rep.warnings.extend(reader.notes.iter().take(20).cloned());
+    if reader.notes.len() > 20 {
+        rep.warnings.push(format!("{} more notes about damaged blocks", reader.notes.len() - 20));
+    }
+    if reader.snapped > 0 {
+        rep.warnings.push(format!(
+            "snap length{}: {} packets cut, TLS payloads may be missing",
+            reader.min_snaplen.map(|s| format!(" {s}")).unwrap_or_default(),
+            reader.snapped
+        ));
+    }
+    for (lt, (n, fr)) in &unsupported {
+        rep.warnings.push(format!(
+            "{n} packets of unsupported link type {} (first: frame {fr}) were skipped",
+            packet::linktype_name(*lt)
+        ));
+    }
+    if malformed > 0 {
+        rep.warnings.push(format!(
+            "{malformed} packets with damaged or truncated headers were skipped (first: frame {first_malformed})"
+        ));
+    }
+    if fragments > 0 {
+        rep.warnings.push(format!("{fragments} IP fragments were skipped (not reassembled)"));
+    }
+    if table.dropped_connections > 0 {
+        rep.warnings.push(format!(
+            "more than {} TCP connections: {} more were not analysed",
+            crate::flow::MAX_CONNECTIONS,
+            table.dropped_connections
+        ));
+    }
+
+    let mut conns: Vec<ConnectionReport> = table
+        .flows
+        .par_iter()
+        .map(|f| analyze_flow(f, data, nanos, opts))
+        .collect();
+    for (i, c) in conns.iter_mut().enumerate() {
+        c.id = i as u64 + 1;
+    }
+    let mut s = Summary::default();
+    for c in &conns {
+        s.connections += 1;
+        match c.status {
+            "ok" => s.ok += 1,
+            "failed" => s.failed += 1,
+            "incomplete" => s.incomplete += 1,
+            "not_tls" => s.not_tls += 1,
+            _ => s.no_connection += 1,
+        }
+    }
+    rep.summary = s;
+    rep.connections = conns;
+    rep
+}
+
+fn endpoint(a: SocketAddr) -> String {
+    match a {
+        SocketAddr::V4(v) => format!("{}:{}", v.ip(), v.port()),
+        SocketAddr::V6(v) => format!("[{}]:{}", v.ip(), v.port()),
+    }
+}
+
+fn wireshark_filter(c: SocketAddr, s: SocketAddr) -> String {
+    let f = |a: SocketAddr| if a.is_ipv6() { "ipv6.addr" } else { "ip.addr" };
+    format!(
+        "{}=={} && tcp.port=={} && {}=={} && tcp.port=={}",
+        f(c),
+        c.ip(),
+        c.port(),
+        f(s),
+        s.ip(),
+        s.port()
+    )
+}
+
+fn tls_of(e: &Event) -> Option<&TlsMsg> {
+    match &e.kind {
+        EventKind::Tls(m) => Some(m),
+        _ => None,
+    }
+}
+
+fn history_letter(e: &Event) -> Option<char> {
+    let c = match &e.kind {
+        EventKind::Syn => 's',
+        EventKind::SynAck => 'h',
+        EventKind::Fin => 'f',
+        EventKind::Rst => 'r',
+        EventKind::Gap(_) => 'g',
+        EventKind::Tls(m) => match m {
+            TlsMsg::ClientHello(_) | TlsMsg::ServerHello(_) => 'h',
+            TlsMsg::Certificate(_) => 'c',
+            TlsMsg::ServerKeyExchange(_) | TlsMsg::ClientKeyExchange => 'k',
+            TlsMsg::CertificateRequest(_) => 'q',
+            TlsMsg::ServerHelloDone => 'd',
+            TlsMsg::CertificateVerify => 'v',
+            TlsMsg::NewSessionTicket => 't',
+            TlsMsg::Handshake(_) => 'm',
+            TlsMsg::EncryptedHandshake => 'n',
+            TlsMsg::ChangeCipherSpec => 'i',
+            TlsMsg::Alert { .. } => 'a',
+            TlsMsg::EncryptedAlert { .. } => 'b',
+            TlsMsg::Encrypted { .. } => 'e',
+            TlsMsg::NotTls { .. } => 'p',
+            TlsMsg::Sslv2Record => 'e',
+            TlsMsg::Malformed(_) => 'x',
+        },
+    };
+    Some(if e.from == Side::Client { c.to_ascii_uppercase() } else { c })
+}
+
+fn entry(e: &Event) -> Option<HandshakeEntry> {
+    let (message, detail): (String, Option<String>) = match &e.kind {
+        EventKind::Syn => ("SYN".into(), None),
+        EventKind::SynAck => ("SYN-ACK".into(), None),
+        EventKind::Fin => ("FIN".into(), None),
+        EventKind::Rst => ("RST".into(), None),
+        EventKind::Gap(n) => ("Gap".into(), Some(format!("the capture missed {n} bytes"))),
+        EventKind::Tls(m) => {
+            let name = message_name(m);
+            let detail = match m {
+                TlsMsg::ClientHello(c) => Some(format!(
+                    "{}{}",
+                    version_name(c.legacy_version),
+                    c.sni.as_ref().map(|s| format!(", SNI {}", crate::escape::text(s))).unwrap_or_default()
+                )),
+                TlsMsg::ServerHello(s) => Some(format!("{}, {}", version_name(s.version()), cipher_name(s.cipher_suite))),
+                TlsMsg::Certificate(c) => Some(format!("{} certificate{}", c.len(), if c.len() == 1 { "" } else { "s" })),
+                TlsMsg::CertificateRequest(c) => Some(format!("{} acceptable CA names", c.len())),
+                TlsMsg::Alert { level, description } => Some(format!(
+                    "{} {} ({})",
+                    if *level == 2 { "fatal" } else { "warning" },
+                    alert_name(*description),
+                    description
+                )),
+                TlsMsg::EncryptedAlert { len } => Some(format!("encrypted alert ({len} bytes)")),
+                TlsMsg::Encrypted { len } => Some(format!("{len} bytes")),
+                TlsMsg::NotTls { preview, len } => Some(format!("{len} bytes: \"{}\"", crate::escape::preview(preview))),
+                TlsMsg::Malformed(w) => Some(crate::escape::text(w.as_bytes())),
+                _ => None,
+            };
+            (name, detail)
+        }
+    };
+    Some(HandshakeEntry {
+        frame: e.frame,
+        from: e.from.name(),
+        message,
+        detail,
+    })
+}
+
+fn dn_names(ders: &[Vec<u8>]) -> Vec<String> {
+    use x509_parser::prelude::FromDer;
+    ders.iter()
+        .map(|d| match x509_parser::x509::X509Name::from_der(d) {
+            Ok((_, n)) => crate::escape::text(n.to_string().as_bytes()),
+            Err(_) => format!("(unreadable name, {} bytes)", d.len()),
+        })
+        .collect()
+}
+
+fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> ConnectionReport {
+    let t: Trace = trace(f, data);
+    let client_is_a = match t.events.iter().find(|e| e.kind == EventKind::Syn || matches!(tls_of(e), Some(TlsMsg::ClientHello(_)))) {
+        Some(_) => true,
+        None => true,
+    };
+    let _ = client_is_a;
+    // Orientation was decided in `trace`; recover the endpoints from the server port.
+    let (client, server) = orient(f, &t);
+
+    let ch = t.events.iter().find_map(|e| match tls_of(e) {
+        Some(TlsMsg::ClientHello(c)) if e.from == Side::Client => Some((e.frame, c.as_ref())),
+        _ => None,
+    });
+    let sh = t.events.iter().find_map(|e| match tls_of(e) {
+        Some(TlsMsg::ServerHello(s)) if e.from == Side::Server && !s.hello_retry => Some((e.frame, s.as_ref())),
+        _ => None,
+    });
+    let sni = ch.and_then(|(_, c)| c.sni.as_ref()).map(|s| crate::escape::text(s));
+    let host = opts.host.clone().or_else(|| ch.and_then(|(_, c)| c.sni.as_ref()).map(|s| String::from_utf8_lossy(s).into_owned()));
+    let at = opts.at.unwrap_or(f.start.secs);
+
+    let chain_of = |side: Side| -> Option<ChainReport> {
+        t.events.iter().find_map(|e| match tls_of(e) {
+            Some(TlsMsg::Certificate(c)) if e.from == side && !c.is_empty() => Some(opts.trust.analyze(
+                c,
+                e.frame,
+                at,
+                if side == Side::Server { host.as_deref() } else { None },
+            )),
+            _ => None,
+        })
+    };
+    let server_chain = chain_of(Side::Server);
+    let client_chain = chain_of(Side::Client);
+
+    let ctx = ChainContext {
+        problem: server_chain.as_ref().and_then(chain_problem),
+        trusted: server_chain.as_ref().is_some_and(|c| c.trust.verdict == "trusted"),
+        checked: server_chain.is_some(),
+        key_mismatch: None,
+    };
+    let verdict = diagnose(&t, &ctx);
+
+    let mut findings: Vec<Finding> = Vec::new();
+    if let Some((_, c)) = ch
+        && c.sni.is_none()
+        && verdict.status != Status::NotTls
+    {
+        findings.push(Finding {
+            code: "no_sni".into(),
+            cert_index: None,
+            message: "the ClientHello carries no server name (SNI): a server with several certificates returns its default one. Configure the client to send SNI (Java does not for IP addresses).".into(),
+        });
+    }
+    let version = sh.map(|(_, s)| s.version());
+    if let Some(v) = version
+        && matches!(v, 0x0002 | 0x0300 | 0x0301 | 0x0302)
+    {
+        findings.push(Finding {
+            code: "deprecated_version".into(),
+            cert_index: None,
+            message: format!("{} was negotiated; it is deprecated (RFC 8996): enable TLS 1.2 or 1.3", version_name(v)),
+        });
+    }
+    let suite = sh.map(|(_, s)| cipher_name(s.cipher_suite));
+    if let Some(s) = &suite
+        && cipher_is_weak(s)
+    {
+        findings.push(Finding {
+            code: "weak_cipher".into(),
+            cert_index: None,
+            message: format!("the weak cipher suite {s} was negotiated: disable RC4, 3DES, NULL, EXPORT and anonymous suites"),
+        });
+    }
+
+    let mut warnings = Vec::new();
+    for e in &t.events {
+        if let Some(TlsMsg::Malformed(w)) = tls_of(e) {
+            warnings.push(format!("frame {}: {}", e.frame, crate::escape::text(w.as_bytes())));
+        }
+    }
+    let mut note = verdict.note.clone();
+    if server_chain.is_none()
+        && version.is_some_and(is_tls13)
+        && verdict.status != Status::NoConnection
+    {
+        let s = "TLS 1.3: the server's certificate chain is encrypted; give --keylog to see it.".to_string();
+        note = Some(match note {
+            Some(n) => format!("{n} {s}"),
+            None => s,
+        });
+    }
+
+    let mut close = CloseReport::default();
+    for e in &t.events {
+        match e.kind {
+            EventKind::Fin if close.first_fin.is_none() => {
+                close.first_fin = Some(CloseEvent {
+                    frame: e.frame,
+                    by: e.from.name(),
+                })
+            }
+            EventKind::Rst if close.first_rst.is_none() => {
+                close.first_rst = Some(CloseEvent {
+                    frame: e.frame,
+                    by: e.from.name(),
+                })
+            }
+            _ => {}
+        }
+    }
+    let acceptable_client_cas = t
+        .events
+        .iter()
+        .find_map(|e| match tls_of(e) {
+            Some(TlsMsg::CertificateRequest(c)) => Some(dn_names(c)),
+            _ => None,
+        })
+        .unwrap_or_default();
+
+    ConnectionReport {
+        id: 0,
+        client: endpoint(client),
+        server: endpoint(server),
+        first_frame: f.first_frame,
+        start: timefmt::timestamp(f.start, nanos),
+        wireshark_filter: wireshark_filter(client, server),
+        sni,
+        status: verdict.status.name(),
+        tls_version: version.map(version_name),
+        cipher_suite: suite,
+        client_hello: ch.map(|(frame, c)| ClientHelloReport {
+            frame,
+            legacy_version: version_name(c.legacy_version),
+            supported_versions: c.supported_versions.iter().map(|v| version_name(*v)).collect(),
+            cipher_suites: c.cipher_suites.iter().filter(|s| !is_grease(**s)).map(|s| cipher_name(*s)).collect(),
+            alpn: c.alpn.iter().map(|a| crate::escape::text(a)).collect(),
+            sni: c.sni.as_ref().map(|s| crate::escape::text(s)),
+            sslv2_format: c.sslv2_format,
+        }),
+        handshake: t.events.iter().filter_map(entry).collect(),
+        failure: verdict.failure.map(|fl| FailureReport {
+            cause: fl.cause,
+            side: fl.side.name(),
+            frame: fl.frame,
+            alert: fl.alert.map(|a| AlertReport {
+                level: if a.level == 2 { "fatal".into() } else { "warning".into() },
+                description: alert_name(a.description),
+                code: a.description,
+                from: a.from.name(),
+                frame: a.frame,
+            }),
+            explanation: fl.explanation,
+        }),
+        findings,
+        server_chain,
+        client_chain,
+        close,
+        note,
+        history: t.events.iter().filter_map(history_letter).collect(),
+        acceptable_client_cas,
+        warnings,
+    }
+}
+
+fn orient(f: &Flow, t: &Trace) -> (SocketAddr, SocketAddr) {
+    // `trace` chose the client; its server port tells which endpoint is which
+    // (when both ports are equal, the first packet's source is the client).
+    if f.b.port() == t.server_port && (f.a.port() != t.server_port || client_first(f)) {
+        (f.a, f.b)
+    } else {
+        (f.b, f.a)
+    }
+}
+
+fn client_first(f: &Flow) -> bool {
+    f.segs
+        .iter()
+        .find(|s| s.flags & crate::packet::SYN != 0)
+        .is_none_or(|s| (s.dir == 0) == (s.flags & crate::packet::ACK == 0))
+}
+
+/// One sentence on why a client would reject this chain, for the failure's explanation.
+fn chain_problem(c: &ChainReport) -> Option<String> {
+    let pick = |code: &str| c.findings.iter().find(|f| f.code == code);
+    if let Some(f) = pick("hostname_mismatch") {
+        return Some(format!("The certificate's names do not match: {}.", f.message));
+    }
+    if let Some(f) = pick("expired").or_else(|| pick("not_yet_valid")) {
+        return Some(format!("Certificate {}: {}.", f.cert_index.unwrap_or(0), f.message));
+    }
+    if c.trust.verdict == "trusted" {
+        return None;
+    }
+    if let Some(f) = pick("untrusted_root").or_else(|| pick("incomplete_chain")) {
+        return Some(format!("The chain does not lead to a trusted root: {}.", f.message));
+    }
+    if let Some(f) = pick("bad_signature").or_else(|| pick("weak_signature_algorithm")).or_else(|| pick("weak_key")) {
+        return Some(format!("Certificate {}: {}.", f.cert_index.unwrap_or(0), f.message));
+    }
+    pick("verification_failed").map(|f| format!("{}.", f.message))
+}

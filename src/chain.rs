@@ -1,0 +1,734 @@
+//! Certificate chains: what each certificate says (x509-parser), whether the
+//! chain leads to a trust anchor at capture time (rustls-webpki), and what is
+//! wrong with it, certificate by certificate.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
+use serde::Serialize;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use x509_parser::prelude::*;
+
+use crate::escape;
+use crate::timefmt;
+
+/// Certificates at most this large are parsed (a real one is a few KiB).
+pub const MAX_CERT_LEN: usize = 64 * 1024;
+/// Days before expiry that make an `expires_soon` finding.
+pub const EXPIRES_SOON_DAYS: i64 = 30;
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct KeyInfo {
+    pub algorithm: String,
+    pub bits: Option<u32>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct CertInfo {
+    pub index: usize,
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub san: Vec<String>,
+    pub key: KeyInfo,
+    pub signature_algorithm: String,
+    pub is_ca: bool,
+    pub sha256: String,
+    pub sha1: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parse_error: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct TrustInfo {
+    pub verdict: String,
+    pub anchor: Option<String>,
+    pub missing_issuer: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Finding {
+    pub code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cert_index: Option<usize>,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ChainReport {
+    /// The certificates as sent, for --export-certs.
+    #[serde(skip)]
+    pub der: Vec<Vec<u8>>,
+    pub frame: u64,
+    pub certificates: Vec<CertInfo>,
+    pub trust: TrustInfo,
+    pub findings: Vec<Finding>,
+}
+
+/// The trust anchors to verify against.
+pub struct TrustStore {
+    pub source: String,
+    anchors: Vec<TrustAnchor<'static>>,
+    /// Anchor subject (DER, without the outer SEQUENCE header) to its readable name.
+    names: HashMap<Vec<u8>, String>,
+    cache: Mutex<HashMap<(Vec<u8>, i64), Analysis>>,
+}
+
+/// What depends on the chain and the time only (not the host name): cached.
+#[derive(Clone, Debug)]
+struct Analysis {
+    certificates: Vec<CertInfo>,
+    trust: TrustInfo,
+    findings: Vec<Finding>,
+    /// Names the leaf is valid for (SAN DNS, SAN IP, or CN without SANs).
+    leaf_names: LeafNames,
+}
+
+#[derive(Clone, Debug, Default)]
+struct LeafNames {
+    dns: Vec<String>,
+    ips: Vec<std::net::IpAddr>,
+    cn: Option<String>,
+}
+
+/// Strips the outer tag and length of a DER element.
+fn der_contents(d: &[u8]) -> &[u8] {
+    if d.len() < 2 {
+        return d;
+    }
+    let l = d[1];
+    let hdr = if l & 0x80 == 0 { 2 } else { 2 + (l & 0x7f) as usize };
+    d.get(hdr..).unwrap_or(d)
+}
+
+fn wrap_sequence(content: &[u8]) -> Vec<u8> {
+    let mut v = vec![0x30];
+    let n = content.len();
+    if n < 128 {
+        v.push(n as u8);
+    } else if n < 256 {
+        v.extend_from_slice(&[0x81, n as u8]);
+    } else {
+        v.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]);
+    }
+    v.extend_from_slice(content);
+    v
+}
+
+fn name_of_subject_content(content: &[u8]) -> String {
+    let der = wrap_sequence(content);
+    match X509Name::from_der(&der) {
+        Ok((_, n)) => escape::text(n.to_string().as_bytes()),
+        Err(_) => "(unreadable name)".into(),
+    }
+}
+
+impl TrustStore {
+    /// The Mozilla root program's roots, built in.
+    pub fn mozilla() -> TrustStore {
+        let anchors: Vec<TrustAnchor<'static>> = webpki_roots::TLS_SERVER_ROOTS.to_vec();
+        Self::from_anchors("mozilla-builtin", anchors)
+    }
+
+    fn from_anchors(source: &str, anchors: Vec<TrustAnchor<'static>>) -> TrustStore {
+        let names = anchors
+            .iter()
+            .map(|a| (a.subject.as_ref().to_vec(), name_of_subject_content(a.subject.as_ref())))
+            .collect();
+        TrustStore {
+            source: source.to_string(),
+            anchors,
+            names,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Trust anchors from DER certificates (already decoded from PEM or DER files).
+    pub fn from_certificates(ders: &[Vec<u8>]) -> Result<TrustStore, String> {
+        let mut anchors = Vec::new();
+        for (i, d) in ders.iter().enumerate() {
+            let cd = CertificateDer::from(d.as_slice());
+            let a = webpki::anchor_from_trusted_cert(&cd).map_err(|e| format!("certificate {} is not usable as a trust anchor: {e}", i + 1))?;
+            anchors.push(a.to_owned());
+        }
+        if anchors.is_empty() {
+            return Err("no certificate found".into());
+        }
+        Ok(Self::from_anchors("files", anchors))
+    }
+
+    pub fn len(&self) -> usize {
+        self.anchors.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.anchors.is_empty()
+    }
+
+    fn anchor_named(&self, issuer_content: &[u8]) -> Option<&String> {
+        self.names.get(issuer_content)
+    }
+
+    /// Analyses a chain sent in `frame` at `at` (Unix seconds), with the
+    /// host name the client meant (SNI or --host) for the name check.
+    pub fn analyze(&self, ders: &[Vec<u8>], frame: u64, at: i64, host: Option<&str>) -> ChainReport {
+        let mut key = Vec::with_capacity(ders.len() * 32);
+        for d in ders {
+            key.extend_from_slice(&Sha256::digest(d));
+        }
+        let cached = self.cache.lock().ok().and_then(|c| c.get(&(key.clone(), at)).cloned());
+        let a = match cached {
+            Some(a) => a,
+            None => {
+                let a = self.analyze_uncached(ders, at);
+                if let Ok(mut c) = self.cache.lock() {
+                    // Bounded: a capture of many distinct chains must not grow this without end.
+                    if c.len() > 100_000 {
+                        c.clear();
+                    }
+                    c.insert((key, at), a.clone());
+                }
+                a
+            }
+        };
+        let mut findings = a.findings.clone();
+        if let Some(h) = host
+            && !a.certificates.is_empty()
+            && !hostname_matches(&a.leaf_names, h)
+        {
+            let presented = if a.leaf_names.dns.is_empty() && a.leaf_names.ips.is_empty() {
+                a.leaf_names.cn.clone().map(|c| format!("CN={c}")).unwrap_or_else(|| "no name".into())
+            } else {
+                let mut v: Vec<String> = a.leaf_names.dns.clone();
+                v.extend(a.leaf_names.ips.iter().map(|i| i.to_string()));
+                v.join(", ")
+            };
+            findings.insert(
+                0,
+                Finding {
+                    code: "hostname_mismatch".into(),
+                    cert_index: Some(0),
+                    message: format!(
+                        "the certificate is not valid for \"{}\": it names {}. Use a certificate whose subjectAltName includes the host the client connects to, or make the client use a name in it.",
+                        escape::text(h.as_bytes()),
+                        escape::text(presented.as_bytes())
+                    ),
+                },
+            );
+        }
+        ChainReport {
+            der: ders.to_vec(),
+            frame,
+            certificates: a.certificates,
+            trust: a.trust,
+            findings,
+        }
+    }
+
+    fn analyze_uncached(&self, ders: &[Vec<u8>], at: i64) -> Analysis {
+        let parsed: Vec<Option<X509Certificate>> = ders
+            .iter()
+            .map(|d| {
+                if d.len() > MAX_CERT_LEN {
+                    return None;
+                }
+                X509Certificate::from_der(d).ok().map(|(_, c)| c)
+            })
+            .collect();
+        let certificates: Vec<CertInfo> = ders
+            .iter()
+            .zip(&parsed)
+            .enumerate()
+            .map(|(i, (d, p))| cert_info(i, d, p.as_ref()))
+            .collect();
+        let mut findings = Vec::new();
+        let leaf_names = parsed.first().and_then(|p| p.as_ref()).map(leaf_names).unwrap_or_default();
+
+        // Validity, self-signed, weak keys and algorithms, per certificate.
+        for (i, p) in parsed.iter().enumerate() {
+            let Some(c) = p else {
+                findings.push(Finding {
+                    code: "unparsable_certificate".into(),
+                    cert_index: Some(i),
+                    message: format!("certificate {i} could not be decoded ({} bytes)", ders[i].len()),
+                });
+                continue;
+            };
+            let nb = c.validity().not_before.timestamp();
+            let na = c.validity().not_after.timestamp();
+            let subj = escape::text(c.subject().to_string().as_bytes());
+            if at > na {
+                findings.push(Finding {
+                    code: "expired".into(),
+                    cert_index: Some(i),
+                    message: format!(
+                        "expired on {} ({} days before the capture): renew {}",
+                        timefmt::seconds(na),
+                        (at - na) / 86400,
+                        subj
+                    ),
+                });
+            } else if at < nb {
+                findings.push(Finding {
+                    code: "not_yet_valid".into(),
+                    cert_index: Some(i),
+                    message: format!(
+                        "not valid before {} (the capture is {} days earlier): check the clocks, or the certificate's dates",
+                        timefmt::seconds(nb),
+                        (nb - at) / 86400
+                    ),
+                });
+            } else if na - at < EXPIRES_SOON_DAYS * 86400 {
+                findings.push(Finding {
+                    code: "expires_soon".into(),
+                    cert_index: Some(i),
+                    message: format!("expires on {}, {} days after the capture: renew it", timefmt::seconds(na), (na - at) / 86400),
+                });
+            }
+            if c.subject().as_raw() == c.issuer().as_raw() && i == 0 {
+                findings.push(Finding {
+                    code: "self_signed".into(),
+                    cert_index: Some(0),
+                    message: "the server's certificate is self-signed: clients trust it only if it is in their trust store; use a certificate issued by a CA the clients trust".into(),
+                });
+            }
+            let ki = &certificates[i].key;
+            let weak = match (ki.algorithm.as_str(), ki.bits) {
+                ("RSA", Some(b)) | ("DSA", Some(b)) => b < 2048,
+                ("EC", Some(b)) => b < 224,
+                _ => false,
+            };
+            if weak {
+                findings.push(Finding {
+                    code: "weak_key".into(),
+                    cert_index: Some(i),
+                    message: format!("{} key of {} bits is too small; modern clients refuse it", ki.algorithm, ki.bits.unwrap_or(0)),
+                });
+            }
+            let sa = certificates[i].signature_algorithm.to_ascii_lowercase();
+            let self_signed_root = c.subject().as_raw() == c.issuer().as_raw() && i > 0;
+            if (sa.contains("md5") || sa.contains("sha1") || sa.contains("md2")) && !self_signed_root {
+                findings.push(Finding {
+                    code: "weak_signature_algorithm".into(),
+                    cert_index: Some(i),
+                    message: format!("signed with {}, which clients no longer accept: reissue it with SHA-256", certificates[i].signature_algorithm),
+                });
+            }
+        }
+
+        let trust = self.path(ders, &parsed, at, &mut findings);
+        Analysis {
+            certificates,
+            trust,
+            findings,
+            leaf_names,
+        }
+    }
+
+    /// Follows issuers from the leaf through the chain to an anchor, and asks
+    /// webpki for the verdict.
+    fn path(&self, ders: &[Vec<u8>], parsed: &[Option<X509Certificate>], at: i64, findings: &mut Vec<Finding>) -> TrustInfo {
+        let Some(Some(leaf)) = parsed.first() else {
+            return TrustInfo {
+                verdict: "not_checked".into(),
+                anchor: None,
+                missing_issuer: None,
+            };
+        };
+        // Walk the issuer links.
+        let mut on_path = vec![0usize];
+        let mut cur = leaf;
+        let mut cur_i = 0usize;
+        let mut anchor: Option<String> = None;
+        let mut missing: Option<String> = None;
+        let mut ends_at_untrusted_root: Option<usize> = None;
+        loop {
+            let issuer_raw = cur.issuer().as_raw();
+            let self_issued = cur.subject().as_raw() == issuer_raw;
+            if let Some(n) = self.anchor_named(der_contents(issuer_raw)) {
+                anchor = Some(n.clone());
+                break;
+            }
+            if self_issued {
+                ends_at_untrusted_root = Some(cur_i);
+                break;
+            }
+            let next = parsed.iter().enumerate().find(|(j, p)| {
+                !on_path.contains(j) && p.as_ref().is_some_and(|c| c.subject().as_raw() == issuer_raw)
+            });
+            match next {
+                Some((j, Some(c))) => {
+                    if c.verify_signature(Some(cur.public_key())).is_err() {
+                        findings.push(Finding {
+                            code: "bad_signature".into(),
+                            cert_index: Some(cur_i),
+                            message: format!(
+                                "the signature of certificate {cur_i} does not verify with the key of its issuer, certificate {j}: the chain mixes certificates from different issuances"
+                            ),
+                        });
+                    }
+                    on_path.push(j);
+                    cur = c;
+                    cur_i = j;
+                    if on_path.len() > parsed.len() {
+                        break;
+                    }
+                }
+                _ => {
+                    missing = Some(escape::text(cur.issuer().to_string().as_bytes()));
+                    break;
+                }
+            }
+        }
+        // Order: each certificate on the path should follow the one it signs.
+        let in_order = on_path.iter().enumerate().all(|(k, &j)| k == j);
+        if !in_order {
+            findings.push(Finding {
+                code: "wrong_order".into(),
+                cert_index: None,
+                message: format!(
+                    "the chain is sent in the order {:?} instead of leaf first, then each issuer: strict clients reject it; send the leaf, then its issuer, and so on",
+                    on_path
+                ),
+            });
+        }
+        for (j, p) in parsed.iter().enumerate() {
+            if !on_path.contains(&j) && p.is_some() {
+                findings.push(Finding {
+                    code: "unrelated_certificate".into(),
+                    cert_index: Some(j),
+                    message: format!("certificate {j} is on no path from the leaf to a root: remove it from the server's chain"),
+                });
+            }
+        }
+        if let Some(r) = ends_at_untrusted_root {
+            let name = parsed[r].as_ref().map(|c| escape::text(c.subject().to_string().as_bytes())).unwrap_or_default();
+            if r > 0 || parsed.len() == 1 {
+                findings.push(Finding {
+                    code: "untrusted_root".into(),
+                    cert_index: Some(r),
+                    message: format!(
+                        "the chain ends at the root \"{name}\", which is not in the trust store ({}): add it to the client's trust store, or use a certificate from a CA the client trusts",
+                        self.source
+                    ),
+                });
+            }
+        }
+        if let Some(m) = &missing {
+            findings.push(Finding {
+                code: "incomplete_chain".into(),
+                cert_index: Some(cur_i),
+                message: format!(
+                    "certificate {cur_i}'s issuer \"{m}\" is neither in the chain nor in the trust store: if it is an intermediate CA, the server must send it (add it to the server's chain file); if it is a root, add it to the client's trust store"
+                ),
+            });
+        }
+
+        // webpki decides trusted / untrusted.
+        let ee_der = CertificateDer::from(ders[0].as_slice());
+        let inter: Vec<CertificateDer> = ders[1..].iter().map(|d| CertificateDer::from(d.as_slice())).collect();
+        let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(at.max(0) as u64));
+        let verdict = match webpki::EndEntityCert::try_from(&ee_der) {
+            Ok(ee) => match ee.verify_for_usage(
+                webpki::ALL_VERIFICATION_ALGS,
+                &self.anchors,
+                &inter,
+                time,
+                webpki::KeyUsage::server_auth(),
+                None,
+                None,
+            ) {
+                Ok(p) => {
+                    if anchor.is_none() {
+                        anchor = self.anchor_named(p.anchor().subject.as_ref()).cloned();
+                    }
+                    "trusted"
+                }
+                Err(e) => {
+                    let known = findings.iter().any(|f| {
+                        matches!(
+                            f.code.as_str(),
+                            "untrusted_root" | "incomplete_chain" | "expired" | "not_yet_valid" | "bad_signature" | "weak_key" | "weak_signature_algorithm"
+                        )
+                    });
+                    if !known {
+                        findings.push(Finding {
+                            code: "verification_failed".into(),
+                            cert_index: None,
+                            message: format!("the chain does not verify: {}", webpki_reason(&e)),
+                        });
+                    }
+                    "untrusted"
+                }
+            },
+            Err(e) => {
+                findings.push(Finding {
+                    code: "verification_failed".into(),
+                    cert_index: Some(0),
+                    message: format!("the leaf certificate cannot be verified: {}", webpki_reason(&e)),
+                });
+                "untrusted"
+            }
+        };
+        let missing_issuer = match (&missing, ends_at_untrusted_root) {
+            (Some(m), _) => Some(m.clone()),
+            (None, Some(r)) if verdict != "trusted" => parsed[r].as_ref().map(|c| escape::text(c.subject().to_string().as_bytes())),
+            _ => None,
+        };
+        TrustInfo {
+            verdict: verdict.into(),
+            anchor: if verdict == "trusted" { anchor } else { None },
+            missing_issuer: if verdict == "trusted" { None } else { missing_issuer },
+        }
+    }
+}
+
+fn webpki_reason(e: &webpki::Error) -> String {
+    match e {
+        webpki::Error::UnknownIssuer => "no path to a trust anchor".into(),
+        webpki::Error::CertExpired { .. } => "a certificate has expired".into(),
+        webpki::Error::CertNotValidYet { .. } => "a certificate is not yet valid".into(),
+        webpki::Error::InvalidSignatureForPublicKey => "a signature does not verify".into(),
+        webpki::Error::CaUsedAsEndEntity => "the leaf is a CA certificate".into(),
+        webpki::Error::RequiredEkuNotFoundContext(_) => "the leaf is not for TLS server authentication (extended key usage)".into(),
+        webpki::Error::UnsupportedSignatureAlgorithmContext(_) | webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            "a signature algorithm is not supported (SHA-1, MD5?)".into()
+        }
+        webpki::Error::UnsupportedCertVersion => "certificate version 1 or 2 is not accepted".into(),
+        other => format!("{other:?}").chars().take(80).collect(),
+    }
+}
+
+fn leaf_names(c: &X509Certificate) -> LeafNames {
+    let mut n = LeafNames::default();
+    if let Ok(Some(san)) = c.subject_alternative_name() {
+        for g in &san.value.general_names {
+            match g {
+                GeneralName::DNSName(s) => n.dns.push(s.to_string()),
+                GeneralName::IPAddress(b) => {
+                    if let Ok(a) = <[u8; 4]>::try_from(*b) {
+                        n.ips.push(std::net::IpAddr::from(a));
+                    } else if let Ok(a) = <[u8; 16]>::try_from(*b) {
+                        n.ips.push(std::net::IpAddr::from(a));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    n.cn = c.subject().iter_common_name().next().and_then(|a| a.as_str().ok()).map(|s| s.to_string());
+    n
+}
+
+fn normalize(h: &str) -> String {
+    h.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// RFC 6125 matching of one presented DNS name against the reference host.
+pub fn dns_name_matches(presented: &str, host: &str) -> bool {
+    let p = normalize(presented);
+    let h = normalize(host);
+    if p.is_empty() || h.is_empty() {
+        return false;
+    }
+    if let Some(rest) = p.strip_prefix("*.") {
+        // The wildcard is the whole leftmost label and stands for exactly one label;
+        // it never matches a bare registered domain (at least two labels after it).
+        if !rest.contains('.') || rest.contains('*') {
+            return false;
+        }
+        match h.split_once('.') {
+            Some((first, tail)) => !first.is_empty() && tail == rest,
+            None => false,
+        }
+    } else {
+        p == h
+    }
+}
+
+fn hostname_matches(n: &LeafNames, host: &str) -> bool {
+    if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>() {
+        return n.ips.contains(&ip);
+    }
+    if !n.dns.is_empty() || !n.ips.is_empty() {
+        return n.dns.iter().any(|d| dns_name_matches(d, host));
+    }
+    // Only without SANs does the CN count.
+    n.cn.as_deref().is_some_and(|cn| dns_name_matches(cn, host))
+}
+
+fn hexlower(b: &[u8]) -> String {
+    hex::encode(b)
+}
+
+fn sig_alg_name(c: &X509Certificate) -> String {
+    let oid = &c.signature_algorithm.algorithm;
+    match x509_parser::objects::oid2sn(oid, x509_parser::objects::oid_registry()) {
+        Ok(s) => s.to_string(),
+        Err(_) => oid.to_id_string(),
+    }
+}
+
+fn key_info(c: &X509Certificate) -> KeyInfo {
+    match c.public_key().parsed() {
+        Ok(x509_parser::public_key::PublicKey::RSA(r)) => KeyInfo {
+            algorithm: "RSA".into(),
+            bits: Some(rsa_bits(r.modulus)),
+        },
+        Ok(x509_parser::public_key::PublicKey::EC(e)) => KeyInfo {
+            algorithm: "EC".into(),
+            bits: Some(e.key_size() as u32),
+        },
+        Ok(x509_parser::public_key::PublicKey::DSA(_)) => KeyInfo {
+            algorithm: "DSA".into(),
+            bits: None,
+        },
+        _ => {
+            let oid = &c.public_key().algorithm.algorithm;
+            let name = match oid.to_id_string().as_str() {
+                "1.3.101.112" => "Ed25519".to_string(),
+                "1.3.101.113" => "Ed448".to_string(),
+                s => s.to_string(),
+            };
+            KeyInfo { algorithm: name, bits: None }
+        }
+    }
+}
+
+fn rsa_bits(modulus: &[u8]) -> u32 {
+    let m: &[u8] = {
+        let mut s = modulus;
+        while let [0, rest @ ..] = s {
+            s = rest;
+        }
+        s
+    };
+    match m.first() {
+        Some(b) => (m.len() as u32 - 1) * 8 + (8 - b.leading_zeros()),
+        None => 0,
+    }
+}
+
+fn cert_info(index: usize, der: &[u8], p: Option<&X509Certificate>) -> CertInfo {
+    let sha256 = hexlower(&Sha256::digest(der));
+    let sha1 = hexlower(&Sha1::digest(der));
+    let Some(c) = p else {
+        return CertInfo {
+            index,
+            subject: String::new(),
+            issuer: String::new(),
+            serial: String::new(),
+            not_before: String::new(),
+            not_after: String::new(),
+            san: Vec::new(),
+            key: KeyInfo {
+                algorithm: String::new(),
+                bits: None,
+            },
+            signature_algorithm: String::new(),
+            is_ca: false,
+            sha256,
+            sha1,
+            parse_error: Some(if der.len() > MAX_CERT_LEN {
+                format!("{} bytes, over the limit of {MAX_CERT_LEN}", der.len())
+            } else {
+                "not a valid X.509 certificate".into()
+            }),
+        };
+    };
+    let mut san = Vec::new();
+    if let Ok(Some(s)) = c.subject_alternative_name() {
+        for g in s.value.general_names.iter().take(1000) {
+            san.push(match g {
+                GeneralName::DNSName(s) => format!("DNS:{}", escape::text(s.as_bytes())),
+                GeneralName::IPAddress(b) => match b.len() {
+                    4 => format!("IP:{}", std::net::IpAddr::from(<[u8; 4]>::try_from(*b).unwrap_or([0; 4]))),
+                    16 => format!("IP:{}", std::net::IpAddr::from(<[u8; 16]>::try_from(*b).unwrap_or([0; 16]))),
+                    _ => format!("IP:{}", hex::encode(b)),
+                },
+                GeneralName::RFC822Name(s) => format!("email:{}", escape::text(s.as_bytes())),
+                GeneralName::URI(s) => format!("URI:{}", escape::text(s.as_bytes())),
+                other => escape::text(format!("{other}").as_bytes()),
+            });
+        }
+    }
+    CertInfo {
+        index,
+        subject: escape::text(c.subject().to_string().as_bytes()),
+        issuer: escape::text(c.issuer().to_string().as_bytes()),
+        serial: c.raw_serial_as_string(),
+        not_before: timefmt::seconds(c.validity().not_before.timestamp()),
+        not_after: timefmt::seconds(c.validity().not_after.timestamp()),
+        san,
+        key: key_info(c),
+        signature_algorithm: sig_alg_name(c),
+        is_ca: c.is_ca(),
+        sha256,
+        sha1,
+        parse_error: None,
+    }
+}
+
+/// Reads PEM bundles or DER files into DER certificates.
+pub fn read_certificates(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for pem in Pem::iter_from_buffer(bytes).flatten() {
+        if pem.label == "CERTIFICATE" || pem.label == "TRUSTED CERTIFICATE" || pem.label == "X509 CERTIFICATE" {
+            out.push(pem.contents);
+        }
+    }
+    if out.is_empty() && X509Certificate::from_der(bytes).is_ok() {
+        out.push(bytes.to_vec());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_per_rfc6125() {
+        assert!(dns_name_matches("*.example.com", "a.example.com"));
+        assert!(dns_name_matches("*.example.com", "A.Example.com."));
+        assert!(!dns_name_matches("*.example.com", "a.b.example.com"));
+        assert!(!dns_name_matches("*.example.com", "example.com"));
+        assert!(!dns_name_matches("*.com", "example.com"));
+        assert!(dns_name_matches("backend.company.com", "backend.company.com"));
+        assert!(!dns_name_matches("backend.apigee.net", "backend.company.com"));
+    }
+
+    #[test]
+    fn cn_only_without_sans() {
+        let n = LeafNames {
+            dns: vec![],
+            ips: vec![],
+            cn: Some("myinstance.com".into()),
+        };
+        assert!(hostname_matches(&n, "myinstance.com"));
+        let n2 = LeafNames {
+            dns: vec!["other.com".into()],
+            ips: vec![],
+            cn: Some("myinstance.com".into()),
+        };
+        assert!(!hostname_matches(&n2, "myinstance.com"));
+        let n3 = LeafNames {
+            dns: vec![],
+            ips: vec!["10.1.2.3".parse().unwrap()],
+            cn: None,
+        };
+        assert!(hostname_matches(&n3, "10.1.2.3"));
+        assert!(!hostname_matches(&n3, "10.1.2.4"));
+    }
+
+    #[test]
+    fn rsa_bits_counts_leading_zero_bytes_out() {
+        let mut m = vec![0u8];
+        m.extend(std::iter::repeat_n(0xff, 256));
+        assert_eq!(rsa_bits(&m), 2048);
+    }
+}

@@ -1,0 +1,206 @@
+//! One connection from its indexed segments to an ordered list of events:
+//! TCP control (SYN, SYN-ACK, FIN, RST), capture gaps and TLS events, each
+//! with its frame, and which direction is the client.
+
+use crate::flow::{Flow, SegRef};
+use crate::packet::{ACK, FIN, RST, SYN};
+use crate::tcp::{Delivery, Reassembler};
+use crate::tls::{TlsMsg, TlsParser};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Side {
+    Client,
+    Server,
+}
+
+impl Side {
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Client => "client",
+            Side::Server => "server",
+        }
+    }
+    pub fn other(self) -> Side {
+        match self {
+            Side::Client => Side::Server,
+            Side::Server => Side::Client,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    Syn,
+    SynAck,
+    Fin,
+    Rst,
+    /// Bytes the capture missed in this direction.
+    Gap(u64),
+    Tls(TlsMsg),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub frame: u64,
+    pub from: Side,
+    pub kind: EventKind,
+}
+
+/// Everything the diagnosis needs about one connection, sides resolved.
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    pub events: Vec<Event>,
+    /// SYNs sent by the client, retransmissions included.
+    pub syn_count: u32,
+    pub last_frame: u64,
+    /// Payload bytes seen per side (client, server).
+    pub client_bytes: u64,
+    pub server_bytes: u64,
+    /// The server's port, for heuristics about TLS-only ports.
+    pub server_port: u16,
+    /// Encrypted records seen per side (client, server), beyond the events kept.
+    pub encrypted_counts: [u64; 2],
+}
+
+/// Which of the two directions is the client's.
+fn client_dir(flow: &Flow, tls: &TlsParser) -> u8 {
+    for s in &flow.segs {
+        if s.flags & SYN != 0 {
+            return if s.flags & ACK == 0 { s.dir } else { 1 - s.dir };
+        }
+    }
+    for e in &tls.events {
+        match e.msg {
+            TlsMsg::ClientHello(_) => return e.dir as u8,
+            TlsMsg::ServerHello(_) => return 1 - e.dir as u8,
+            _ => {}
+        }
+    }
+    // The side with the higher port is usually the client.
+    if flow.a.port() >= flow.b.port() { 0 } else { 1 }
+}
+
+fn payload<'a>(data: &'a [u8], s: &SegRef) -> &'a [u8] {
+    data.get(s.off..s.off + s.len as usize).unwrap_or(&[])
+}
+
+/// Reassembles and parses one connection.
+pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
+    let mut reasm = [Reassembler::new(), Reassembler::new()];
+    let mut tls = TlsParser::new();
+    // Events by direction index, sides resolved at the end.
+    let mut raw: Vec<(u64, u8, EventKind)> = Vec::new();
+    let mut out: Vec<Delivery> = Vec::new();
+    let mut seen_fin = [false, false];
+    let mut seen_rst = [false, false];
+    let mut seen_syn = false;
+    let mut seen_synack = false;
+    let mut syn_count = 0u32;
+    let mut bytes = [0u64, 0u64];
+    let mut last_frame = flow.first_frame;
+    let mut tls_taken = 0usize;
+
+    let deliver = |d: usize, out: &mut Vec<Delivery>, tls: &mut TlsParser, raw: &mut Vec<(u64, u8, EventKind)>| {
+        for del in out.drain(..) {
+            match del {
+                Delivery::Data { bytes, frame } => {
+                    if !tls.settled() {
+                        tls.feed(d, bytes, frame)
+                    }
+                }
+                Delivery::Gap { len, frame } => {
+                    tls.gap(d);
+                    raw.push((frame, d as u8, EventKind::Gap(len)));
+                }
+            }
+        }
+    };
+
+    for s in &flow.segs {
+        let d = s.dir as usize;
+        last_frame = last_frame.max(s.frame);
+        // TLS events of earlier segments go first, in the order they happened.
+        let take_tls = |tls: &TlsParser, raw: &mut Vec<(u64, u8, EventKind)>, taken: &mut usize| {
+            for e in &tls.events[*taken..] {
+                raw.push((e.frame, e.dir as u8, EventKind::Tls(e.msg.clone())));
+            }
+            *taken = tls.events.len();
+        };
+        if s.flags & SYN != 0 {
+            if s.flags & ACK == 0 {
+                syn_count += 1;
+                if !seen_syn {
+                    seen_syn = true;
+                    raw.push((s.frame, s.dir, EventKind::Syn));
+                }
+            } else if !seen_synack {
+                seen_synack = true;
+                raw.push((s.frame, s.dir, EventKind::SynAck));
+            }
+            reasm[d].syn(s.seq);
+        }
+        if s.flags & ACK != 0 && !tls.settled() {
+            reasm[1 - d].peer_acked(s.ack, s.frame, &mut out);
+            deliver(1 - d, &mut out, &mut tls, &mut raw);
+        }
+        if s.len > 0 || s.missing > 0 {
+            bytes[d] += s.len as u64 + s.missing as u64;
+            if !tls.settled() {
+                let seq = if s.flags & SYN != 0 { s.seq.wrapping_add(1) } else { s.seq };
+                reasm[d].segment(seq, payload(data, s), s.missing, s.frame, &mut out);
+                deliver(d, &mut out, &mut tls, &mut raw);
+            }
+        }
+        take_tls(&tls, &mut raw, &mut tls_taken);
+        if s.flags & FIN != 0 && !seen_fin[d] {
+            seen_fin[d] = true;
+            let seq = if s.flags & SYN != 0 { s.seq.wrapping_add(1) } else { s.seq };
+            reasm[d].fin(seq, s.len + s.missing);
+            reasm[d].finish(s.frame, &mut out);
+            deliver(d, &mut out, &mut tls, &mut raw);
+            take_tls(&tls, &mut raw, &mut tls_taken);
+            raw.push((s.frame, s.dir, EventKind::Fin));
+        }
+        if s.flags & RST != 0 && !seen_rst[d] {
+            seen_rst[d] = true;
+            reasm[d].finish(s.frame, &mut out);
+            deliver(d, &mut out, &mut tls, &mut raw);
+            take_tls(&tls, &mut raw, &mut tls_taken);
+            raw.push((s.frame, s.dir, EventKind::Rst));
+        }
+    }
+    for (d, r) in reasm.iter_mut().enumerate() {
+        r.finish(last_frame, &mut out);
+        deliver(d, &mut out, &mut tls, &mut raw);
+    }
+    for e in &tls.events[tls_taken..] {
+        raw.push((e.frame, e.dir as u8, EventKind::Tls(e.msg.clone())));
+    }
+
+    let cd = client_dir(flow, &tls);
+    let side = |dir: u8| if dir == cd { Side::Client } else { Side::Server };
+    let server_port = if cd == 0 { flow.b.port() } else { flow.a.port() };
+    let events = raw
+        .into_iter()
+        .map(|(frame, dir, kind)| Event {
+            frame,
+            from: side(dir),
+            kind,
+        })
+        .collect();
+    let (cb, sb) = if cd == 0 { (bytes[0], bytes[1]) } else { (bytes[1], bytes[0]) };
+    let ec = if cd == 0 {
+        tls.encrypted_counts
+    } else {
+        [tls.encrypted_counts[1], tls.encrypted_counts[0]]
+    };
+    Trace {
+        events,
+        syn_count,
+        last_frame,
+        client_bytes: cb + flow.not_indexed[cd as usize],
+        server_bytes: sb + flow.not_indexed[1 - cd as usize],
+        server_port,
+        encrypted_counts: ec,
+    }
+}

@@ -1,0 +1,745 @@
+//! The verdict: a pure function from a connection's events to its status and,
+//! for a failure, the cause, the side that gave up, the decisive frame and an
+//! explanation a support engineer can paste into a case.
+//!
+//! Every status is derived here and nowhere else, so that the report can never
+//! say two contradictory things about one connection.
+
+use crate::connection::{Event, EventKind, Side, Trace};
+use crate::names::{alert_meaning, alert_name, is_tls13, version_name};
+use crate::tls::TlsMsg;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    Ok,
+    Failed,
+    Incomplete,
+    NotTls,
+    NoConnection,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+            Status::Incomplete => "incomplete",
+            Status::NotTls => "not_tls",
+            Status::NoConnection => "no_connection",
+        }
+    }
+}
+
+/// Who gave up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Blame {
+    Client,
+    Server,
+    Network,
+}
+
+impl Blame {
+    pub fn name(self) -> &'static str {
+        match self {
+            Blame::Client => "client",
+            Blame::Server => "server",
+            Blame::Network => "network",
+        }
+    }
+}
+
+impl From<Side> for Blame {
+    fn from(s: Side) -> Blame {
+        match s {
+            Side::Client => Blame::Client,
+            Side::Server => Blame::Server,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlertSeen {
+    pub level: u8,
+    pub description: u8,
+    pub from: Side,
+    pub frame: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub cause: String,
+    pub side: Blame,
+    pub frame: Option<u64>,
+    pub alert: Option<AlertSeen>,
+    pub explanation: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub status: Status,
+    pub failure: Option<Failure>,
+    /// For ok, incomplete and not_tls: one sentence on what the capture shows.
+    pub note: Option<String>,
+}
+
+/// What the chain stage says about the server's chain, for explanations.
+#[derive(Clone, Debug, Default)]
+pub struct ChainContext {
+    /// A sentence on why the chain would be rejected, if it would be.
+    pub problem: Option<String>,
+    /// True when the chain verified against the trust store given.
+    pub trusted: bool,
+    pub checked: bool,
+    /// The ServerKeyExchange signature did not verify with the leaf's key.
+    pub key_mismatch: Option<String>,
+}
+
+/// Ports where a plaintext request can only be a mistake.
+const TLS_PORTS: &[u16] = &[443, 465, 563, 636, 853, 989, 990, 992, 993, 994, 995, 4443, 5061, 5986, 6697, 8443, 9443, 10443];
+
+fn is_cert_alert(d: u8) -> bool {
+    matches!(d, 42..=46 | 48 | 49)
+}
+
+fn tls(e: &Event) -> Option<&TlsMsg> {
+    match &e.kind {
+        EventKind::Tls(m) => Some(m),
+        _ => None,
+    }
+}
+
+fn frames_of<'a>(evs: impl Iterator<Item = &'a Event>) -> String {
+    let v: Vec<String> = evs.map(|e| e.frame.to_string()).collect();
+    v.join(", ")
+}
+
+struct View<'a> {
+    ev: &'a [Event],
+}
+
+impl<'a> View<'a> {
+    fn first(&self, pred: impl Fn(&Event) -> bool) -> Option<(usize, &'a Event)> {
+        self.ev.iter().enumerate().find(|(_, e)| pred(e))
+    }
+    fn any_after(&self, i: usize, pred: impl Fn(&Event) -> bool) -> bool {
+        self.ev.iter().skip(i + 1).any(pred)
+    }
+}
+
+fn is_msg(e: &Event, side: Side, f: impl Fn(&TlsMsg) -> bool) -> bool {
+    e.from == side && tls(e).is_some_and(f)
+}
+
+/// Diagnoses one connection.
+pub fn diagnose(t: &Trace, chain: &ChainContext) -> Verdict {
+    let v = View { ev: &t.events };
+    let syn = v.first(|e| e.kind == EventKind::Syn);
+    let synack = v.first(|e| e.kind == EventKind::SynAck);
+    let any_tls = t
+        .events
+        .iter()
+        .any(|e| matches!(tls(e), Some(m) if !matches!(m, TlsMsg::NotTls { .. })));
+
+    // 1. The TCP handshake.
+    if let Some((_, syn_ev)) = syn
+        && synack.is_none()
+        && t.server_bytes == 0
+        && t.client_bytes == 0
+    {
+        if let Some((_, rst)) = v.first(|e| e.kind == EventKind::Rst && e.from == Side::Server) {
+            return failure(
+                Status::NoConnection,
+                "tcp_refused",
+                Blame::Server,
+                Some(rst.frame),
+                None,
+                format!(
+                    "The server refused the TCP connection: the SYN (frame {}) was answered by a RST (frame {}). Nothing listens on that port, or a firewall rejects it: check the target port and that the service is running.",
+                    syn_ev.frame, rst.frame
+                ),
+            );
+        }
+        let retries = t.syn_count.saturating_sub(1);
+        return failure(
+            Status::NoConnection,
+            "tcp_no_response",
+            Blame::Network,
+            None,
+            None,
+            format!(
+                "No answer to the client's SYN (frame {}{}): the TCP connection was never established. A firewall, security group or route drops the traffic, or nothing is at that address (\"Connection timed out\"); TLS was never reached.",
+                syn_ev.frame,
+                if retries > 0 {
+                    format!(", retransmitted {retries} time{}", if retries == 1 { "" } else { "s" })
+                } else {
+                    String::new()
+                }
+            ),
+        );
+    }
+
+    // 2. Not TLS at all.
+    if !any_tls {
+        return not_tls(t, &v);
+    }
+
+    let ch = v.first(|e| is_msg(e, Side::Client, |m| matches!(m, TlsMsg::ClientHello(_))));
+    let sh = v.first(|e| is_msg(e, Side::Server, |m| matches!(m, TlsMsg::ServerHello(s) if !s.hello_retry)));
+    let version = sh.and_then(|(_, e)| match tls(e) {
+        Some(TlsMsg::ServerHello(s)) => Some(s.version()),
+        _ => None,
+    });
+    let tls13 = version.is_some_and(is_tls13);
+    let sslv2 = version == Some(0x0002);
+
+    // 3. Did the handshake complete?
+    if let Some(note) = completed(&v, sh, tls13, sslv2) {
+        return Verdict {
+            status: Status::Ok,
+            failure: None,
+            note: Some(note),
+        };
+    }
+
+    // 4. The decisive evidence of a failure, from the ClientHello on.
+    let from = ch.map(|(i, _)| i).unwrap_or(0);
+    let decisive = decisive_event(&v, from, sh, tls13);
+    let Some((di, d)) = decisive else {
+        return incomplete(t, ch.is_some(), &v);
+    };
+    let gap_note = gap_before(&v, di);
+    let mut verdict = explain(&v, t, di, d, ch, sh, tls13, chain);
+    if let (Some(f), Some(g)) = (verdict.failure.as_mut(), gap_note) {
+        f.explanation.push(' ');
+        f.explanation.push_str(&g);
+    }
+    verdict
+}
+
+fn failure(status: Status, cause: &str, side: Blame, frame: Option<u64>, alert: Option<AlertSeen>, explanation: String) -> Verdict {
+    Verdict {
+        status,
+        failure: Some(Failure {
+            cause: cause.to_string(),
+            side,
+            frame,
+            alert,
+            explanation,
+        }),
+        note: None,
+    }
+}
+
+fn not_tls(t: &Trace, v: &View) -> Verdict {
+    let client_plain = v.first(|e| e.from == Side::Client && matches!(tls(e), Some(TlsMsg::NotTls { .. })));
+    let server_tls = v.first(|e| {
+        e.from == Side::Server && matches!(tls(e), Some(m) if !matches!(m, TlsMsg::NotTls { .. }))
+    });
+    if let Some((_, c)) = client_plain {
+        let server_answered = v.any_after(0, |e| e.from == Side::Server && matches!(tls(e), Some(TlsMsg::NotTls { .. })));
+        if let Some((_, s)) = server_tls {
+            return failure(
+                Status::Failed,
+                "client_not_tls",
+                Blame::Client,
+                Some(s.frame),
+                None,
+                format!(
+                    "The client sent plaintext (frame {}) to a TLS server, which answered with TLS (frame {}): the client must use TLS (https://) for this port.",
+                    c.frame, s.frame
+                ),
+            );
+        }
+        if !server_answered && TLS_PORTS.contains(&t.server_port) {
+            if let Some((_, close)) = v.first(|e| {
+                e.from == Side::Server && matches!(e.kind, EventKind::Fin | EventKind::Rst) && e.frame >= c.frame
+            }) {
+                return failure(
+                    Status::Failed,
+                    "client_not_tls",
+                    Blame::Server,
+                    Some(close.frame),
+                    None,
+                    format!(
+                        "The client sent plaintext (frame {}) to port {}, a TLS port, and the server closed the connection (frame {}) without answering: the client must use TLS (https://) here.",
+                        c.frame, t.server_port, close.frame
+                    ),
+                );
+            }
+        }
+    }
+    let note = if t.client_bytes == 0 && t.server_bytes == 0 {
+        "TCP connection without payload: no TLS was attempted.".to_string()
+    } else {
+        "The connection carried no TLS.".to_string()
+    };
+    Verdict {
+        status: Status::NotTls,
+        failure: None,
+        note: Some(note),
+    }
+}
+
+fn completed(v: &View, sh: Option<(usize, &Event)>, tls13: bool, sslv2: bool) -> Option<String> {
+    let (shi, she) = sh?;
+    if sslv2 {
+        let c = v.ev.iter().skip(shi).filter(|e| is_msg(e, Side::Client, |m| *m == TlsMsg::Sslv2Record)).count();
+        let s = v.ev.iter().skip(shi).filter(|e| is_msg(e, Side::Server, |m| *m == TlsMsg::Sslv2Record)).count();
+        return (c >= 2 && s >= 1).then(|| format!("SSL 2.0 handshake completed (server hello in frame {}).", she.frame));
+    }
+    if tls13 {
+        let client_enc: Vec<&Event> = v
+            .ev
+            .iter()
+            .skip(shi)
+            .filter(|e| is_msg(e, Side::Client, |m| matches!(m, TlsMsg::Encrypted { .. })))
+            .collect();
+        let first = client_enc.first()?;
+        let server_after = v
+            .ev
+            .iter()
+            .skip(shi)
+            .any(|e| e.frame > first.frame && is_msg(e, Side::Server, |m| matches!(m, TlsMsg::Encrypted { .. })));
+        if client_enc.len() >= 2 || server_after {
+            return Some(format!(
+                "TLS 1.3 handshake completed: ServerHello in frame {}, the client's encrypted Finished in frame {}.",
+                she.frame, first.frame
+            ));
+        }
+        return None;
+    }
+    let done = |side: Side| -> Option<u64> {
+        let (ci, _) = v.ev.iter().enumerate().find(|(_, e)| is_msg(e, side, |m| *m == TlsMsg::ChangeCipherSpec))?;
+        v.ev.iter()
+            .skip(ci + 1)
+            .find(|e| is_msg(e, side, |m| *m == TlsMsg::EncryptedHandshake))
+            .map(|e| e.frame)
+    };
+    let c = done(Side::Client)?;
+    let s = done(Side::Server)?;
+    Some(format!(
+        "Handshake completed: Finished from the client in frame {c} and from the server in frame {s}."
+    ))
+}
+
+/// The first event that ends the handshake: an alert, a non-TLS answer, a
+/// FIN or RST, or (TLS 1.3) the client's lone encrypted record before a close.
+fn decisive_event<'a>(v: &View<'a>, from: usize, sh: Option<(usize, &Event)>, tls13: bool) -> Option<(usize, &'a Event)> {
+    let mut close: Option<(usize, &Event)> = None;
+    for (i, e) in v.ev.iter().enumerate().skip(from) {
+        match &e.kind {
+            EventKind::Tls(TlsMsg::Alert { level, description }) => {
+                if *level == 2 || matches!(description, 0 | 90) {
+                    return Some((i, e));
+                }
+                // A warning is decisive only if its sender says nothing more.
+                let more = v.any_after(i, |x| x.from == e.from && matches!(x.kind, EventKind::Tls(ref m) if !matches!(m, TlsMsg::Alert { .. })));
+                if !more {
+                    return Some((i, e));
+                }
+            }
+            EventKind::Tls(TlsMsg::EncryptedAlert { .. }) => return Some((i, e)),
+            EventKind::Tls(TlsMsg::NotTls { .. }) if e.from == Side::Server && i > from => return Some((i, e)),
+            EventKind::Fin | EventKind::Rst => {
+                close = Some((i, e));
+                break;
+            }
+            _ => {}
+        }
+    }
+    let (ci, ce) = close?;
+    if tls13 && let Some((shi, _)) = sh {
+        // The client's only encrypted record before the server gives up can only be an alert.
+        let client_enc: Vec<(usize, &Event)> = v
+            .ev
+            .iter()
+            .enumerate()
+            .skip(shi)
+            .take(ci - shi)
+            .filter(|(_, e)| is_msg(e, Side::Client, |m| matches!(m, TlsMsg::Encrypted { .. })))
+            .collect();
+        if client_enc.len() == 1 {
+            let (ei, ee) = client_enc[0];
+            let server_after = v.ev[ei + 1..ci]
+                .iter()
+                .any(|e| is_msg(e, Side::Server, |m| matches!(m, TlsMsg::Encrypted { .. })));
+            if !server_after {
+                return Some((ei, ee));
+            }
+        }
+    }
+    Some((ci, ce))
+}
+
+fn gap_before(v: &View, di: usize) -> Option<String> {
+    let gaps: Vec<&Event> = v.ev[..di].iter().filter(|e| matches!(e.kind, EventKind::Gap(_))).collect();
+    if gaps.is_empty() {
+        return None;
+    }
+    let total: u64 = gaps
+        .iter()
+        .map(|e| match e.kind {
+            EventKind::Gap(n) => n,
+            _ => 0,
+        })
+        .sum();
+    Some(format!(
+        "Note: the capture missed {} byte{} of this connection before that point (frame {}); they were sent but not captured, so part of the handshake is not visible.",
+        total,
+        if total == 1 { "" } else { "s" },
+        frames_of(gaps.into_iter().take(3))
+    ))
+}
+
+fn alert_text(level: u8, d: u8) -> String {
+    format!("{} {} ({})", if level == 2 { "fatal" } else { "warning" }, alert_name(d), d)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn explain(
+    v: &View,
+    t: &Trace,
+    di: usize,
+    d: &Event,
+    ch: Option<(usize, &Event)>,
+    sh: Option<(usize, &Event)>,
+    tls13: bool,
+    chain: &ChainContext,
+) -> Verdict {
+    let before = &v.ev[..di];
+    let server_cert = before
+        .iter()
+        .rev()
+        .find(|e| is_msg(e, Side::Server, |m| matches!(m, TlsMsg::Certificate(_))));
+    let cert_req = before
+        .iter()
+        .find(|e| is_msg(e, Side::Server, |m| matches!(m, TlsMsg::CertificateRequest(_))));
+    let client_cert = before.iter().find_map(|e| match tls(e) {
+        Some(TlsMsg::Certificate(c)) if e.from == Side::Client => Some((e.frame, c.len())),
+        _ => None,
+    });
+    let ske = before
+        .iter()
+        .find(|e| is_msg(e, Side::Server, |m| matches!(m, TlsMsg::ServerKeyExchange(_))));
+    let server_answered = before.iter().any(|e| {
+        e.from == Side::Server
+            && ch.is_some_and(|(ci, _)| v.ev.iter().position(|x| std::ptr::eq(x, e)).unwrap_or(0) > ci)
+            && matches!(tls(e), Some(m) if !matches!(m, TlsMsg::NotTls { .. }))
+    });
+    let ccs_before = before.iter().any(|e| tls(e) == Some(&TlsMsg::ChangeCipherSpec));
+    let ch_frame = ch.map(|(_, e)| e.frame);
+    let ch_ref = ch_frame.map(|f| format!(" (frame {f})")).unwrap_or_default();
+    let chain_sentence = || -> String {
+        match (&chain.problem, chain.checked, chain.trusted) {
+            (Some(p), _, _) => format!(" {p}"),
+            (None, true, true) => " The chain verifies against the trust store given, so the client's trust store differs from it (or the client checks something else: host name, revocation, key size).".to_string(),
+            _ => String::new(),
+        }
+    };
+
+    match &d.kind {
+        EventKind::Tls(TlsMsg::NotTls { preview, len }) => {
+            let text = crate::escape::preview(preview);
+            failure(
+                Status::Failed,
+                "server_not_tls",
+                Blame::Server,
+                Some(d.frame),
+                None,
+                format!(
+                    "The server answered the ClientHello{ch_ref} with {len} bytes that are not TLS (frame {}): \"{text}\". The port serves another protocol (plain HTTP?) or TLS is terminated elsewhere (\"Not a valid protocol version\"): point the client at the TLS port or enable TLS on the server.",
+                    d.frame
+                ),
+            )
+        }
+        EventKind::Tls(TlsMsg::Alert { level, description }) => {
+            let a = AlertSeen {
+                level: *level,
+                description: *description,
+                from: d.from,
+                frame: d.frame,
+            };
+            let who = d.from.name();
+            let other = d.from.other().name();
+            let at = alert_text(*level, *description);
+            let base = format!(
+                "The {who} sent alert {at} in frame {}: {}.",
+                d.frame,
+                alert_meaning(*description)
+            );
+            let (cause, text): (String, String) = match *description {
+                70 => (
+                    "no_shared_version".into(),
+                    format!(
+                        "{base} The {who} does not accept the TLS version{}{}: enable a common version (TLS 1.2 or 1.3) on both ends.",
+                        ch.map(|(_, e)| offered_versions(e)).unwrap_or_default(),
+                        ch_ref
+                    ),
+                ),
+                40 | 71 if d.from == Side::Server && sh.is_none() => (
+                    "no_shared_cipher".into(),
+                    format!(
+                        "{base} The server accepted none of the {} cipher suites the client offered{ch_ref}: enable a common cipher suite (and signature algorithm / group) on one side.",
+                        ch.map(|(_, e)| offered_count(e)).unwrap_or(0)
+                    ),
+                ),
+                40 | 71 | 116 if d.from == Side::Server && cert_req.is_some() && client_cert.is_none_or(|(_, n)| n == 0) => (
+                    "client_certificate_required".into(),
+                    format!(
+                        "{base} The server asked for a client certificate (CertificateRequest, frame {}) and the client sent {}: configure the client (gateway) with a client certificate and key the server accepts.",
+                        cert_req.map(|e| e.frame).unwrap_or(0),
+                        match client_cert {
+                            Some((f, _)) => format!("an empty Certificate (frame {f})"),
+                            None => "none".into(),
+                        }
+                    ),
+                ),
+                116 => (
+                    "client_certificate_required".into(),
+                    format!("{base} Configure the client with a certificate the server accepts."),
+                ),
+                112 => (
+                    "sni_rejected".into(),
+                    format!(
+                        "{base} The server does not serve the name the client asked for{}: fix the host name the client uses, or add it to the server's configuration.",
+                        ch.and_then(|(_, e)| sni_of(e)).map(|s| format!(" (SNI \"{s}\")")).unwrap_or_default()
+                    ),
+                ),
+                d2 if (is_cert_alert(d2) || d2 == 40) && d.from == Side::Server && client_cert.is_some_and(|(_, n)| n > 0) => (
+                    "client_certificate_rejected".into(),
+                    format!(
+                        "{base} The server rejected the client certificate the client sent in frame {}: the server's trust store must hold the CA of the client's certificate, and the certificate must be valid.",
+                        client_cert.map(|(f, _)| f).unwrap_or(0)
+                    ),
+                ),
+                d2 if is_cert_alert(d2) && d.from == Side::Client => (
+                    "certificate_rejected_by_client".into(),
+                    format!(
+                        "The client rejected the server's certificate chain{}: it sent alert {at} in frame {} ({}).{}",
+                        server_cert.map(|e| format!(" (sent in frame {})", e.frame)).unwrap_or_default(),
+                        d.frame,
+                        alert_meaning(d2),
+                        chain_sentence()
+                    ),
+                ),
+                51 if d.from == Side::Client && ske.is_some() && chain.key_mismatch.is_some() => (
+                    "server_key_mismatch".into(),
+                    format!(
+                        "{base} {} (\"Cannot verify ECDH ServerKeyExchange signature\"): install the private key that belongs to the server's certificate.",
+                        chain.key_mismatch.clone().unwrap_or_default()
+                    ),
+                ),
+                0 | 90 => (
+                    format!("{}_aborted", who),
+                    format!("{base} The {who} ended the handshake before it completed; the {other} had not failed it."),
+                ),
+                _ => (format!("alert_{}", alert_name(*description)), base),
+            };
+            failure(Status::Failed, &cause, d.from.into(), Some(d.frame), Some(a), text)
+        }
+        EventKind::Tls(TlsMsg::EncryptedAlert { .. }) | EventKind::Tls(TlsMsg::Encrypted { .. }) => {
+            let who = d.from.name();
+            let phase = if tls13 {
+                "TLS 1.3 encrypts everything after the ServerHello".to_string()
+            } else {
+                "the alert was sent after ChangeCipherSpec and is encrypted".to_string()
+            };
+            let hint = if d.from == Side::Client && tls13 {
+                " A client that gives up here most often rejected the server's certificate chain (an encrypted certificate alert); give --keylog to see it."
+            } else if d.from == Side::Server && tls13 {
+                " A server that gives up here most often rejected or missed the client's certificate, or the client's Finished; give --keylog to see it."
+            } else {
+                ""
+            };
+            failure(
+                Status::Failed,
+                "handshake_failed_encrypted",
+                d.from.into(),
+                Some(d.frame),
+                None,
+                format!(
+                    "The {who} ended the handshake with an encrypted alert in frame {} ({phase}), so its reason is not visible without keys.{hint}",
+                    d.frame
+                ),
+            )
+        }
+        EventKind::Fin | EventKind::Rst => {
+            let how = if d.kind == EventKind::Fin { "FIN" } else { "RST" };
+            let who = d.from;
+            if who == Side::Server && !server_answered {
+                let cause = if d.kind == EventKind::Rst { "server_reset" } else { "server_closed" };
+                return failure(
+                    Status::Failed,
+                    cause,
+                    Blame::Server,
+                    Some(d.frame),
+                    None,
+                    format!(
+                        "The server {} the connection (frame {}) right after the ClientHello{ch_ref} without any TLS answer. The server (or a load balancer or firewall before it) refuses this client's TLS: check the server's TLS configuration and logs, the protocols and cipher suites it allows, and SNI routing{}.",
+                        if d.kind == EventKind::Rst { "reset" } else { "closed" },
+                        d.frame,
+                        ch.and_then(|(_, e)| sni_of(e)).map(|s| format!(" (SNI \"{s}\")")).unwrap_or_else(|| " (the ClientHello carries no SNI)".into())
+                    ),
+                );
+            }
+            if tls13 && sh.is_some() {
+                return failure(
+                    Status::Failed,
+                    "handshake_failed_encrypted",
+                    who.into(),
+                    Some(d.frame),
+                    None,
+                    format!(
+                        "The {} closed the connection ({how}, frame {}) after the TLS 1.3 ServerHello (frame {}); everything after the ServerHello is encrypted, so the reason is not visible without keys (give --keylog).",
+                        who.name(),
+                        d.frame,
+                        sh.map(|(_, e)| e.frame).unwrap_or(0)
+                    ),
+                );
+            }
+            if ccs_before {
+                return failure(
+                    Status::Failed,
+                    "handshake_failed_encrypted",
+                    who.into(),
+                    Some(d.frame),
+                    None,
+                    format!(
+                        "The {} closed the connection ({how}, frame {}) after encryption began (ChangeCipherSpec), before the handshake completed: the reason is not visible without keys.",
+                        who.name(),
+                        d.frame
+                    ),
+                );
+            }
+            if who == Side::Client
+                && let Some(sc) = server_cert
+            {
+                let client_after = before
+                    .iter()
+                    .skip_while(|e| !std::ptr::eq(*e, sc))
+                    .any(|e| e.from == Side::Client && matches!(e.kind, EventKind::Tls(_)));
+                if !client_after {
+                    return failure(
+                        Status::Failed,
+                        "certificate_rejected_by_client",
+                        Blame::Client,
+                        Some(d.frame),
+                        None,
+                        format!(
+                            "The client closed the connection ({how}, frame {}) right after the server's Certificate (frame {}) without an alert: it did not accept the chain (Java: \"PKIX path building failed\").{}",
+                            d.frame,
+                            sc.frame,
+                            chain_sentence()
+                        ),
+                    );
+                }
+            }
+            if who == Side::Server
+                && let Some(cr) = cert_req
+                && client_cert.is_none_or(|(_, n)| n == 0)
+                && before.iter().any(|e| e.from == Side::Client && e.frame > cr.frame && matches!(e.kind, EventKind::Tls(_)))
+            {
+                return failure(
+                    Status::Failed,
+                    "client_certificate_required",
+                    Blame::Server,
+                    Some(d.frame),
+                    None,
+                    format!(
+                        "The server asked for a client certificate (frame {}), the client sent none, and the server closed the connection ({how}, frame {}): configure the client with a certificate the server accepts.",
+                        cr.frame, d.frame
+                    ),
+                );
+            }
+            let stage = last_stage(before);
+            let cause = format!("{}_aborted", who.name());
+            let extra = if who == Side::Client && sh.is_none() {
+                " before the server answered the ClientHello: the client gave up waiting (timeout) or was stopped"
+            } else {
+                ""
+            };
+            failure(
+                Status::Failed,
+                &cause,
+                who.into(),
+                Some(d.frame),
+                None,
+                format!(
+                    "The {} closed the connection ({how}, frame {}) in the middle of the handshake{}{extra}, without a TLS alert; its logs should say why.",
+                    who.name(),
+                    d.frame,
+                    stage.map(|s| format!(" (last message: {s})")).unwrap_or_default()
+                ),
+            )
+        }
+        _ => {
+            let _ = t;
+            incomplete(t, ch.is_some(), v)
+        }
+    }
+}
+
+fn last_stage(before: &[Event]) -> Option<String> {
+    before.iter().rev().find_map(|e| match tls(e) {
+        Some(m) if !matches!(m, TlsMsg::NotTls { .. } | TlsMsg::Malformed(_)) => {
+            Some(format!("{} from the {}, frame {}", crate::report::message_name(m), e.from.name(), e.frame))
+        }
+        _ => None,
+    })
+}
+
+fn incomplete(t: &Trace, saw_ch: bool, v: &View) -> Verdict {
+    let note = if !saw_ch {
+        let enc = t.encrypted_counts[0] > 0 && t.encrypted_counts[1] > 0;
+        if enc {
+            "The capture starts after the handshake: encrypted data flows both ways, so it had succeeded before the capture began.".to_string()
+        } else {
+            "The capture starts in the middle of the handshake (no ClientHello): nothing shows how it began.".to_string()
+        }
+    } else {
+        let last = v.ev.iter().rev().find(|e| matches!(e.kind, EventKind::Tls(_)));
+        format!(
+            "The capture ends (frame {}) before the handshake completed{}; nothing shows who gave up. Capture longer, or check the capture filter and that it ran on the right host.",
+            t.last_frame,
+            last.map(|e| format!(", last message {} from the {} in frame {}", tls(e).map(crate::report::message_name).unwrap_or_default(), e.from.name(), e.frame))
+                .unwrap_or_default()
+        )
+    };
+    Verdict {
+        status: Status::Incomplete,
+        failure: None,
+        note: Some(note),
+    }
+}
+
+fn sni_of(e: &Event) -> Option<String> {
+    match tls(e) {
+        Some(TlsMsg::ClientHello(c)) => c.sni.as_ref().map(|s| crate::escape::text(s)),
+        _ => None,
+    }
+}
+
+fn offered_count(e: &Event) -> usize {
+    match tls(e) {
+        Some(TlsMsg::ClientHello(c)) => c.cipher_suites.iter().filter(|s| !crate::names::is_grease(**s)).count(),
+        _ => 0,
+    }
+}
+
+fn offered_versions(e: &Event) -> String {
+    match tls(e) {
+        Some(TlsMsg::ClientHello(c)) => {
+            let vs: Vec<String> = if c.supported_versions.is_empty() {
+                vec![version_name(c.legacy_version)]
+            } else {
+                c.supported_versions
+                    .iter()
+                    .filter(|v| !crate::names::is_grease(**v))
+                    .map(|v| version_name(*v))
+                    .collect()
+            };
+            format!(" the client offered ({})", vs.join(", "))
+        }
+        _ => String::new(),
+    }
+}

@@ -1,0 +1,96 @@
+//! `--export-certs`: writes every distinct certificate as `<sha256>.pem` and
+//! each chain as `chain-<id>.pem`. File names come from fingerprints and
+//! numbers only, never from names in the capture, and an existing symlink is
+//! replaced, never followed, so nothing is written outside the directory.
+
+use std::collections::HashSet;
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::report::CaptureReport;
+
+fn pem(der: &[u8]) -> String {
+    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::from("-----BEGIN CERTIFICATE-----\n");
+    let mut line = String::new();
+    for c in der.chunks(3) {
+        let b = [c[0], *c.get(1).unwrap_or(&0), *c.get(2).unwrap_or(&0)];
+        let n = ((b[0] as u32) << 16) | ((b[1] as u32) << 8) | b[2] as u32;
+        for k in 0..4 {
+            if k <= c.len() {
+                line.push(B64[((n >> (18 - 6 * k)) & 63) as usize] as char);
+            } else {
+                line.push('=');
+            }
+        }
+        if line.len() == 64 {
+            s.push_str(&line);
+            s.push('\n');
+            line.clear();
+        }
+    }
+    if !line.is_empty() {
+        s.push_str(&line);
+        s.push('\n');
+    }
+    s.push_str("-----END CERTIFICATE-----\n");
+    s
+}
+
+fn write_new(dir: &Path, name: &str, content: &str) -> std::io::Result<()> {
+    let p = dir.join(name);
+    if let Ok(m) = std::fs::symlink_metadata(&p) {
+        if m.file_type().is_symlink() || m.is_file() {
+            std::fs::remove_file(&p)?;
+        } else {
+            return Err(std::io::Error::other(format!("{} exists and is not a file", p.display())));
+        }
+    }
+    let mut f = OpenOptions::new().write(true).create_new(true).open(&p)?;
+    f.write_all(content.as_bytes())
+}
+
+/// Writes the certificates of all chains in the reports.
+pub fn export_certs(dir: &Path, captures: &[CaptureReport]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut written = HashSet::new();
+    let several = captures.len() > 1;
+    for (ci, c) in captures.iter().enumerate() {
+        for conn in &c.connections {
+            for (which, chain) in [("", &conn.server_chain), ("client-", &conn.client_chain)] {
+                let Some(chain) = chain else { continue };
+                let mut bundle = String::new();
+                for der in &chain.der {
+                    let fp = hex::encode(Sha256::digest(der));
+                    let p = pem(der);
+                    if written.insert(fp.clone()) {
+                        write_new(dir, &format!("{fp}.pem"), &p)?;
+                    }
+                    bundle.push_str(&p);
+                }
+                let name = if several {
+                    format!("{which}chain-{}-{}.pem", ci + 1, conn.id)
+                } else {
+                    format!("{which}chain-{}.pem", conn.id)
+                };
+                write_new(dir, &name, &bundle)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_base64() {
+        assert!(pem(b"Man").contains("\nTWFu\n"));
+        assert!(pem(b"Ma").contains("\nTWE=\n"));
+        assert!(pem(b"M").contains("\nTQ==\n"));
+    }
+}

@@ -1,0 +1,23 @@
+//! pcap-tls-audit: reads a packet capture offline and says, per TCP
+//! connection, whether the TLS handshake succeeded; if not, who gave up, at
+//! which frame and why; and which certificate chain the server sent.
+//!
+//! The pipeline, one module per stage, data flowing one way:
+//! `capture` -> `packet` -> `flow` -> `tcp` -> `tls` -> `connection` ->
+//! `chain` -> `diagnose` -> `report`, tied together by `analyze`.
+
+pub mod analyze;
+pub mod capture;
+pub mod chain;
+pub mod connection;
+pub mod diagnose;
+pub mod error;
+pub mod escape;
+pub mod export;
+pub mod flow;
+pub mod names;
+pub mod packet;
+pub mod report;
+pub mod tcp;
+pub mod timefmt;
+pub mod tls;

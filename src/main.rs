@@ -1,0 +1,318 @@
+//! Command line of pcap-tls-audit: parses arguments, runs the library on each
+//! capture, prints the report and sets the exit code of the contract.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, ValueEnum};
+
+use pcap_tls_audit::analyze::{Options, analyze_capture};
+use pcap_tls_audit::capture::{CaptureFile, looks_like_capture};
+use pcap_tls_audit::chain::{TrustStore, read_certificates};
+use pcap_tls_audit::error::UsageError;
+use pcap_tls_audit::export::export_certs;
+use pcap_tls_audit::report::{CaptureReport, Document, Tool, TrustStoreInfo, render_text};
+use pcap_tls_audit::timefmt;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Jsonl,
+}
+
+/// Reads packet captures and says, per TCP connection, whether the TLS
+/// handshake succeeded, who gave up, at which frame, why, and which
+/// certificate chain the server sent.
+#[derive(Parser, Debug)]
+#[command(name = "pcap-tls-audit", version, about, long_about = None)]
+struct Cli {
+    /// pcap or pcapng files (also .gz), directories (walked recursively), or - for standard input.
+    #[arg(required = true, value_name = "CAPTURE")]
+    captures: Vec<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Host name the client meant to reach (for name checks; overrides the SNI).
+    #[arg(long, value_name = "NAME")]
+    host: Option<String>,
+    /// Trust store: PEM bundle or DER certificate (repeatable). Replaces the built-in Mozilla roots.
+    #[arg(long = "ca-file", value_name = "PEM")]
+    ca_file: Vec<PathBuf>,
+    /// Every PEM/DER certificate in DIR is a trust anchor (repeatable).
+    #[arg(long = "ca-dir", value_name = "DIR")]
+    ca_dir: Vec<PathBuf>,
+    /// Validate certificates at this time (RFC 3339) instead of the capture time.
+    #[arg(long, value_name = "RFC3339")]
+    at: Option<String>,
+    /// List only connections whose status is not ok.
+    #[arg(long)]
+    only_failed: bool,
+    /// Write every distinct certificate as DIR/<sha256>.pem and each chain as DIR/chain-<id>.pem.
+    #[arg(long, value_name = "DIR")]
+    export_certs: Option<PathBuf>,
+    /// Statuses and finding codes that make the exit code 1.
+    #[arg(long, value_name = "LIST", default_value = "failed,no_connection", value_delimiter = ',')]
+    fail_on: Vec<String>,
+    /// Worker threads (default: all cores).
+    #[arg(short, long, value_name = "N")]
+    jobs: Option<usize>,
+    /// No progress display.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Force the progress display.
+    #[arg(long, conflicts_with = "quiet")]
+    progress: bool,
+}
+
+const STATUSES: &[&str] = &["ok", "failed", "incomplete", "not_tls", "no_connection"];
+
+fn collect_inputs(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found, errors, 0);
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<String>, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    let rd = match std::fs::read_dir(dir) {
+        Ok(r) => r,
+        Err(e) => {
+            errors.push(format!("{}: cannot read directory: {e}", dir.display()));
+            return;
+        }
+    };
+    for ent in rd.flatten() {
+        let p = ent.path();
+        let Ok(ft) = ent.file_type() else { continue };
+        if ft.is_dir() {
+            walk(&p, out, errors, depth + 1);
+        } else if ft.is_file() {
+            let mut head = [0u8; 4];
+            let n = std::fs::File::open(&p)
+                .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+                .unwrap_or(0);
+            if looks_like_capture(&head[..n]) {
+                out.push(p);
+            }
+        }
+    }
+}
+
+fn trust_store(cli: &Cli) -> Result<TrustStore, UsageError> {
+    if cli.ca_file.is_empty() && cli.ca_dir.is_empty() {
+        return Ok(TrustStore::mozilla());
+    }
+    let mut ders = Vec::new();
+    for f in &cli.ca_file {
+        let bytes = std::fs::read(f).map_err(|e| UsageError::TrustStore {
+            path: f.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let certs = read_certificates(&bytes);
+        if certs.is_empty() {
+            return Err(UsageError::TrustStore {
+                path: f.display().to_string(),
+                message: "no certificate in it (expected PEM or DER)".into(),
+            });
+        }
+        ders.extend(certs);
+    }
+    for d in &cli.ca_dir {
+        let rd = std::fs::read_dir(d).map_err(|e| UsageError::TrustStore {
+            path: d.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let mut files: Vec<PathBuf> = rd.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect();
+        files.sort();
+        for f in files {
+            if let Ok(bytes) = std::fs::read(&f) {
+                ders.extend(read_certificates(&bytes));
+            }
+        }
+    }
+    TrustStore::from_certificates(&ders).map_err(|message| UsageError::TrustStore {
+        path: cli
+            .ca_file
+            .iter()
+            .chain(cli.ca_dir.iter())
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        message,
+    })
+}
+
+fn matches_fail_on(c: &CaptureReport, fail_on: &[String]) -> bool {
+    c.connections.iter().any(|conn| {
+        fail_on.iter().any(|f| {
+            f == conn.status
+                || conn.findings.iter().any(|x| &x.code == f)
+                || conn.failure.as_ref().is_some_and(|x| &x.cause == f)
+                || conn.server_chain.as_ref().is_some_and(|ch| ch.findings.iter().any(|x| &x.code == f))
+        })
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("pcap-tls-audit: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<u8, UsageError> {
+    if let Some(j) = cli.jobs {
+        if j == 0 {
+            return Err(UsageError::Invalid("--jobs must be at least 1".into()));
+        }
+        // Only fails if a pool exists already, which cannot happen here.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(j).build_global();
+    }
+    for f in &cli.fail_on {
+        let known = STATUSES.contains(&f.as_str()) || f.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit());
+        if !known || f.is_empty() {
+            return Err(UsageError::Invalid(format!("--fail-on: {f:?} is not a status or a code")));
+        }
+    }
+    let at = match &cli.at {
+        Some(s) => Some(timefmt::parse_rfc3339(s).map_err(UsageError::Invalid)?),
+        None => None,
+    };
+    let trust = Arc::new(trust_store(cli)?);
+    let opts = Options {
+        trust: trust.clone(),
+        at,
+        host: cli.host.clone(),
+    };
+    let mut errors = Vec::new();
+    let inputs = collect_inputs(&cli.captures, &mut errors);
+    let mut unreadable = !errors.is_empty();
+    for e in &errors {
+        eprintln!("pcap-tls-audit: {e}");
+    }
+    let progress = cli.progress || (!cli.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()) && inputs.len() > 1);
+    let mut captures = Vec::new();
+    for (i, p) in inputs.iter().enumerate() {
+        if progress {
+            eprint!("\r[{}/{}] {}\x1b[K", i + 1, inputs.len(), pcap_tls_audit::escape::text(p.display().to_string().as_bytes()));
+        }
+        let rep = match CaptureFile::open(p) {
+            Ok(cf) => analyze_capture(&cf, &opts),
+            Err(e) => CaptureReport {
+                path: p.display().to_string(),
+                error: Some(e.to_string()),
+                ..CaptureReport::default()
+            },
+        };
+        if let Some(e) = &rep.error {
+            unreadable = true;
+            eprintln!("{}pcap-tls-audit: {}", if progress { "\r" } else { "" }, pcap_tls_audit::escape::text(e.as_bytes()));
+        }
+        for w in &rep.warnings {
+            if !cli.quiet {
+                eprintln!(
+                    "{}pcap-tls-audit: {}: warning: {}",
+                    if progress { "\r" } else { "" },
+                    pcap_tls_audit::escape::text(rep.path.as_bytes()),
+                    w
+                );
+            }
+        }
+        captures.push(rep);
+    }
+    if progress {
+        eprint!("\r\x1b[K");
+    }
+    if let Some(dir) = &cli.export_certs {
+        export_certs(dir, &captures).map_err(|e| UsageError::Output {
+            path: dir.display().to_string(),
+            source: e,
+        })?;
+    }
+    let failing = captures.iter().any(|c| matches_fail_on(c, &cli.fail_on));
+    if cli.only_failed {
+        for c in &mut captures {
+            c.connections.retain(|x| x.status != "ok");
+        }
+    }
+    let doc = Document {
+        tool: Tool {
+            name: "pcap-tls-audit",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        trust_store: TrustStoreInfo {
+            source: trust.source.clone(),
+            anchors: trust.len(),
+        },
+        captures,
+    };
+    let text = match cli.format {
+        Format::Text => render_text(&doc),
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(&doc).map_err(|e| UsageError::Invalid(e.to_string()))?;
+            s.push('\n');
+            s
+        }
+        Format::Jsonl => {
+            let mut s = String::new();
+            for c in &doc.captures {
+                for conn in &c.connections {
+                    let mut v = serde_json::to_value(conn).map_err(|e| UsageError::Invalid(e.to_string()))?;
+                    if let serde_json::Value::Object(m) = &mut v {
+                        m.insert("capture".into(), serde_json::Value::String(c.path.clone()));
+                    }
+                    s.push_str(&v.to_string());
+                    s.push('\n');
+                }
+            }
+            s
+        }
+    };
+    let write_result = match &cli.output {
+        Some(p) => std::fs::write(p, text.as_bytes()).map_err(|e| UsageError::Output {
+            path: p.display().to_string(),
+            source: e,
+        }),
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                Ok(()) => Ok(()),
+                // A closed pipe (`| head`) ends the run quietly.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(UsageError::Output {
+                    path: "standard output".into(),
+                    source: e,
+                }),
+            }
+        }
+    };
+    write_result?;
+    Ok(if unreadable {
+        2
+    } else if failing {
+        1
+    } else {
+        0
+    })
+}

@@ -1,0 +1,360 @@
+//! The report: serde structs that are the JSON contract
+//! (shared/REPORT-CONTRACT.md, extensions in docs/report-format.md), and the
+//! text rendering for people.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::chain::{ChainReport, Finding};
+use crate::tls::TlsMsg;
+
+#[derive(Serialize, Debug)]
+pub struct Document {
+    pub tool: Tool,
+    pub trust_store: TrustStoreInfo,
+    pub captures: Vec<CaptureReport>,
+}
+
+#[derive(Serialize, Debug)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Serialize, Debug)]
+pub struct TrustStoreInfo {
+    pub source: String,
+    pub anchors: usize,
+}
+
+#[derive(Serialize, Debug, Default, Clone, Copy)]
+pub struct Summary {
+    pub connections: u64,
+    pub ok: u64,
+    pub failed: u64,
+    pub incomplete: u64,
+    pub not_tls: u64,
+    pub no_connection: u64,
+}
+
+#[derive(Serialize, Debug, Default)]
+pub struct CaptureReport {
+    pub path: String,
+    pub format: Option<String>,
+    pub link_types: Vec<String>,
+    pub packets: u64,
+    pub bytes: u64,
+    pub first_packet: Option<String>,
+    pub last_packet: Option<String>,
+    pub error: Option<String>,
+    pub warnings: Vec<String>,
+    pub summary: Summary,
+    pub connections: Vec<ConnectionReport>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct ClientHelloReport {
+    pub frame: u64,
+    pub legacy_version: String,
+    pub supported_versions: Vec<String>,
+    pub cipher_suites: Vec<String>,
+    pub alpn: Vec<String>,
+    pub sni: Option<String>,
+    /// Extension: true when sent in the SSLv2-compatible format.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sslv2_format: bool,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct HandshakeEntry {
+    pub frame: u64,
+    pub from: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct AlertReport {
+    pub level: String,
+    pub description: String,
+    pub code: u8,
+    pub from: &'static str,
+    pub frame: u64,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct FailureReport {
+    pub cause: String,
+    pub side: &'static str,
+    pub frame: Option<u64>,
+    pub alert: Option<AlertReport>,
+    pub explanation: String,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct CloseEvent {
+    pub frame: u64,
+    pub by: &'static str,
+}
+
+#[derive(Serialize, Debug, Clone, Default)]
+pub struct CloseReport {
+    pub first_fin: Option<CloseEvent>,
+    pub first_rst: Option<CloseEvent>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct ConnectionReport {
+    pub id: u64,
+    pub client: String,
+    pub server: String,
+    pub first_frame: u64,
+    pub start: String,
+    pub wireshark_filter: String,
+    pub sni: Option<String>,
+    pub status: &'static str,
+    pub tls_version: Option<String>,
+    pub cipher_suite: Option<String>,
+    pub client_hello: Option<ClientHelloReport>,
+    pub handshake: Vec<HandshakeEntry>,
+    pub failure: Option<FailureReport>,
+    pub findings: Vec<Finding>,
+    pub server_chain: Option<ChainReport>,
+    pub client_chain: Option<ChainReport>,
+    pub close: CloseReport,
+    /// Extension: one sentence for connections that did not fail (why ok, incomplete, not TLS).
+    pub note: Option<String>,
+    /// Extension: compact trace, one letter per event, upper case from the client (Zeek style).
+    pub history: String,
+    /// Extension: CA names the server asked for in CertificateRequest.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub acceptable_client_cas: Vec<String>,
+    /// Extension: what could not be read in this connection.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// Name of a TLS event as the `handshake` list shows it.
+pub fn message_name(m: &TlsMsg) -> String {
+    match m {
+        TlsMsg::ClientHello(_) => "ClientHello".into(),
+        TlsMsg::ServerHello(s) if s.hello_retry => "HelloRetryRequest".into(),
+        TlsMsg::ServerHello(_) => "ServerHello".into(),
+        TlsMsg::Certificate(_) => "Certificate".into(),
+        TlsMsg::ServerKeyExchange(_) => "ServerKeyExchange".into(),
+        TlsMsg::CertificateRequest(_) => "CertificateRequest".into(),
+        TlsMsg::ServerHelloDone => "ServerHelloDone".into(),
+        TlsMsg::ClientKeyExchange => "ClientKeyExchange".into(),
+        TlsMsg::CertificateVerify => "CertificateVerify".into(),
+        TlsMsg::NewSessionTicket => "NewSessionTicket".into(),
+        TlsMsg::Handshake(t) => crate::names::handshake_name(*t),
+        TlsMsg::EncryptedHandshake => "Finished".into(),
+        TlsMsg::ChangeCipherSpec => "ChangeCipherSpec".into(),
+        TlsMsg::Alert { .. } => "Alert".into(),
+        TlsMsg::EncryptedAlert { .. } => "Alert".into(),
+        TlsMsg::Encrypted { .. } => "EncryptedData".into(),
+        TlsMsg::NotTls { .. } => "NotTLS".into(),
+        TlsMsg::Sslv2Record => "SSLv2Record".into(),
+        TlsMsg::Malformed(_) => "Malformed".into(),
+    }
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Renders the text report.
+pub fn render_text(doc: &Document) -> String {
+    let mut o = String::new();
+    for c in &doc.captures {
+        render_capture(&mut o, c);
+    }
+    o
+}
+
+fn render_capture(o: &mut String, c: &CaptureReport) {
+    if let Some(e) = &c.error {
+        let _ = writeln!(o, "{}: ERROR: {}", crate::escape::text(c.path.as_bytes()), e);
+        return;
+    }
+    let s = &c.summary;
+    let mut parts = vec![];
+    for (n, name) in [
+        (s.failed, "failed"),
+        (s.incomplete, "incomplete"),
+        (s.no_connection, "no connection"),
+        (s.ok, "ok"),
+        (s.not_tls, "not TLS"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {name}"));
+        }
+    }
+    let _ = writeln!(
+        o,
+        "{}: {} {}, {}, {}: {}",
+        crate::escape::text(c.path.as_bytes()),
+        c.format.as_deref().unwrap_or("?"),
+        c.link_types.join("/"),
+        plural(c.packets, "packet", "packets"),
+        plural(s.connections, "TCP connection", "TCP connections"),
+        if parts.is_empty() { "nothing to report".into() } else { parts.join(", ") }
+    );
+    if let (Some(a), Some(b)) = (&c.first_packet, &c.last_packet) {
+        let _ = writeln!(o, "  captured {a} .. {b}");
+    }
+    for w in &c.warnings {
+        let _ = writeln!(o, "  warning: {w}");
+    }
+    // Problems first, then the good ones, one line each.
+    for conn in c.connections.iter().filter(|x| x.failure.is_some()) {
+        o.push('\n');
+        render_failed(o, conn);
+    }
+    let others: Vec<&ConnectionReport> = c.connections.iter().filter(|x| x.failure.is_none()).collect();
+    if !others.is_empty() {
+        o.push('\n');
+    }
+    for conn in others {
+        let _ = writeln!(o, "{}", one_line(conn));
+        if conn.status == "incomplete" {
+            if let Some(n) = &conn.note {
+                let _ = writeln!(o, "    {n}");
+            }
+        }
+    }
+}
+
+fn endpoint_line(c: &ConnectionReport) -> String {
+    let sni = match &c.sni {
+        Some(s) => format!(" SNI {s}"),
+        None => " (no SNI)".into(),
+    };
+    format!("#{} {} -> {}{}", c.id, c.client, c.server, sni)
+}
+
+fn one_line(c: &ConnectionReport) -> String {
+    let label = match c.status {
+        "ok" => "ok",
+        "incomplete" => "INCOMPLETE",
+        "not_tls" => "not TLS",
+        "no_connection" => "NO CONNECTION",
+        _ => c.status,
+    };
+    let mut s = format!("{:<13} {}", label, endpoint_line(c));
+    if let Some(v) = &c.tls_version {
+        let _ = write!(s, "  {v}");
+    }
+    if let Some(cs) = &c.cipher_suite {
+        let _ = write!(s, " {cs}");
+    }
+    if let Some(ch) = &c.server_chain {
+        if let Some(leaf) = ch.certificates.first() {
+            let _ = write!(s, "  cert {} [{}]", leaf.subject, ch.trust.verdict);
+        }
+    }
+    let _ = write!(s, "  (frame {})", c.first_frame);
+    s
+}
+
+fn render_failed(o: &mut String, c: &ConnectionReport) {
+    let Some(f) = &c.failure else { return };
+    let status = if c.status == "no_connection" { "NO CONNECTION" } else { "FAILED" };
+    let at = match f.frame {
+        Some(fr) => format!("frame {fr}"),
+        None => "no frame".into(),
+    };
+    let _ = writeln!(o, "{status} {}  {}  {}: {} gave up, {}", endpoint_line(c), c.tls_version.as_deref().unwrap_or(""), f.cause, f.side, at);
+    let _ = writeln!(o, "  {}", f.explanation);
+    if let Some(ch) = &c.client_hello {
+        let vs = if ch.supported_versions.is_empty() {
+            ch.legacy_version.clone()
+        } else {
+            ch.supported_versions.join(", ")
+        };
+        let _ = writeln!(
+            o,
+            "  client offered: {}; {} cipher suites{}",
+            vs,
+            ch.cipher_suites.len(),
+            if ch.alpn.is_empty() { String::new() } else { format!("; ALPN {}", ch.alpn.join(",")) }
+        );
+    }
+    let _ = writeln!(o, "  handshake:");
+    for h in &c.handshake {
+        let _ = writeln!(
+            o,
+            "    frame {:>6}  {:<6}  {}{}",
+            h.frame,
+            h.from,
+            h.message,
+            h.detail.as_ref().map(|d| format!("  {d}")).unwrap_or_default()
+        );
+    }
+    for w in &c.warnings {
+        let _ = writeln!(o, "  warning: {w}");
+    }
+    for fnd in &c.findings {
+        let _ = writeln!(o, "  ! {}: {}", fnd.code, fnd.message);
+    }
+    if let Some(ch) = &c.server_chain {
+        render_chain(o, "server certificate chain", ch);
+    } else if let Some(n) = &c.note {
+        let _ = writeln!(o, "  {n}");
+    }
+    if let Some(ch) = &c.client_chain {
+        render_chain(o, "client certificate chain", ch);
+    }
+    let _ = writeln!(o, "  wireshark: {}", c.wireshark_filter);
+}
+
+fn render_chain(o: &mut String, title: &str, ch: &ChainReport) {
+    let mut trust = format!("trust: {}", ch.trust.verdict);
+    if let Some(a) = &ch.trust.anchor {
+        let _ = write!(trust, " (anchor {a})");
+    }
+    if let Some(m) = &ch.trust.missing_issuer {
+        let _ = write!(trust, " (missing: {m})");
+    }
+    let _ = writeln!(
+        o,
+        "  {title} (frame {}, {}), {trust}:",
+        ch.frame,
+        plural(ch.certificates.len() as u64, "certificate", "certificates")
+    );
+    for cert in &ch.certificates {
+        if let Some(e) = &cert.parse_error {
+            let _ = writeln!(o, "   {} (unreadable: {e}) sha256 {}", cert.index, cert.sha256);
+            continue;
+        }
+        let _ = writeln!(o, "   {} s:{}", cert.index, cert.subject);
+        let _ = writeln!(o, "     i:{}", cert.issuer);
+        let key = match cert.key.bits {
+            Some(b) => format!("{} {b}", cert.key.algorithm),
+            None => cert.key.algorithm.clone(),
+        };
+        let _ = writeln!(
+            o,
+            "     valid {} to {}; {}; {}{}",
+            cert.not_before,
+            cert.not_after,
+            key,
+            cert.signature_algorithm,
+            if cert.is_ca { "; CA" } else { "" }
+        );
+        if !cert.san.is_empty() {
+            let shown: Vec<&str> = cert.san.iter().take(8).map(|s| s.as_str()).collect();
+            let more = if cert.san.len() > 8 { format!(" (+{} more)", cert.san.len() - 8) } else { String::new() };
+            let _ = writeln!(o, "     SAN {}{more}", shown.join(", "));
+        }
+        let _ = writeln!(o, "     sha256 {}", cert.sha256);
+        for f in ch.findings.iter().filter(|f| f.cert_index == Some(cert.index)) {
+            let _ = writeln!(o, "     ! {}: {}", f.code, f.message);
+        }
+    }
+    for f in ch.findings.iter().filter(|f| f.cert_index.is_none()) {
+        let _ = writeln!(o, "   ! {}: {}", f.code, f.message);
+    }
+}

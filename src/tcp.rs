@@ -1,0 +1,317 @@
+//! TCP reassembly of one direction of a connection.
+//!
+//! In-order bytes are delivered as soon as they arrive, whether or not the
+//! peer ever ACKs them: the Certificate a client never ACKs before it closes is
+//! our most important evidence. Retransmissions and overlaps are trimmed,
+//! out-of-order segments wait (bounded), and bytes the capture never saw are
+//! reported as a gap so that no verdict blames a peer for them. Sequence
+//! numbers are unwrapped to 64-bit stream offsets, so wrap-around is harmless.
+
+use std::collections::BTreeMap;
+
+/// Out-of-order bytes held per direction before we give up waiting for the
+/// hole to be filled and declare a gap.
+pub const MAX_PENDING_BYTES: usize = 1 << 20;
+/// Out-of-order segments held per direction (tiny segments cost more than bytes).
+pub const MAX_PENDING_SEGMENTS: usize = 4096;
+
+/// What reassembly hands to the next stage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Delivery<'a> {
+    /// Bytes in stream order, completed by this frame.
+    Data { bytes: &'a [u8], frame: u64 },
+    /// Bytes the capture missed; noticed at this frame.
+    Gap { len: u64, frame: u64 },
+}
+
+/// Reassembly state of one direction.
+#[derive(Debug, Default)]
+pub struct Reassembler<'a> {
+    started: bool,
+    /// Sequence number of the next expected byte, and its stream offset.
+    next_seq: u32,
+    next_off: u64,
+    pending: BTreeMap<u64, (&'a [u8], u64)>,
+    pending_bytes: usize,
+    /// Stream offset of the FIN, which takes one sequence number.
+    fin_off: Option<u64>,
+    pub retransmitted_segments: u64,
+    pub out_of_order_segments: u64,
+    pub gap_bytes: u64,
+}
+
+impl<'a> Reassembler<'a> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The SYN fixes the initial sequence number: data starts at ISN + 1.
+    pub fn syn(&mut self, isn: u32) {
+        if !self.started {
+            self.started = true;
+            self.next_seq = isn.wrapping_add(1);
+            self.next_off = 0;
+        }
+    }
+
+    pub fn started(&self) -> bool {
+        self.started
+    }
+
+    /// Stream offset of a sequence number, relative to the next expected byte.
+    fn offset_of(&self, seq: u32) -> i128 {
+        let delta = seq.wrapping_sub(self.next_seq) as i32 as i128;
+        self.next_off as i128 + delta
+    }
+
+    /// Feeds a segment's payload. `missing` is the number of payload bytes the
+    /// snap length cut off the end of this segment.
+    pub fn segment(&mut self, seq: u32, payload: &'a [u8], missing: u32, frame: u64, out: &mut Vec<Delivery<'a>>) {
+        if payload.is_empty() && missing == 0 {
+            return;
+        }
+        if !self.started {
+            // Capture started mid-connection: the first data seen is the start.
+            self.started = true;
+            self.next_seq = seq;
+            self.next_off = 0;
+        }
+        let start = self.offset_of(seq);
+        let end = start + payload.len() as i128;
+        if end <= self.next_off as i128 && missing == 0 {
+            if !payload.is_empty() {
+                self.retransmitted_segments += 1;
+            }
+            return;
+        }
+        if start > self.next_off as i128 {
+            self.out_of_order_segments += 1;
+            let s = start as u64;
+            let keep = match self.pending.get(&s) {
+                Some((old, _)) => old.len() < payload.len(),
+                None => true,
+            };
+            if keep && !payload.is_empty() {
+                if let Some((old, _)) = self.pending.insert(s, (payload, frame)) {
+                    self.pending_bytes -= old.len();
+                }
+                self.pending_bytes += payload.len();
+            }
+            if missing > 0 {
+                // The hole after a snapped segment will never be filled.
+                // Deliver up to it now rather than wait for the end.
+                self.force_gap(frame, out);
+            }
+            if self.pending_bytes > MAX_PENDING_BYTES || self.pending.len() > MAX_PENDING_SEGMENTS {
+                self.force_gap(frame, out);
+            }
+            return;
+        }
+        // Overlaps the next expected byte: deliver the new part.
+        let skip = (self.next_off as i128 - start).max(0) as usize;
+        if skip < payload.len() {
+            let fresh = &payload[skip..];
+            out.push(Delivery::Data { bytes: fresh, frame });
+            self.advance(fresh.len() as u64);
+        } else if skip > payload.len() {
+            // Only the snapped tail overlaps what we have; nothing new to say.
+            return;
+        }
+        if missing > 0 {
+            out.push(Delivery::Gap {
+                len: missing as u64,
+                frame,
+            });
+            self.gap_bytes += missing as u64;
+            self.advance(missing as u64);
+        }
+        self.drain(out);
+    }
+
+    fn advance(&mut self, n: u64) {
+        self.next_off += n;
+        self.next_seq = self.next_seq.wrapping_add(n as u32);
+    }
+
+    fn drain(&mut self, out: &mut Vec<Delivery<'a>>) {
+        while let Some((&s, &(bytes, frame))) = self.pending.iter().next() {
+            if s > self.next_off {
+                break;
+            }
+            self.pending.remove(&s);
+            self.pending_bytes -= bytes.len();
+            let end = s + bytes.len() as u64;
+            if end > self.next_off {
+                let fresh = &bytes[(self.next_off - s) as usize..];
+                out.push(Delivery::Data { bytes: fresh, frame });
+                self.advance(fresh.len() as u64);
+            }
+        }
+    }
+
+    /// Declares the hole before the first waiting segment lost, and delivers
+    /// what follows it.
+    fn force_gap(&mut self, frame: u64, out: &mut Vec<Delivery<'a>>) {
+        if let Some((&s, _)) = self.pending.iter().next()
+            && s > self.next_off
+        {
+            let len = s - self.next_off;
+            out.push(Delivery::Gap { len, frame });
+            self.gap_bytes += len;
+            self.advance(len);
+        }
+        self.drain(out);
+    }
+
+    /// A FIN at `seq` after `len` payload bytes: the peer's ACK of it is no data.
+    pub fn fin(&mut self, seq: u32, len: u32) {
+        if self.started && self.fin_off.is_none() {
+            let o = self.offset_of(seq.wrapping_add(len));
+            if o >= 0 {
+                self.fin_off = Some(o as u64);
+            }
+        }
+    }
+
+    /// The peer acknowledged bytes up to `ack`: any of them we have not seen
+    /// were lost by the capture, not by the network (the peer got them).
+    pub fn peer_acked(&mut self, ack: u32, frame: u64, out: &mut Vec<Delivery<'a>>) {
+        if !self.started {
+            return;
+        }
+        let a = self.offset_of(ack);
+        // Far-off values are bogus ACKs, not evidence of loss.
+        if a <= self.next_off as i128 || a - self.next_off as i128 > (1 << 24) {
+            return;
+        }
+        let mut a = a as u64;
+        if self.fin_off.is_some_and(|f| a == f + 1) {
+            a -= 1;
+        }
+        let limit = match self.pending.iter().next() {
+            Some((&s, _)) => s.min(a),
+            None => a,
+        };
+        if limit > self.next_off {
+            let len = limit - self.next_off;
+            out.push(Delivery::Gap { len, frame });
+            self.gap_bytes += len;
+            self.advance(len);
+        }
+        self.drain(out);
+    }
+
+    /// End of this direction (FIN, RST or end of capture): whatever waits is
+    /// delivered, with the holes before it reported as gaps.
+    pub fn finish(&mut self, frame: u64, out: &mut Vec<Delivery<'a>>) {
+        while !self.pending.is_empty() {
+            self.force_gap(frame, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(out: &[Delivery]) -> Vec<u8> {
+        out.iter()
+            .filter_map(|d| match d {
+                Delivery::Data { bytes, .. } => Some(bytes.to_vec()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
+    #[test]
+    fn in_order_and_retransmission() {
+        let mut r = Reassembler::new();
+        let mut out = Vec::new();
+        r.syn(100);
+        r.segment(101, b"abc", 0, 2, &mut out);
+        r.segment(101, b"abc", 0, 3, &mut out);
+        r.segment(104, b"def", 0, 4, &mut out);
+        assert_eq!(data(&out), b"abcdef");
+        assert_eq!(r.retransmitted_segments, 1);
+    }
+
+    #[test]
+    fn out_of_order_is_delivered_when_the_hole_fills_with_the_filling_frame() {
+        let mut r = Reassembler::new();
+        let mut out = Vec::new();
+        r.syn(0);
+        r.segment(4, b"def", 0, 2, &mut out);
+        assert!(out.is_empty());
+        r.segment(1, b"abc", 0, 3, &mut out);
+        assert_eq!(data(&out), b"abcdef");
+        assert!(matches!(out[1], Delivery::Data { frame: 2, .. }));
+    }
+
+    #[test]
+    fn overlap_is_trimmed() {
+        let mut r = Reassembler::new();
+        let mut out = Vec::new();
+        r.syn(0);
+        r.segment(1, b"abcd", 0, 2, &mut out);
+        r.segment(3, b"cdefg", 0, 3, &mut out);
+        assert_eq!(data(&out), b"abcdefg");
+    }
+
+    #[test]
+    fn sequence_wrap() {
+        let mut r = Reassembler::new();
+        let mut out = Vec::new();
+        r.syn(u32::MAX - 1);
+        r.segment(u32::MAX, b"ab", 0, 2, &mut out);
+        r.segment(1, b"cd", 0, 3, &mut out);
+        assert_eq!(data(&out), b"abcd");
+    }
+
+    #[test]
+    fn hole_at_end_becomes_gap() {
+        let mut r = Reassembler::new();
+        let mut out = Vec::new();
+        r.syn(0);
+        r.segment(1, b"ab", 0, 2, &mut out);
+        r.segment(10, b"xy", 0, 3, &mut out);
+        r.finish(4, &mut out);
+        assert_eq!(out[1], Delivery::Gap { len: 7, frame: 4 });
+        assert_eq!(data(&out), b"abxy");
+    }
+
+    #[test]
+    fn peer_ack_reveals_capture_loss() {
+        let mut r = Reassembler::new();
+        let mut out = Vec::new();
+        r.syn(0);
+        r.segment(1, b"ab", 0, 2, &mut out);
+        r.peer_acked(11, 5, &mut out);
+        assert_eq!(out[1], Delivery::Gap { len: 8, frame: 5 });
+        r.segment(11, b"z", 0, 6, &mut out);
+        assert_eq!(data(&out), b"abz");
+    }
+
+    #[test]
+    fn snapped_segment_reports_gap() {
+        let mut r = Reassembler::new();
+        let mut out = Vec::new();
+        r.syn(0);
+        r.segment(1, b"ab", 5, 2, &mut out);
+        r.segment(8, b"c", 0, 3, &mut out);
+        assert_eq!(out[1], Delivery::Gap { len: 5, frame: 2 });
+        assert_eq!(data(&out), b"abc");
+    }
+
+    #[test]
+    fn pending_is_bounded() {
+        let mut r = Reassembler::new();
+        let mut out = Vec::new();
+        r.syn(0);
+        let byte = [0u8; 1];
+        for i in 0..(MAX_PENDING_SEGMENTS as u32 + 10) {
+            r.segment(10 + 2 * i, &byte, 0, 1, &mut out);
+        }
+        assert!(r.pending.len() <= MAX_PENDING_SEGMENTS);
+    }
+}
