@@ -89,7 +89,8 @@ pub fn analyze_capture(cf: &CaptureFile, opts: &Options) -> CaptureReport {
     }
     rep.warnings.extend(reader.notes.iter().take(20).cloned());
     if reader.notes.len() > 20 {
-        rep.warnings.push(format!("{} more notes about damaged blocks", reader.notes.len() - 20));
+        rep.warnings
+            .push(format!("{} more notes about damaged blocks", reader.notes.len() - 20));
     }
     if reader.snapped > 0 {
         rep.warnings.push(format!(
@@ -110,7 +111,8 @@ pub fn analyze_capture(cf: &CaptureFile, opts: &Options) -> CaptureReport {
         ));
     }
     if fragments > 0 {
-        rep.warnings.push(format!("{fragments} IP fragments were skipped (not reassembled)"));
+        rep.warnings
+            .push(format!("{fragments} IP fragments were skipped (not reassembled)"));
     }
     if table.dropped_connections > 0 {
         rep.warnings.push(format!(
@@ -197,7 +199,11 @@ fn history_letter(e: &Event) -> Option<char> {
             TlsMsg::Malformed(_) => 'x',
         },
     };
-    Some(if e.from == Side::Client { c.to_ascii_uppercase() } else { c })
+    Some(if e.from == Side::Client {
+        c.to_ascii_uppercase()
+    } else {
+        c
+    })
 }
 
 fn entry(e: &Event) -> Option<HandshakeEntry> {
@@ -213,10 +219,21 @@ fn entry(e: &Event) -> Option<HandshakeEntry> {
                 TlsMsg::ClientHello(c) => Some(format!(
                     "{}{}",
                     version_name(c.legacy_version),
-                    c.sni.as_ref().map(|s| format!(", SNI {}", crate::escape::text(s))).unwrap_or_default()
+                    c.sni
+                        .as_ref()
+                        .map(|s| format!(", SNI {}", crate::escape::text(s)))
+                        .unwrap_or_default()
                 )),
-                TlsMsg::ServerHello(s) => Some(format!("{}, {}", version_name(s.version()), cipher_name(s.cipher_suite))),
-                TlsMsg::Certificate(c) => Some(format!("{} certificate{}", c.len(), if c.len() == 1 { "" } else { "s" })),
+                TlsMsg::ServerHello(s) => Some(format!(
+                    "{}, {}",
+                    version_name(s.version()),
+                    cipher_name(s.cipher_suite)
+                )),
+                TlsMsg::Certificate(c) => Some(format!(
+                    "{} certificate{}",
+                    c.len(),
+                    if c.len() == 1 { "" } else { "s" }
+                )),
                 TlsMsg::CertificateRequest(c) => Some(format!("{} acceptable CA names", c.len())),
                 TlsMsg::Alert { level, description } => Some(format!(
                     "{} {} ({})",
@@ -226,7 +243,9 @@ fn entry(e: &Event) -> Option<HandshakeEntry> {
                 )),
                 TlsMsg::EncryptedAlert { len } => Some(format!("encrypted alert ({len} bytes)")),
                 TlsMsg::Encrypted { len } => Some(format!("{len} bytes")),
-                TlsMsg::NotTls { preview, len } => Some(format!("{len} bytes: \"{}\"", crate::escape::preview(preview))),
+                TlsMsg::NotTls { preview, len } => {
+                    Some(format!("{len} bytes: \"{}\"", crate::escape::preview(preview)))
+                }
                 TlsMsg::Malformed(w) => Some(crate::escape::text(w.as_bytes())),
                 _ => None,
             };
@@ -253,7 +272,11 @@ fn dn_names(ders: &[Vec<u8>]) -> Vec<String> {
 
 fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> ConnectionReport {
     let t: Trace = trace(f, data);
-    let client_is_a = match t.events.iter().find(|e| e.kind == EventKind::Syn || matches!(tls_of(e), Some(TlsMsg::ClientHello(_)))) {
+    let client_is_a = match t
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::Syn || matches!(tls_of(e), Some(TlsMsg::ClientHello(_))))
+    {
         Some(_) => true,
         None => true,
     };
@@ -270,7 +293,10 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
         _ => None,
     });
     let sni = ch.and_then(|(_, c)| c.sni.as_ref()).map(|s| crate::escape::text(s));
-    let host = opts.host.clone().or_else(|| ch.and_then(|(_, c)| c.sni.as_ref()).map(|s| String::from_utf8_lossy(s).into_owned()));
+    let host = opts.host.clone().or_else(|| {
+        ch.and_then(|(_, c)| c.sni.as_ref())
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+    });
     let at = opts.at.unwrap_or(f.start.secs);
 
     let chain_of = |side: Side| -> Option<ChainReport> {
@@ -313,7 +339,10 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
         findings.push(Finding {
             code: "deprecated_version".into(),
             cert_index: None,
-            message: format!("{} was negotiated; it is deprecated (RFC 8996): enable TLS 1.2 or 1.3", version_name(v)),
+            message: format!(
+                "{} was negotiated; it is deprecated (RFC 8996): enable TLS 1.2 or 1.3",
+                version_name(v)
+            ),
         });
     }
     let suite = sh.map(|(_, s)| cipher_name(s.cipher_suite));
@@ -323,7 +352,9 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
         findings.push(Finding {
             code: "weak_cipher".into(),
             cert_index: None,
-            message: format!("the weak cipher suite {s} was negotiated: disable RC4, 3DES, NULL, EXPORT and anonymous suites"),
+            message: format!(
+                "the weak cipher suite {s} was negotiated: disable RC4, 3DES, NULL, EXPORT and anonymous suites"
+            ),
         });
     }
 
@@ -334,10 +365,7 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
         }
     }
     let mut note = verdict.note.clone();
-    if server_chain.is_none()
-        && version.is_some_and(is_tls13)
-        && verdict.status != Status::NoConnection
-    {
+    if server_chain.is_none() && version.is_some_and(is_tls13) && verdict.status != Status::NoConnection {
         let s = "TLS 1.3: the server's certificate chain is encrypted; give --keylog to see it.".to_string();
         note = Some(match note {
             Some(n) => format!("{n} {s}"),
@@ -387,7 +415,12 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
             frame,
             legacy_version: version_name(c.legacy_version),
             supported_versions: c.supported_versions.iter().map(|v| version_name(*v)).collect(),
-            cipher_suites: c.cipher_suites.iter().filter(|s| !is_grease(**s)).map(|s| cipher_name(*s)).collect(),
+            cipher_suites: c
+                .cipher_suites
+                .iter()
+                .filter(|s| !is_grease(**s))
+                .map(|s| cipher_name(*s))
+                .collect(),
             alpn: c.alpn.iter().map(|a| crate::escape::text(a)).collect(),
             sni: c.sni.as_ref().map(|s| crate::escape::text(s)),
             sslv2_format: c.sslv2_format,
@@ -449,7 +482,10 @@ fn chain_problem(c: &ChainReport) -> Option<String> {
     if let Some(f) = pick("untrusted_root").or_else(|| pick("incomplete_chain")) {
         return Some(format!("The chain does not lead to a trusted root: {}.", f.message));
     }
-    if let Some(f) = pick("bad_signature").or_else(|| pick("weak_signature_algorithm")).or_else(|| pick("weak_key")) {
+    if let Some(f) = pick("bad_signature")
+        .or_else(|| pick("weak_signature_algorithm"))
+        .or_else(|| pick("weak_key"))
+    {
         return Some(format!("Certificate {}: {}.", f.cert_index.unwrap_or(0), f.message));
     }
     pick("verification_failed").map(|f| format!("{}.", f.message))

@@ -460,7 +460,7 @@ impl<'a> FrameReader<'a> {
                 big_endian
             };
             let blen = u32_at(rest, 4, be).unwrap_or(0);
-            if blen < 12 || blen % 4 != 0 || blen > MAX_RECORD_LEN + 4096 {
+            if blen < 12 || !blen.is_multiple_of(4) || blen > MAX_RECORD_LEN + 4096 {
                 let msg = format!(
                     "damaged pcapng block at byte {}: length field says {} bytes; the rest of the file is skipped",
                     self.pos, blen
@@ -530,8 +530,7 @@ impl<'a> FrameReader<'a> {
                     }
                     self.note_link(lt);
                     if idb.snaplen > 0 && idb.snaplen < 65535 {
-                        self.min_snaplen =
-                            Some(self.min_snaplen.map_or(idb.snaplen, |s| s.min(idb.snaplen)));
+                        self.min_snaplen = Some(self.min_snaplen.map_or(idb.snaplen, |s| s.min(idb.snaplen)));
                     }
                     if let Kind::PcapNg { interfaces, .. } = &mut self.kind {
                         // Bounded: a lying file cannot make us keep more than this many.

@@ -152,7 +152,8 @@ impl TrustStore {
         let mut anchors = Vec::new();
         for (i, d) in ders.iter().enumerate() {
             let cd = CertificateDer::from(d.as_slice());
-            let a = webpki::anchor_from_trusted_cert(&cd).map_err(|e| format!("certificate {} is not usable as a trust anchor: {e}", i + 1))?;
+            let a = webpki::anchor_from_trusted_cert(&cd)
+                .map_err(|e| format!("certificate {} is not usable as a trust anchor: {e}", i + 1))?;
             anchors.push(a.to_owned());
         }
         if anchors.is_empty() {
@@ -201,7 +202,11 @@ impl TrustStore {
             && !hostname_matches(&a.leaf_names, h)
         {
             let presented = if a.leaf_names.dns.is_empty() && a.leaf_names.ips.is_empty() {
-                a.leaf_names.cn.clone().map(|c| format!("CN={c}")).unwrap_or_else(|| "no name".into())
+                a.leaf_names
+                    .cn
+                    .clone()
+                    .map(|c| format!("CN={c}"))
+                    .unwrap_or_else(|| "no name".into())
             } else {
                 let mut v: Vec<String> = a.leaf_names.dns.clone();
                 v.extend(a.leaf_names.ips.iter().map(|i| i.to_string()));
@@ -246,7 +251,11 @@ impl TrustStore {
             .map(|(i, (d, p))| cert_info(i, d, p.as_ref()))
             .collect();
         let mut findings = Vec::new();
-        let leaf_names = parsed.first().and_then(|p| p.as_ref()).map(leaf_names).unwrap_or_default();
+        let leaf_names = parsed
+            .first()
+            .and_then(|p| p.as_ref())
+            .map(leaf_names)
+            .unwrap_or_default();
 
         // Validity, self-signed, weak keys and algorithms, per certificate.
         for (i, p) in parsed.iter().enumerate() {
@@ -286,7 +295,11 @@ impl TrustStore {
                 findings.push(Finding {
                     code: "expires_soon".into(),
                     cert_index: Some(i),
-                    message: format!("expires on {}, {} days after the capture: renew it", timefmt::seconds(na), (na - at) / 86400),
+                    message: format!(
+                        "expires on {}, {} days after the capture: renew it",
+                        timefmt::seconds(na),
+                        (na - at) / 86400
+                    ),
                 });
             }
             if c.subject().as_raw() == c.issuer().as_raw() && i == 0 {
@@ -306,7 +319,11 @@ impl TrustStore {
                 findings.push(Finding {
                     code: "weak_key".into(),
                     cert_index: Some(i),
-                    message: format!("{} key of {} bits is too small; modern clients refuse it", ki.algorithm, ki.bits.unwrap_or(0)),
+                    message: format!(
+                        "{} key of {} bits is too small; modern clients refuse it",
+                        ki.algorithm,
+                        ki.bits.unwrap_or(0)
+                    ),
                 });
             }
             let sa = certificates[i].signature_algorithm.to_ascii_lowercase();
@@ -315,7 +332,10 @@ impl TrustStore {
                 findings.push(Finding {
                     code: "weak_signature_algorithm".into(),
                     cert_index: Some(i),
-                    message: format!("signed with {}, which clients no longer accept: reissue it with SHA-256", certificates[i].signature_algorithm),
+                    message: format!(
+                        "signed with {}, which clients no longer accept: reissue it with SHA-256",
+                        certificates[i].signature_algorithm
+                    ),
                 });
             }
         }
@@ -331,7 +351,13 @@ impl TrustStore {
 
     /// Follows issuers from the leaf through the chain to an anchor, and asks
     /// webpki for the verdict.
-    fn path(&self, ders: &[Vec<u8>], parsed: &[Option<X509Certificate>], at: i64, findings: &mut Vec<Finding>) -> TrustInfo {
+    fn path(
+        &self,
+        ders: &[Vec<u8>],
+        parsed: &[Option<X509Certificate>],
+        at: i64,
+        findings: &mut Vec<Finding>,
+    ) -> TrustInfo {
         let Some(Some(leaf)) = parsed.first() else {
             return TrustInfo {
                 verdict: "not_checked".into(),
@@ -357,9 +383,10 @@ impl TrustStore {
                 ends_at_untrusted_root = Some(cur_i);
                 break;
             }
-            let next = parsed.iter().enumerate().find(|(j, p)| {
-                !on_path.contains(j) && p.as_ref().is_some_and(|c| c.subject().as_raw() == issuer_raw)
-            });
+            let next = parsed
+                .iter()
+                .enumerate()
+                .find(|(j, p)| !on_path.contains(j) && p.as_ref().is_some_and(|c| c.subject().as_raw() == issuer_raw));
             match next {
                 Some((j, Some(c))) => {
                     if c.verify_signature(Some(cur.public_key())).is_err() {
@@ -401,12 +428,17 @@ impl TrustStore {
                 findings.push(Finding {
                     code: "unrelated_certificate".into(),
                     cert_index: Some(j),
-                    message: format!("certificate {j} is on no path from the leaf to a root: remove it from the server's chain"),
+                    message: format!(
+                        "certificate {j} is on no path from the leaf to a root: remove it from the server's chain"
+                    ),
                 });
             }
         }
         if let Some(r) = ends_at_untrusted_root {
-            let name = parsed[r].as_ref().map(|c| escape::text(c.subject().to_string().as_bytes())).unwrap_or_default();
+            let name = parsed[r]
+                .as_ref()
+                .map(|c| escape::text(c.subject().to_string().as_bytes()))
+                .unwrap_or_default();
             if r > 0 || parsed.len() == 1 {
                 findings.push(Finding {
                     code: "untrusted_root".into(),
@@ -452,7 +484,13 @@ impl TrustStore {
                     let known = findings.iter().any(|f| {
                         matches!(
                             f.code.as_str(),
-                            "untrusted_root" | "incomplete_chain" | "expired" | "not_yet_valid" | "bad_signature" | "weak_key" | "weak_signature_algorithm"
+                            "untrusted_root"
+                                | "incomplete_chain"
+                                | "expired"
+                                | "not_yet_valid"
+                                | "bad_signature"
+                                | "weak_key"
+                                | "weak_signature_algorithm"
                         )
                     });
                     if !known {
@@ -476,7 +514,9 @@ impl TrustStore {
         };
         let missing_issuer = match (&missing, ends_at_untrusted_root) {
             (Some(m), _) => Some(m.clone()),
-            (None, Some(r)) if verdict != "trusted" => parsed[r].as_ref().map(|c| escape::text(c.subject().to_string().as_bytes())),
+            (None, Some(r)) if verdict != "trusted" => parsed[r]
+                .as_ref()
+                .map(|c| escape::text(c.subject().to_string().as_bytes())),
             _ => None,
         };
         TrustInfo {
@@ -494,8 +534,11 @@ fn webpki_reason(e: &webpki::Error) -> String {
         webpki::Error::CertNotValidYet { .. } => "a certificate is not yet valid".into(),
         webpki::Error::InvalidSignatureForPublicKey => "a signature does not verify".into(),
         webpki::Error::CaUsedAsEndEntity => "the leaf is a CA certificate".into(),
-        webpki::Error::RequiredEkuNotFoundContext(_) => "the leaf is not for TLS server authentication (extended key usage)".into(),
-        webpki::Error::UnsupportedSignatureAlgorithmContext(_) | webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+        webpki::Error::RequiredEkuNotFoundContext(_) => {
+            "the leaf is not for TLS server authentication (extended key usage)".into()
+        }
+        webpki::Error::UnsupportedSignatureAlgorithmContext(_)
+        | webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
             "a signature algorithm is not supported (SHA-1, MD5?)".into()
         }
         webpki::Error::UnsupportedCertVersion => "certificate version 1 or 2 is not accepted".into(),
@@ -520,7 +563,12 @@ fn leaf_names(c: &X509Certificate) -> LeafNames {
             }
         }
     }
-    n.cn = c.subject().iter_common_name().next().and_then(|a| a.as_str().ok()).map(|s| s.to_string());
+    n.cn = c
+        .subject()
+        .iter_common_name()
+        .next()
+        .and_then(|a| a.as_str().ok())
+        .map(|s| s.to_string());
     n
 }
 
@@ -551,7 +599,11 @@ pub fn dns_name_matches(presented: &str, host: &str) -> bool {
 }
 
 fn hostname_matches(n: &LeafNames, host: &str) -> bool {
-    if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>() {
+    if let Ok(ip) = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<std::net::IpAddr>()
+    {
         return n.ips.contains(&ip);
     }
     if !n.dns.is_empty() || !n.ips.is_empty() {
@@ -594,7 +646,10 @@ fn key_info(c: &X509Certificate) -> KeyInfo {
                 "1.3.101.113" => "Ed448".to_string(),
                 s => s.to_string(),
             };
-            KeyInfo { algorithm: name, bits: None }
+            KeyInfo {
+                algorithm: name,
+                bits: None,
+            }
         }
     }
 }
@@ -646,8 +701,14 @@ fn cert_info(index: usize, der: &[u8], p: Option<&X509Certificate>) -> CertInfo 
             san.push(match g {
                 GeneralName::DNSName(s) => format!("DNS:{}", escape::text(s.as_bytes())),
                 GeneralName::IPAddress(b) => match b.len() {
-                    4 => format!("IP:{}", std::net::IpAddr::from(<[u8; 4]>::try_from(*b).unwrap_or([0; 4]))),
-                    16 => format!("IP:{}", std::net::IpAddr::from(<[u8; 16]>::try_from(*b).unwrap_or([0; 16]))),
+                    4 => format!(
+                        "IP:{}",
+                        std::net::IpAddr::from(<[u8; 4]>::try_from(*b).unwrap_or([0; 4]))
+                    ),
+                    16 => format!(
+                        "IP:{}",
+                        std::net::IpAddr::from(<[u8; 16]>::try_from(*b).unwrap_or([0; 16]))
+                    ),
                     _ => format!("IP:{}", hex::encode(b)),
                 },
                 GeneralName::RFC822Name(s) => format!("email:{}", escape::text(s.as_bytes())),

@@ -103,11 +103,7 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
     let deliver = |d: usize, out: &mut Vec<Delivery>, tls: &mut TlsParser, raw: &mut Vec<(u64, u8, EventKind)>| {
         for del in out.drain(..) {
             match del {
-                Delivery::Data { bytes, frame } => {
-                    if !tls.settled() {
-                        tls.feed(d, bytes, frame)
-                    }
-                }
+                Delivery::Data { bytes, frame } => tls.feed(d, bytes, frame),
                 Delivery::Gap { len, frame } => {
                     tls.gap(d);
                     raw.push((frame, d as u8, EventKind::Gap(len)));
@@ -139,22 +135,30 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
             }
             reasm[d].syn(s.seq);
         }
-        if s.flags & ACK != 0 && !tls.settled() {
+        if s.flags & ACK != 0 {
             reasm[1 - d].peer_acked(s.ack, s.frame, &mut out);
             deliver(1 - d, &mut out, &mut tls, &mut raw);
         }
         if s.len > 0 || s.missing > 0 {
             bytes[d] += s.len as u64 + s.missing as u64;
-            if !tls.settled() {
-                let seq = if s.flags & SYN != 0 { s.seq.wrapping_add(1) } else { s.seq };
-                reasm[d].segment(seq, payload(data, s), s.missing, s.frame, &mut out);
-                deliver(d, &mut out, &mut tls, &mut raw);
-            }
+            // Bulk data is bounded by the index cap (flow::MAX_INDEXED_PAYLOAD);
+            // framing goes on so that alerts after the handshake are still seen.
+            let seq = if s.flags & SYN != 0 {
+                s.seq.wrapping_add(1)
+            } else {
+                s.seq
+            };
+            reasm[d].segment(seq, payload(data, s), s.missing, s.frame, &mut out);
+            deliver(d, &mut out, &mut tls, &mut raw);
         }
         take_tls(&tls, &mut raw, &mut tls_taken);
         if s.flags & FIN != 0 && !seen_fin[d] {
             seen_fin[d] = true;
-            let seq = if s.flags & SYN != 0 { s.seq.wrapping_add(1) } else { s.seq };
+            let seq = if s.flags & SYN != 0 {
+                s.seq.wrapping_add(1)
+            } else {
+                s.seq
+            };
             reasm[d].fin(seq, s.len + s.missing);
             reasm[d].finish(s.frame, &mut out);
             deliver(d, &mut out, &mut tls, &mut raw);
@@ -188,7 +192,11 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
             kind,
         })
         .collect();
-    let (cb, sb) = if cd == 0 { (bytes[0], bytes[1]) } else { (bytes[1], bytes[0]) };
+    let (cb, sb) = if cd == 0 {
+        (bytes[0], bytes[1])
+    } else {
+        (bytes[1], bytes[0])
+    };
     let ec = if cd == 0 {
         tls.encrypted_counts
     } else {

@@ -95,7 +95,9 @@ pub struct ChainContext {
 }
 
 /// Ports where a plaintext request can only be a mistake.
-const TLS_PORTS: &[u16] = &[443, 465, 563, 636, 853, 989, 990, 992, 993, 994, 995, 4443, 5061, 5986, 6697, 8443, 9443, 10443];
+const TLS_PORTS: &[u16] = &[
+    443, 465, 563, 636, 853, 989, 990, 992, 993, 994, 995, 4443, 5061, 5986, 6697, 8443, 9443, 10443,
+];
 
 fn is_cert_alert(d: u8) -> bool {
     matches!(d, 42..=46 | 48 | 49)
@@ -184,7 +186,13 @@ pub fn diagnose(t: &Trace, chain: &ChainContext) -> Verdict {
     }
 
     let ch = v.first(|e| is_msg(e, Side::Client, |m| matches!(m, TlsMsg::ClientHello(_))));
-    let sh = v.first(|e| is_msg(e, Side::Server, |m| matches!(m, TlsMsg::ServerHello(s) if !s.hello_retry)));
+    let sh = v.first(|e| {
+        is_msg(
+            e,
+            Side::Server,
+            |m| matches!(m, TlsMsg::ServerHello(s) if !s.hello_retry),
+        )
+    });
     let version = sh.and_then(|(_, e)| match tls(e) {
         Some(TlsMsg::ServerHello(s)) => Some(s.version()),
         _ => None,
@@ -216,7 +224,14 @@ pub fn diagnose(t: &Trace, chain: &ChainContext) -> Verdict {
     verdict
 }
 
-fn failure(status: Status, cause: &str, side: Blame, frame: Option<u64>, alert: Option<AlertSeen>, explanation: String) -> Verdict {
+fn failure(
+    status: Status,
+    cause: &str,
+    side: Blame,
+    frame: Option<u64>,
+    alert: Option<AlertSeen>,
+    explanation: String,
+) -> Verdict {
     Verdict {
         status,
         failure: Some(Failure {
@@ -232,11 +247,12 @@ fn failure(status: Status, cause: &str, side: Blame, frame: Option<u64>, alert: 
 
 fn not_tls(t: &Trace, v: &View) -> Verdict {
     let client_plain = v.first(|e| e.from == Side::Client && matches!(tls(e), Some(TlsMsg::NotTls { .. })));
-    let server_tls = v.first(|e| {
-        e.from == Side::Server && matches!(tls(e), Some(m) if !matches!(m, TlsMsg::NotTls { .. }))
-    });
+    let server_tls =
+        v.first(|e| e.from == Side::Server && matches!(tls(e), Some(m) if !matches!(m, TlsMsg::NotTls { .. })));
     if let Some((_, c)) = client_plain {
-        let server_answered = v.any_after(0, |e| e.from == Side::Server && matches!(tls(e), Some(TlsMsg::NotTls { .. })));
+        let server_answered = v.any_after(0, |e| {
+            e.from == Side::Server && matches!(tls(e), Some(TlsMsg::NotTls { .. }))
+        });
         if let Some((_, s)) = server_tls {
             return failure(
                 Status::Failed,
@@ -250,22 +266,23 @@ fn not_tls(t: &Trace, v: &View) -> Verdict {
                 ),
             );
         }
-        if !server_answered && TLS_PORTS.contains(&t.server_port) {
-            if let Some((_, close)) = v.first(|e| {
+        if !server_answered
+            && TLS_PORTS.contains(&t.server_port)
+            && let Some((_, close)) = v.first(|e| {
                 e.from == Side::Server && matches!(e.kind, EventKind::Fin | EventKind::Rst) && e.frame >= c.frame
-            }) {
-                return failure(
-                    Status::Failed,
-                    "client_not_tls",
-                    Blame::Server,
-                    Some(close.frame),
-                    None,
-                    format!(
-                        "The client sent plaintext (frame {}) to port {}, a TLS port, and the server closed the connection (frame {}) without answering: the client must use TLS (https://) here.",
-                        c.frame, t.server_port, close.frame
-                    ),
-                );
-            }
+            })
+        {
+            return failure(
+                Status::Failed,
+                "client_not_tls",
+                Blame::Server,
+                Some(close.frame),
+                None,
+                format!(
+                    "The client sent plaintext (frame {}) to port {}, a TLS port, and the server closed the connection (frame {}) without answering: the client must use TLS (https://) here.",
+                    c.frame, t.server_port, close.frame
+                ),
+            );
         }
     }
     let note = if t.client_bytes == 0 && t.server_bytes == 0 {
@@ -283,23 +300,30 @@ fn not_tls(t: &Trace, v: &View) -> Verdict {
 fn completed(v: &View, sh: Option<(usize, &Event)>, tls13: bool, sslv2: bool) -> Option<String> {
     let (shi, she) = sh?;
     if sslv2 {
-        let c = v.ev.iter().skip(shi).filter(|e| is_msg(e, Side::Client, |m| *m == TlsMsg::Sslv2Record)).count();
-        let s = v.ev.iter().skip(shi).filter(|e| is_msg(e, Side::Server, |m| *m == TlsMsg::Sslv2Record)).count();
-        return (c >= 2 && s >= 1).then(|| format!("SSL 2.0 handshake completed (server hello in frame {}).", she.frame));
+        let c =
+            v.ev.iter()
+                .skip(shi)
+                .filter(|e| is_msg(e, Side::Client, |m| *m == TlsMsg::Sslv2Record))
+                .count();
+        let s =
+            v.ev.iter()
+                .skip(shi)
+                .filter(|e| is_msg(e, Side::Server, |m| *m == TlsMsg::Sslv2Record))
+                .count();
+        return (c >= 2 && s >= 1)
+            .then(|| format!("SSL 2.0 handshake completed (server hello in frame {}).", she.frame));
     }
     if tls13 {
-        let client_enc: Vec<&Event> = v
-            .ev
-            .iter()
-            .skip(shi)
-            .filter(|e| is_msg(e, Side::Client, |m| matches!(m, TlsMsg::Encrypted { .. })))
-            .collect();
+        let client_enc: Vec<&Event> =
+            v.ev.iter()
+                .skip(shi)
+                .filter(|e| is_msg(e, Side::Client, |m| matches!(m, TlsMsg::Encrypted { .. })))
+                .collect();
         let first = client_enc.first()?;
-        let server_after = v
-            .ev
-            .iter()
-            .skip(shi)
-            .any(|e| e.frame > first.frame && is_msg(e, Side::Server, |m| matches!(m, TlsMsg::Encrypted { .. })));
+        let server_after =
+            v.ev.iter()
+                .skip(shi)
+                .any(|e| e.frame > first.frame && is_msg(e, Side::Server, |m| matches!(m, TlsMsg::Encrypted { .. })));
         if client_enc.len() >= 2 || server_after {
             return Some(format!(
                 "TLS 1.3 handshake completed: ServerHello in frame {}, the client's encrypted Finished in frame {}.",
@@ -309,22 +333,42 @@ fn completed(v: &View, sh: Option<(usize, &Event)>, tls13: bool, sslv2: bool) ->
         return None;
     }
     let done = |side: Side| -> Option<u64> {
-        let (ci, _) = v.ev.iter().enumerate().find(|(_, e)| is_msg(e, side, |m| *m == TlsMsg::ChangeCipherSpec))?;
+        let (ci, _) =
+            v.ev.iter()
+                .enumerate()
+                .find(|(_, e)| is_msg(e, side, |m| *m == TlsMsg::ChangeCipherSpec))?;
         v.ev.iter()
             .skip(ci + 1)
             .find(|e| is_msg(e, side, |m| *m == TlsMsg::EncryptedHandshake))
             .map(|e| e.frame)
     };
-    let c = done(Side::Client)?;
-    let s = done(Side::Server)?;
+    if let (Some(c), Some(s)) = (done(Side::Client), done(Side::Server)) {
+        return Some(format!(
+            "Handshake completed: Finished from the client in frame {c} and from the server in frame {s}."
+        ));
+    }
+    // Application data both ways can only follow a completed handshake, even
+    // when part of it could not be read.
+    let data = |side: Side| {
+        v.ev.iter()
+            .skip(shi)
+            .find(|e| is_msg(e, side, |m| matches!(m, TlsMsg::Encrypted { .. })))
+            .map(|e| e.frame)
+    };
+    let (c, s) = (data(Side::Client)?, data(Side::Server)?);
     Some(format!(
-        "Handshake completed: Finished from the client in frame {c} and from the server in frame {s}."
+        "Handshake completed: application data from the client (frame {c}) and from the server (frame {s})."
     ))
 }
 
 /// The first event that ends the handshake: an alert, a non-TLS answer, a
 /// FIN or RST, or (TLS 1.3) the client's lone encrypted record before a close.
-fn decisive_event<'a>(v: &View<'a>, from: usize, sh: Option<(usize, &Event)>, tls13: bool) -> Option<(usize, &'a Event)> {
+fn decisive_event<'a>(
+    v: &View<'a>,
+    from: usize,
+    sh: Option<(usize, &Event)>,
+    tls13: bool,
+) -> Option<(usize, &'a Event)> {
     let mut close: Option<(usize, &Event)> = None;
     for (i, e) in v.ev.iter().enumerate().skip(from) {
         match &e.kind {
@@ -333,7 +377,9 @@ fn decisive_event<'a>(v: &View<'a>, from: usize, sh: Option<(usize, &Event)>, tl
                     return Some((i, e));
                 }
                 // A warning is decisive only if its sender says nothing more.
-                let more = v.any_after(i, |x| x.from == e.from && matches!(x.kind, EventKind::Tls(ref m) if !matches!(m, TlsMsg::Alert { .. })));
+                let more = v.any_after(i, |x| {
+                    x.from == e.from && matches!(x.kind, EventKind::Tls(ref m) if !matches!(m, TlsMsg::Alert { .. }))
+                });
                 if !more {
                     return Some((i, e));
                 }
@@ -350,14 +396,13 @@ fn decisive_event<'a>(v: &View<'a>, from: usize, sh: Option<(usize, &Event)>, tl
     let (ci, ce) = close?;
     if tls13 && let Some((shi, _)) = sh {
         // The client's only encrypted record before the server gives up can only be an alert.
-        let client_enc: Vec<(usize, &Event)> = v
-            .ev
-            .iter()
-            .enumerate()
-            .skip(shi)
-            .take(ci - shi)
-            .filter(|(_, e)| is_msg(e, Side::Client, |m| matches!(m, TlsMsg::Encrypted { .. })))
-            .collect();
+        let client_enc: Vec<(usize, &Event)> =
+            v.ev.iter()
+                .enumerate()
+                .skip(shi)
+                .take(ci - shi)
+                .filter(|(_, e)| is_msg(e, Side::Client, |m| matches!(m, TlsMsg::Encrypted { .. })))
+                .collect();
         if client_enc.len() == 1 {
             let (ei, ee) = client_enc[0];
             let server_after = v.ev[ei + 1..ci]
@@ -372,7 +417,10 @@ fn decisive_event<'a>(v: &View<'a>, from: usize, sh: Option<(usize, &Event)>, tl
 }
 
 fn gap_before(v: &View, di: usize) -> Option<String> {
-    let gaps: Vec<&Event> = v.ev[..di].iter().filter(|e| matches!(e.kind, EventKind::Gap(_))).collect();
+    let gaps: Vec<&Event> = v.ev[..di]
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Gap(_)))
+        .collect();
     if gaps.is_empty() {
         return None;
     }
@@ -392,7 +440,12 @@ fn gap_before(v: &View, di: usize) -> Option<String> {
 }
 
 fn alert_text(level: u8, d: u8) -> String {
-    format!("{} {} ({})", if level == 2 { "fatal" } else { "warning" }, alert_name(d), d)
+    format!(
+        "{} {} ({})",
+        if level == 2 { "fatal" } else { "warning" },
+        alert_name(d),
+        d
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -483,17 +536,21 @@ fn explain(
                         ch.map(|(_, e)| offered_count(e)).unwrap_or(0)
                     ),
                 ),
-                40 | 71 | 116 if d.from == Side::Server && cert_req.is_some() && client_cert.is_none_or(|(_, n)| n == 0) => (
-                    "client_certificate_required".into(),
-                    format!(
-                        "{base} The server asked for a client certificate (CertificateRequest, frame {}) and the client sent {}: configure the client (gateway) with a client certificate and key the server accepts.",
-                        cert_req.map(|e| e.frame).unwrap_or(0),
-                        match client_cert {
-                            Some((f, _)) => format!("an empty Certificate (frame {f})"),
-                            None => "none".into(),
-                        }
-                    ),
-                ),
+                40 | 71 | 116
+                    if d.from == Side::Server && cert_req.is_some() && client_cert.is_none_or(|(_, n)| n == 0) =>
+                {
+                    (
+                        "client_certificate_required".into(),
+                        format!(
+                            "{base} The server asked for a client certificate (CertificateRequest, frame {}) and the client sent {}: configure the client (gateway) with a client certificate and key the server accepts.",
+                            cert_req.map(|e| e.frame).unwrap_or(0),
+                            match client_cert {
+                                Some((f, _)) => format!("an empty Certificate (frame {f})"),
+                                None => "none".into(),
+                            }
+                        ),
+                    )
+                }
                 116 => (
                     "client_certificate_required".into(),
                     format!("{base} Configure the client with a certificate the server accepts."),
@@ -502,21 +559,30 @@ fn explain(
                     "sni_rejected".into(),
                     format!(
                         "{base} The server does not serve the name the client asked for{}: fix the host name the client uses, or add it to the server's configuration.",
-                        ch.and_then(|(_, e)| sni_of(e)).map(|s| format!(" (SNI \"{s}\")")).unwrap_or_default()
+                        ch.and_then(|(_, e)| sni_of(e))
+                            .map(|s| format!(" (SNI \"{s}\")"))
+                            .unwrap_or_default()
                     ),
                 ),
-                d2 if (is_cert_alert(d2) || d2 == 40) && d.from == Side::Server && client_cert.is_some_and(|(_, n)| n > 0) => (
-                    "client_certificate_rejected".into(),
-                    format!(
-                        "{base} The server rejected the client certificate the client sent in frame {}: the server's trust store must hold the CA of the client's certificate, and the certificate must be valid.",
-                        client_cert.map(|(f, _)| f).unwrap_or(0)
-                    ),
-                ),
+                d2 if (is_cert_alert(d2) || d2 == 40)
+                    && d.from == Side::Server
+                    && client_cert.is_some_and(|(_, n)| n > 0) =>
+                {
+                    (
+                        "client_certificate_rejected".into(),
+                        format!(
+                            "{base} The server rejected the client certificate the client sent in frame {}: the server's trust store must hold the CA of the client's certificate, and the certificate must be valid.",
+                            client_cert.map(|(f, _)| f).unwrap_or(0)
+                        ),
+                    )
+                }
                 d2 if is_cert_alert(d2) && d.from == Side::Client => (
                     "certificate_rejected_by_client".into(),
                     format!(
                         "The client rejected the server's certificate chain{}: it sent alert {at} in frame {} ({}).{}",
-                        server_cert.map(|e| format!(" (sent in frame {})", e.frame)).unwrap_or_default(),
+                        server_cert
+                            .map(|e| format!(" (sent in frame {})", e.frame))
+                            .unwrap_or_default(),
                         d.frame,
                         alert_meaning(d2),
                         chain_sentence()
@@ -567,7 +633,11 @@ fn explain(
             let how = if d.kind == EventKind::Fin { "FIN" } else { "RST" };
             let who = d.from;
             if who == Side::Server && !server_answered {
-                let cause = if d.kind == EventKind::Rst { "server_reset" } else { "server_closed" };
+                let cause = if d.kind == EventKind::Rst {
+                    "server_reset"
+                } else {
+                    "server_closed"
+                };
                 return failure(
                     Status::Failed,
                     cause,
@@ -578,7 +648,9 @@ fn explain(
                         "The server {} the connection (frame {}) right after the ClientHello{ch_ref} without any TLS answer. The server (or a load balancer or firewall before it) refuses this client's TLS: check the server's TLS configuration and logs, the protocols and cipher suites it allows, and SNI routing{}.",
                         if d.kind == EventKind::Rst { "reset" } else { "closed" },
                         d.frame,
-                        ch.and_then(|(_, e)| sni_of(e)).map(|s| format!(" (SNI \"{s}\")")).unwrap_or_else(|| " (the ClientHello carries no SNI)".into())
+                        ch.and_then(|(_, e)| sni_of(e))
+                            .map(|s| format!(" (SNI \"{s}\")"))
+                            .unwrap_or_else(|| " (the ClientHello carries no SNI)".into())
                     ),
                 );
             }
@@ -637,7 +709,9 @@ fn explain(
             if who == Side::Server
                 && let Some(cr) = cert_req
                 && client_cert.is_none_or(|(_, n)| n == 0)
-                && before.iter().any(|e| e.from == Side::Client && e.frame > cr.frame && matches!(e.kind, EventKind::Tls(_)))
+                && before
+                    .iter()
+                    .any(|e| e.from == Side::Client && e.frame > cr.frame && matches!(e.kind, EventKind::Tls(_)))
             {
                 return failure(
                     Status::Failed,
@@ -681,9 +755,12 @@ fn explain(
 
 fn last_stage(before: &[Event]) -> Option<String> {
     before.iter().rev().find_map(|e| match tls(e) {
-        Some(m) if !matches!(m, TlsMsg::NotTls { .. } | TlsMsg::Malformed(_)) => {
-            Some(format!("{} from the {}, frame {}", crate::report::message_name(m), e.from.name(), e.frame))
-        }
+        Some(m) if !matches!(m, TlsMsg::NotTls { .. } | TlsMsg::Malformed(_)) => Some(format!(
+            "{} from the {}, frame {}",
+            crate::report::message_name(m),
+            e.from.name(),
+            e.frame
+        )),
         _ => None,
     })
 }
@@ -694,15 +771,21 @@ fn incomplete(t: &Trace, saw_ch: bool, v: &View) -> Verdict {
         if enc {
             "The capture starts after the handshake: encrypted data flows both ways, so it had succeeded before the capture began.".to_string()
         } else {
-            "The capture starts in the middle of the handshake (no ClientHello): nothing shows how it began.".to_string()
+            "The capture starts in the middle of the handshake (no ClientHello): nothing shows how it began."
+                .to_string()
         }
     } else {
         let last = v.ev.iter().rev().find(|e| matches!(e.kind, EventKind::Tls(_)));
         format!(
             "The capture ends (frame {}) before the handshake completed{}; nothing shows who gave up. Capture longer, or check the capture filter and that it ran on the right host.",
             t.last_frame,
-            last.map(|e| format!(", last message {} from the {} in frame {}", tls(e).map(crate::report::message_name).unwrap_or_default(), e.from.name(), e.frame))
-                .unwrap_or_default()
+            last.map(|e| format!(
+                ", last message {} from the {} in frame {}",
+                tls(e).map(crate::report::message_name).unwrap_or_default(),
+                e.from.name(),
+                e.frame
+            ))
+            .unwrap_or_default()
         )
     };
     Verdict {

@@ -46,7 +46,10 @@ fn write_new(dir: &Path, name: &str, content: &str) -> std::io::Result<()> {
         if m.file_type().is_symlink() || m.is_file() {
             std::fs::remove_file(&p)?;
         } else {
-            return Err(std::io::Error::other(format!("{} exists and is not a file", p.display())));
+            return Err(std::io::Error::other(format!(
+                "{} exists and is not a file",
+                p.display()
+            )));
         }
     }
     let mut f = OpenOptions::new().write(true).create_new(true).open(&p)?;

@@ -81,7 +81,8 @@ impl FlowTable {
                 let f = &self.flows[i];
                 // Port reuse: a new SYN (not a retransmission of the first)
                 // after the old connection carried data or closed starts a new one.
-                let new_conn = is_syn && f.syn_seq != Some(seg.seq) && (f.closed || f.has_payload || f.syn_seq.is_some());
+                let new_conn =
+                    is_syn && f.syn_seq != Some(seg.seq) && (f.closed || f.has_payload || f.syn_seq.is_some());
                 if new_conn { None } else { Some(i) }
             }
             None => None,

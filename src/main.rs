@@ -57,7 +57,12 @@ struct Cli {
     #[arg(long, value_name = "DIR")]
     export_certs: Option<PathBuf>,
     /// Statuses and finding codes that make the exit code 1.
-    #[arg(long, value_name = "LIST", default_value = "failed,no_connection", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "failed,no_connection",
+        value_delimiter = ','
+    )]
     fail_on: Vec<String>,
     /// Worker threads (default: all cores).
     #[arg(short, long, value_name = "N")]
@@ -165,7 +170,10 @@ fn matches_fail_on(c: &CaptureReport, fail_on: &[String]) -> bool {
             f == conn.status
                 || conn.findings.iter().any(|x| &x.code == f)
                 || conn.failure.as_ref().is_some_and(|x| &x.cause == f)
-                || conn.server_chain.as_ref().is_some_and(|ch| ch.findings.iter().any(|x| &x.code == f))
+                || conn
+                    .server_chain
+                    .as_ref()
+                    .is_some_and(|ch| ch.findings.iter().any(|x| &x.code == f))
         })
     })
 }
@@ -190,9 +198,13 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
         let _ = rayon::ThreadPoolBuilder::new().num_threads(j).build_global();
     }
     for f in &cli.fail_on {
-        let known = STATUSES.contains(&f.as_str()) || f.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit());
+        let known = STATUSES.contains(&f.as_str())
+            || f.chars()
+                .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit());
         if !known || f.is_empty() {
-            return Err(UsageError::Invalid(format!("--fail-on: {f:?} is not a status or a code")));
+            return Err(UsageError::Invalid(format!(
+                "--fail-on: {f:?} is not a status or a code"
+            )));
         }
     }
     let at = match &cli.at {
@@ -211,11 +223,17 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
     for e in &errors {
         eprintln!("pcap-tls-audit: {e}");
     }
-    let progress = cli.progress || (!cli.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()) && inputs.len() > 1);
+    let progress =
+        cli.progress || (!cli.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()) && inputs.len() > 1);
     let mut captures = Vec::new();
     for (i, p) in inputs.iter().enumerate() {
         if progress {
-            eprint!("\r[{}/{}] {}\x1b[K", i + 1, inputs.len(), pcap_tls_audit::escape::text(p.display().to_string().as_bytes()));
+            eprint!(
+                "\r[{}/{}] {}\x1b[K",
+                i + 1,
+                inputs.len(),
+                pcap_tls_audit::escape::text(p.display().to_string().as_bytes())
+            );
         }
         let rep = match CaptureFile::open(p) {
             Ok(cf) => analyze_capture(&cf, &opts),
@@ -227,7 +245,11 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
         };
         if let Some(e) = &rep.error {
             unreadable = true;
-            eprintln!("{}pcap-tls-audit: {}", if progress { "\r" } else { "" }, pcap_tls_audit::escape::text(e.as_bytes()));
+            eprintln!(
+                "{}pcap-tls-audit: {}",
+                if progress { "\r" } else { "" },
+                pcap_tls_audit::escape::text(e.as_bytes())
+            );
         }
         for w in &rep.warnings {
             if !cli.quiet {

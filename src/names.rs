@@ -148,9 +148,11 @@ pub fn cipher_name(id: u16) -> String {
 
 /// Suites that count as weak for the `weak_cipher` finding.
 pub fn cipher_is_weak(name: &str) -> bool {
-    ["_RC4_", "_3DES_", "_DES_", "_NULL_", "EXPORT", "_anon_", "_DES40_", "_RC2_", "_IDEA_"]
-        .iter()
-        .any(|w| name.contains(w))
+    [
+        "_RC4_", "_3DES_", "_DES_", "_NULL_", "EXPORT", "_anon_", "_DES40_", "_RC2_", "_IDEA_",
+    ]
+    .iter()
+    .any(|w| name.contains(w))
         || name.ends_with("_NULL")
 }
 

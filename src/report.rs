@@ -200,7 +200,11 @@ fn render_capture(o: &mut String, c: &CaptureReport) {
         c.link_types.join("/"),
         plural(c.packets, "packet", "packets"),
         plural(s.connections, "TCP connection", "TCP connections"),
-        if parts.is_empty() { "nothing to report".into() } else { parts.join(", ") }
+        if parts.is_empty() {
+            "nothing to report".into()
+        } else {
+            parts.join(", ")
+        }
     );
     if let (Some(a), Some(b)) = (&c.first_packet, &c.last_packet) {
         let _ = writeln!(o, "  captured {a} .. {b}");
@@ -219,10 +223,10 @@ fn render_capture(o: &mut String, c: &CaptureReport) {
     }
     for conn in others {
         let _ = writeln!(o, "{}", one_line(conn));
-        if conn.status == "incomplete" {
-            if let Some(n) = &conn.note {
-                let _ = writeln!(o, "    {n}");
-            }
+        if conn.status == "incomplete"
+            && let Some(n) = &conn.note
+        {
+            let _ = writeln!(o, "    {n}");
         }
     }
 }
@@ -250,10 +254,10 @@ fn one_line(c: &ConnectionReport) -> String {
     if let Some(cs) = &c.cipher_suite {
         let _ = write!(s, " {cs}");
     }
-    if let Some(ch) = &c.server_chain {
-        if let Some(leaf) = ch.certificates.first() {
-            let _ = write!(s, "  cert {} [{}]", leaf.subject, ch.trust.verdict);
-        }
+    if let Some(ch) = &c.server_chain
+        && let Some(leaf) = ch.certificates.first()
+    {
+        let _ = write!(s, "  cert {} [{}]", leaf.subject, ch.trust.verdict);
     }
     let _ = write!(s, "  (frame {})", c.first_frame);
     s
@@ -261,12 +265,24 @@ fn one_line(c: &ConnectionReport) -> String {
 
 fn render_failed(o: &mut String, c: &ConnectionReport) {
     let Some(f) = &c.failure else { return };
-    let status = if c.status == "no_connection" { "NO CONNECTION" } else { "FAILED" };
+    let status = if c.status == "no_connection" {
+        "NO CONNECTION"
+    } else {
+        "FAILED"
+    };
     let at = match f.frame {
         Some(fr) => format!("frame {fr}"),
         None => "no frame".into(),
     };
-    let _ = writeln!(o, "{status} {}  {}  {}: {} gave up, {}", endpoint_line(c), c.tls_version.as_deref().unwrap_or(""), f.cause, f.side, at);
+    let _ = writeln!(
+        o,
+        "{status} {}  {}  {}: {} gave up, {}",
+        endpoint_line(c),
+        c.tls_version.as_deref().unwrap_or(""),
+        f.cause,
+        f.side,
+        at
+    );
     let _ = writeln!(o, "  {}", f.explanation);
     if let Some(ch) = &c.client_hello {
         let vs = if ch.supported_versions.is_empty() {
@@ -279,7 +295,11 @@ fn render_failed(o: &mut String, c: &ConnectionReport) {
             "  client offered: {}; {} cipher suites{}",
             vs,
             ch.cipher_suites.len(),
-            if ch.alpn.is_empty() { String::new() } else { format!("; ALPN {}", ch.alpn.join(",")) }
+            if ch.alpn.is_empty() {
+                String::new()
+            } else {
+                format!("; ALPN {}", ch.alpn.join(","))
+            }
         );
     }
     let _ = writeln!(o, "  handshake:");
@@ -346,7 +366,11 @@ fn render_chain(o: &mut String, title: &str, ch: &ChainReport) {
         );
         if !cert.san.is_empty() {
             let shown: Vec<&str> = cert.san.iter().take(8).map(|s| s.as_str()).collect();
-            let more = if cert.san.len() > 8 { format!(" (+{} more)", cert.san.len() - 8) } else { String::new() };
+            let more = if cert.san.len() > 8 {
+                format!(" (+{} more)", cert.san.len() - 8)
+            } else {
+                String::new()
+            };
             let _ = writeln!(o, "     SAN {}{more}", shown.join(", "));
         }
         let _ = writeln!(o, "     sha256 {}", cert.sha256);

@@ -46,8 +46,10 @@ impl<'a> Reassembler<'a> {
     }
 
     /// The SYN fixes the initial sequence number: data starts at ISN + 1.
+    /// A SYN with another ISN before any data (a new attempt, or TCP Fast
+    /// Open's retries) replaces the old one.
     pub fn syn(&mut self, isn: u32) {
-        if !self.started {
+        if !self.started || (self.next_off == 0 && self.pending.is_empty()) {
             self.started = true;
             self.next_seq = isn.wrapping_add(1);
             self.next_off = 0;
@@ -125,7 +127,7 @@ impl<'a> Reassembler<'a> {
             self.gap_bytes += missing as u64;
             self.advance(missing as u64);
         }
-        self.drain(out);
+        self.drain(Some(frame), out);
     }
 
     fn advance(&mut self, n: u64) {
@@ -133,8 +135,12 @@ impl<'a> Reassembler<'a> {
         self.next_seq = self.next_seq.wrapping_add(n as u32);
     }
 
-    fn drain(&mut self, out: &mut Vec<Delivery<'a>>) {
-        while let Some((&s, &(bytes, frame))) = self.pending.iter().next() {
+    /// Delivers waiting segments that now follow on. `filler` is the frame that
+    /// filled the hole: like Wireshark, we say the data was completed there.
+    /// Without one (a gap was declared), each keeps its own frame.
+    fn drain(&mut self, filler: Option<u64>, out: &mut Vec<Delivery<'a>>) {
+        while let Some((&s, &(bytes, own))) = self.pending.iter().next() {
+            let frame = filler.unwrap_or(own);
             if s > self.next_off {
                 break;
             }
@@ -160,7 +166,7 @@ impl<'a> Reassembler<'a> {
             self.gap_bytes += len;
             self.advance(len);
         }
-        self.drain(out);
+        self.drain(None, out);
     }
 
     /// A FIN at `seq` after `len` payload bytes: the peer's ACK of it is no data.
@@ -198,7 +204,7 @@ impl<'a> Reassembler<'a> {
             self.gap_bytes += len;
             self.advance(len);
         }
-        self.drain(out);
+        self.drain(None, out);
     }
 
     /// End of this direction (FIN, RST or end of capture): whatever waits is
@@ -245,7 +251,7 @@ mod tests {
         assert!(out.is_empty());
         r.segment(1, b"abc", 0, 3, &mut out);
         assert_eq!(data(&out), b"abcdef");
-        assert!(matches!(out[1], Delivery::Data { frame: 2, .. }));
+        assert!(matches!(out[1], Delivery::Data { frame: 3, .. }));
     }
 
     #[test]

@@ -24,8 +24,8 @@ pub const PREVIEW_LEN: usize = 96;
 
 /// The random of a TLS 1.3 HelloRetryRequest (RFC 8446 4.1.3).
 const HRR_RANDOM: [u8; 32] = [
-    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2,
-    0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11,
+    0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -76,12 +76,22 @@ pub enum TlsMsg {
     /// A handshake record after ChangeCipherSpec: the encrypted Finished.
     EncryptedHandshake,
     ChangeCipherSpec,
-    Alert { level: u8, description: u8 },
-    EncryptedAlert { len: usize },
+    Alert {
+        level: u8,
+        description: u8,
+    },
+    EncryptedAlert {
+        len: usize,
+    },
     /// Application data or, in TLS 1.3, any encrypted record.
-    Encrypted { len: usize },
+    Encrypted {
+        len: usize,
+    },
     /// Bytes that are not TLS, with their start.
-    NotTls { preview: Vec<u8>, len: usize },
+    NotTls {
+        preview: Vec<u8>,
+        len: usize,
+    },
     /// SSLv2 record after an SSLv2 exchange started.
     Sslv2Record,
     /// Something could not be parsed; the direction resynchronizes if it can.
@@ -261,6 +271,30 @@ fn server_extensions(ext: &[u8], sh: &mut ServerHello) {
     }
 }
 
+/// A ServerHello of a TLS 1.3 draft (version 0x7fxx): version, random,
+/// cipher suite, extensions; no session id or compression.
+fn draft_server_hello(b: &[u8]) -> Option<ServerHello> {
+    let version = u16_at(b, 0)?;
+    if !crate::names::is_tls13(version) {
+        return None;
+    }
+    let random = b.get(2..34)?.to_vec();
+    let cipher_suite = u16_at(b, 34)?;
+    let mut sh = ServerHello {
+        legacy_version: version,
+        selected_version: Some(version),
+        cipher_suite,
+        random,
+        ..ServerHello::default()
+    };
+    let ext_len = u16_at(b, 36).unwrap_or(0) as usize;
+    if let Some(ext) = b.get(38..38 + ext_len) {
+        server_extensions(ext, &mut sh);
+    }
+    sh.selected_version = sh.selected_version.or(Some(version));
+    Some(sh)
+}
+
 fn parse_sslv2_client_hello(b: &[u8]) -> Option<ClientHello> {
     let version = u16_at(b, 3)?;
     let cs_len = u16_at(b, 5)? as usize;
@@ -296,14 +330,6 @@ impl TlsParser {
 
     fn push(&mut self, dir: usize, frame: u64, msg: TlsMsg) {
         self.events.push(TlsEvent { frame, dir, msg });
-    }
-
-    /// True once nothing more of interest can come: both directions carry
-    /// encrypted traffic, or are not TLS.
-    pub fn settled(&self) -> bool {
-        self.dirs.iter().all(|d| {
-            d.mode == Mode::Done || d.encrypted_records >= MAX_ENCRYPTED_EVENTS || d.mode == Mode::Sslv2
-        })
     }
 
     pub fn saw_tls(&self, dir: usize) -> bool {
@@ -379,7 +405,11 @@ impl TlsParser {
             let end = (2 + len).min(bytes.len());
             match parse_sslv2_client_hello(&bytes[..end]) {
                 Some(ch) => self.push(dir, frame, TlsMsg::ClientHello(Box::new(ch))),
-                None => self.push(dir, frame, TlsMsg::Malformed("SSLv2 ClientHello could not be decoded".into())),
+                None => self.push(
+                    dir,
+                    frame,
+                    TlsMsg::Malformed("SSLv2 ClientHello could not be decoded".into()),
+                ),
             }
             self.dirs[dir].saw_tls = true;
             self.dirs[dir].mode = Mode::Records;
@@ -489,7 +519,7 @@ impl TlsParser {
                 self.dirs[dir].encrypted = true;
             }
             21 => {
-                if encrypted || body.len() != 2 && body.len() % 2 != 0 || body.len() > 8 {
+                if encrypted || !body.len().is_multiple_of(2) || body.len() > 8 {
                     self.push(dir, frame, TlsMsg::EncryptedAlert { len: body.len() });
                 } else {
                     for a in body.chunks_exact(2) {
@@ -607,9 +637,9 @@ impl TlsParser {
                     hello_retry: true,
                     ..ServerHello::default()
                 })),
-                TlsMessageHandshake::Certificate(c) => TlsMsg::Certificate(
-                    c.cert_chain.iter().take(MAX_CERTS).map(|r| r.data.to_vec()).collect(),
-                ),
+                TlsMessageHandshake::Certificate(c) => {
+                    TlsMsg::Certificate(c.cert_chain.iter().take(MAX_CERTS).map(|r| r.data.to_vec()).collect())
+                }
                 TlsMessageHandshake::ServerKeyExchange(k) => TlsMsg::ServerKeyExchange(k.parameters.to_vec()),
                 TlsMessageHandshake::CertificateRequest(r) => {
                     TlsMsg::CertificateRequest(r.unparsed_ca.iter().take(256).map(|d| d.to_vec()).collect())
@@ -621,11 +651,15 @@ impl TlsParser {
                 _ => TlsMsg::Handshake(t),
             },
             _ => match t {
+                2 => match draft_server_hello(&msg[4..]) {
+                    Some(sh) => TlsMsg::ServerHello(Box::new(sh)),
+                    None => TlsMsg::Malformed(format!("ServerHello could not be decoded ({} bytes)", msg.len())),
+                },
                 // Messages tls-parser does not take apart but we can name.
                 14 => TlsMsg::ServerHelloDone,
                 16 => TlsMsg::ClientKeyExchange,
                 13 => TlsMsg::CertificateRequest(Vec::new()),
-                1 | 2 | 11 => TlsMsg::Malformed(format!(
+                1 | 11 => TlsMsg::Malformed(format!(
                     "{} could not be decoded ({} bytes)",
                     crate::names::handshake_name(t),
                     msg.len()

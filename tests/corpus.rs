@@ -1,0 +1,244 @@
+//! Agreement with tshark on real public captures nobody here made
+//! (`../shared/corpus/public`, oracle files derived from tshark 4.0).
+//!
+//! For every TLS connection of the oracle (a tcp.stream with a ClientHello),
+//! the frames of the ClientHello, ServerHello, server Certificate, first
+//! alert, first FIN and first RST, and the number of certificates, must agree
+//! with ours. Where we differ and we are right, the case is listed in
+//! `KNOWN_DIFFERENCES` with the reason (and in docs/corpus-agreement.md).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use pcap_tls_audit::analyze::{Options, analyze_capture};
+use pcap_tls_audit::capture::CaptureFile;
+use pcap_tls_audit::chain::TrustStore;
+use pcap_tls_audit::report::ConnectionReport;
+
+/// (capture file, tshark stream, field, why we differ and are right)
+const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str)] = &[
+    (
+        "illustrated__tls13-capture.pcap",
+        "0",
+        "server_cert_frame",
+        "TLS 1.3: tshark decrypts the Certificate with the capture's key log; --keylog is not built yet, so we report the chain as encrypted",
+    ),
+    (
+        "illustrated__tls13-capture.pcap",
+        "0",
+        "cert_count",
+        "same as above: the Certificate is encrypted without --keylog",
+    ),
+    (
+        "ja4__http2-with-cookies.pcapng",
+        "0",
+        "server_cert_frame",
+        "TLS 1.3 with an embedded key log (pcapng Decryption Secrets Block) that tshark uses; we do not decrypt yet",
+    ),
+    (
+        "ja4__http2-with-cookies.pcapng",
+        "0",
+        "cert_count",
+        "same as above: the Certificate is encrypted without keys",
+    ),
+    (
+        "suricata__tcp-fastopen-10-syn-data-ignore.pcap",
+        "0",
+        "server_hello_frame",
+        "TCP Fast Open: the ClientHello rides on the SYN and the server answers after several SYN/SYN-ACK retries with a new ISN; tshark loses the stream and finds no ServerHello, we re-base on the last SYN-ACK and decode the ServerHello in frame 25 (TLS 1.3, TLS_AES_128_GCM_SHA256)",
+    ),
+    (
+        "zeek__tls1.2-late-protocol-error.pcap",
+        "0",
+        "first_alert_frame",
+        "the client's ChangeCipherSpec record in frame 10 is damaged (14 ff ff ff 01); tshark stops decoding the client's direction there, we resynchronize on the next record header and see the client's encrypted alert record (type 21, 18 bytes) in frame 20",
+    ),
+];
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/public")
+}
+
+fn opt(s: &str) -> Option<u64> {
+    s.parse().ok()
+}
+
+struct Row {
+    stream: String,
+    client: String,
+    server: String,
+    fields: HashMap<String, String>,
+}
+
+fn read_summary(p: &Path) -> Vec<Row> {
+    let text = std::fs::read_to_string(p).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    lines
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            let fields: HashMap<String, String> = header
+                .iter()
+                .zip(cols.iter())
+                .map(|(h, c)| (h.to_string(), c.to_string()))
+                .collect();
+            Row {
+                stream: fields["stream"].clone(),
+                client: fields["client"].clone(),
+                server: fields["server"].clone(),
+                fields,
+            }
+        })
+        .collect()
+}
+
+/// tshark writes IPv6 endpoints without brackets.
+fn endpoint_key(s: &str) -> String {
+    s.replace(['[', ']'], "")
+}
+
+fn ours(c: &ConnectionReport) -> HashMap<&'static str, Option<u64>> {
+    let first = |name: &str, from: &str| {
+        c.handshake
+            .iter()
+            .find(|h| h.message == name && h.from == from)
+            .map(|h| h.frame)
+    };
+    let mut m = HashMap::new();
+    m.insert(
+        "client_hello_frame",
+        c.client_hello
+            .as_ref()
+            .map(|h| h.frame)
+            .or_else(|| first("ClientHello", "client")),
+    );
+    m.insert(
+        "server_hello_frame",
+        first("ServerHello", "server").or_else(|| first("HelloRetryRequest", "server")),
+    );
+    m.insert("server_cert_frame", first("Certificate", "server"));
+    m.insert(
+        "cert_count",
+        c.handshake
+            .iter()
+            .find(|h| h.message == "Certificate" && h.from == "server")
+            .and_then(|h| h.detail.as_ref())
+            .and_then(|d| d.split(' ').next())
+            .and_then(|n| n.parse().ok()),
+    );
+    m.insert(
+        "first_alert_frame",
+        c.handshake.iter().find(|h| h.message == "Alert").map(|h| h.frame),
+    );
+    m.insert("first_fin_frame", c.close.first_fin.as_ref().map(|f| f.frame));
+    m.insert("first_rst_frame", c.close.first_rst.as_ref().map(|f| f.frame));
+    m
+}
+
+#[test]
+fn frames_agree_with_tshark_on_the_public_corpus() {
+    let dir = corpus_dir();
+    assert!(
+        dir.is_dir(),
+        "{} is missing: the corpus comes with ../shared beside the checkout",
+        dir.display()
+    );
+    let opts = Options {
+        trust: Arc::new(TrustStore::mozilla()),
+        at: None,
+        host: None,
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".summary.tsv"))
+        .collect();
+    files.sort();
+    let mut total = 0;
+    let mut agreeing = 0;
+    let mut mismatches = Vec::new();
+    let mut excused = 0;
+    for summary in files {
+        let name = summary
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .trim_end_matches(".summary.tsv")
+            .to_string();
+        let cap = dir.join(&name);
+        let cf = CaptureFile::open(&cap).unwrap();
+        let rep = analyze_capture(&cf, &opts);
+        assert!(rep.error.is_none(), "{name}: {:?}", rep.error);
+        let rows = read_summary(&summary);
+        for row in rows.iter().filter(|r| r.fields["client_hello_frame"] != "-") {
+            total += 1;
+            let ch_frame = opt(&row.fields["client_hello_frame"]);
+            // The connection with these endpoints whose ClientHello is the oracle's
+            // (port reuse makes several connections with the same endpoints).
+            let cands: Vec<&ConnectionReport> = rep
+                .connections
+                .iter()
+                .filter(|c| {
+                    let (a, b) = (endpoint_key(&c.client), endpoint_key(&c.server));
+                    let (rc, rs) = (endpoint_key(&row.client), endpoint_key(&row.server));
+                    (a == rc && b == rs) || (a == rs && b == rc)
+                })
+                .collect();
+            let conn = cands
+                .iter()
+                .find(|c| ours(c)["client_hello_frame"] == ch_frame)
+                .or(cands.first())
+                .copied();
+            let Some(conn) = conn else {
+                mismatches.push(format!(
+                    "{name} stream {}: no connection {} -> {}",
+                    row.stream, row.client, row.server
+                ));
+                continue;
+            };
+            let o = ours(conn);
+            let mut ok = true;
+            for field in [
+                "client_hello_frame",
+                "server_hello_frame",
+                "server_cert_frame",
+                "cert_count",
+                "first_alert_frame",
+                "first_fin_frame",
+                "first_rst_frame",
+            ] {
+                let theirs = opt(&row.fields[field]);
+                if o[field] != theirs {
+                    if KNOWN_DIFFERENCES
+                        .iter()
+                        .any(|(f, s, fl, _)| *f == name && *s == row.stream && *fl == field)
+                    {
+                        excused += 1;
+                        continue;
+                    }
+                    ok = false;
+                    mismatches.push(format!(
+                        "{name} stream {} (our #{}): {field}: tshark {:?}, ours {:?}",
+                        row.stream, conn.id, theirs, o[field]
+                    ));
+                }
+            }
+            if ok {
+                agreeing += 1;
+            }
+        }
+    }
+    println!(
+        "corpus agreement: {agreeing}/{total} TLS connections agree on every field ({excused} field differences excused)"
+    );
+    for m in &mismatches {
+        println!("  {m}");
+    }
+    assert!(
+        mismatches.is_empty(),
+        "{} disagreements with tshark (see output)",
+        mismatches.len()
+    );
+}
