@@ -389,7 +389,7 @@ impl TrustStore {
                 .find(|(j, p)| !on_path.contains(j) && p.as_ref().is_some_and(|c| c.subject().as_raw() == issuer_raw));
             match next {
                 Some((j, Some(c))) => {
-                    if c.verify_signature(Some(cur.public_key())).is_err() {
+                    if cur.verify_signature(Some(c.public_key())).is_err() {
                         findings.push(Finding {
                             code: "bad_signature".into(),
                             cert_index: Some(cur_i),

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Records the sample captures from real TLS stacks (openssl s_server/s_client,
+# Java, curl, python) with tcpdump, each scenario in its own network namespace
+# on loopback (MTU 1500 so that flights span several frames, as on a real
+# network), then writes the golden reports with the freshly built tool.
+#
+#   sudo samples/generate.sh            # all samples and goldens
+#   samples/generate.sh --goldens       # only re-write the goldens
+#
+# Needs root (network namespaces, tcpdump). Installs its tools through
+# scripts/install-tools.sh. Nothing leaves the machine: every address is
+# 127.0.0.1 inside a namespace this script creates and deletes.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+cd "$here"
+
+PORT=8443
+SNI=backend.company.com
+
+write_goldens() {
+  (cd "$top" && cargo build --release -q)
+  local bin="$top/target/release/pcap-tls-audit"
+  mkdir -p golden
+  while IFS=$'\t' read -r name args _; do
+    [[ -z "$name" || "$name" == \#* ]] && continue
+    # shellcheck disable=SC2086
+    (cd "$top" && "$bin" $args "samples/$name" > "samples/golden/$name.txt" || true)
+    # shellcheck disable=SC2086
+    (cd "$top" && "$bin" --format json $args "samples/$name" > "samples/golden/$name.json" || true)
+  done < cases.tsv
+  echo "goldens written to samples/golden/" >&2
+}
+
+if [[ "${1:-}" == "--goldens" ]]; then
+  write_goldens
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "generate.sh: needs root for network namespaces and tcpdump" >&2
+  exit 2
+fi
+"$top/scripts/install-tools.sh"
+
+work=$(mktemp -d)
+namespaces=()
+cleanup() {
+  for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+python3 tools/pki.py pki
+javac -d "$work" tools/JavaClient.java
+
+wait_port() { # ns port
+  for _ in $(seq 50); do
+    ip netns exec "$1" ss -ltn 2>/dev/null | grep -q ":$2 " && return 0
+    sleep 0.1
+  done
+  echo "generate.sh: server in $1 did not listen on $2" >&2
+  return 1
+}
+
+# record NAME IFACE 'SERVER COMMAND or -' 'CLIENT COMMAND' [more client commands...]
+record() {
+  local name=$1 iface=$2 server=$3
+  shift 3
+  local ns="pta-${name%.*}"
+  ns=${ns:0:15}
+  namespaces+=("$ns")
+  ip netns add "$ns"
+  ip netns exec "$ns" ip link set lo up
+  ip netns exec "$ns" ip link set lo mtu 1500
+  ip netns exec "$ns" ip link set lo gso_max_size 1500 2>/dev/null || true
+  local extra=()
+  [[ "$name" == *.nano.pcap ]] && extra=(--time-stamp-precision=nano)
+  ip netns exec "$ns" tcpdump -i "$iface" -U -s 0 "${extra[@]}" -w "$work/$name" tcp 2>/dev/null &
+  local tpid=$!
+  sleep 1
+  local spid=""
+  if [[ "$server" != "-" ]]; then
+    ip netns exec "$ns" bash -c "cd '$here' && exec $server" >"$work/$name.server.log" 2>&1 &
+    spid=$!
+    wait_port "$ns" $PORT
+  fi
+  for client in "$@"; do
+    ip netns exec "$ns" bash -c "cd '$here' && $client" >>"$work/$name.client.log" 2>&1 || true
+    sleep 0.3
+  done
+  sleep 0.7
+  [[ -n "$spid" ]] && { kill "$spid" 2>/dev/null || true; wait "$spid" 2>/dev/null || true; }
+  kill "$tpid"; wait "$tpid" 2>/dev/null || true
+  ip netns del "$ns"
+  cp "$work/$name" "$name"
+  echo "recorded $name ($(stat -c %s "$name") bytes): $(tail -n 1 "$work/$name.client.log" 2>/dev/null)" >&2
+}
+
+SERVER="openssl s_server -accept $PORT -cert pki/leaf.pem -key pki/leaf.key -cert_chain pki/inter.pem -naccept 1 -quiet"
+CLIENT="openssl s_client -connect 127.0.0.1:$PORT -servername $SNI -CAfile pki/root.pem -verify_return_error -brief </dev/null"
+JAVA="java -cp '$work' JavaClient 127.0.0.1 $PORT $SNI"
+
+record tls12-ok.pcap any "$SERVER -tls1_2" "$CLIENT -tls1_2"
+record tls13-ok.pcap lo "$SERVER -tls1_3" "$CLIENT -tls1_3"
+record tls12-ok.nano.pcap lo "$SERVER -tls1_2" "$CLIENT -tls1_2"
+editcap -F pcapng tls12-ok.pcap tls12-ok.pcapng
+record curl-tls13-ok.pcap any "openssl s_server -accept $PORT -cert pki/leaf.pem -key pki/leaf.key -cert_chain pki/inter.pem -naccept 1 -www" \
+  "curl -sS -o /dev/null --cacert pki/root.pem --resolve $SNI:$PORT:127.0.0.1 https://$SNI:$PORT/"
+record java-pkix-tls12.pcap any "$SERVER -tls1_2" "$JAVA TLSv1.2"
+record java-pkix-tls13.pcap any "$SERVER -tls1_3" "$JAVA TLSv1.3"
+record openssl-unknown-ca.pcap any "$SERVER -tls1_2" \
+  "openssl s_client -connect 127.0.0.1:$PORT -servername $SNI -CAfile pki/other-root.pem -verify_return_error -tls1_2 </dev/null"
+record no-shared-cipher.pcap any "$SERVER -tls1_2 -cipher ECDHE-RSA-AES256-GCM-SHA384" \
+  "$CLIENT -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256"
+record version-mismatch.pcap any "$SERVER -tls1_3" "$CLIENT -tls1_2"
+record refused.pcap any - "$CLIENT"
+record server-reset.pcap any "python3 tools/rawserver.py $PORT reset" "$CLIENT"
+record server-closed.pcap any "python3 tools/rawserver.py $PORT close" "$CLIENT"
+record server-not-tls.pcap any "python3 -m http.server --bind 127.0.0.1 $PORT" "$CLIENT"
+record client-cert-required-tls12.pcap any "$SERVER -tls1_2 -Verify 1" "$CLIENT -tls1_2"
+record multi.pcap any "openssl s_server -accept $PORT -cert pki/leaf.pem -key pki/leaf.key -cert_chain pki/inter.pem -naccept 3 -quiet" \
+  "$CLIENT -tls1_3" \
+  "openssl s_client -connect 127.0.0.1:$PORT -servername $SNI -CAfile pki/other-root.pem -verify_return_error -tls1_2 </dev/null" \
+  "$CLIENT -tls1_2" \
+  "$CLIENT -connect 127.0.0.1:9 -tls1_2"
+
+write_goldens

@@ -1,0 +1,152 @@
+//! Bad input: one line on stderr naming the file and what is wrong, the exit
+//! code of the contract, and the other inputs still analysed. Never a panic.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn top() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("pta-bad-input-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn run(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pcap-tls-audit"))
+        .current_dir(top())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn sample() -> Vec<u8> {
+    std::fs::read(top().join("samples/java-pkix-tls12.pcap")).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn no_panic(o: &Output) {
+    let e = stderr(o);
+    assert!(!e.contains("panicked") && !e.contains("RUST_BACKTRACE"), "{e}");
+}
+
+#[test]
+fn not_a_capture_is_exit_2_and_the_others_are_still_analysed() {
+    let bad = tmp("notes.pcap", b"this is a text file, not a capture\n");
+    let good = top().join("samples/tls12-ok.pcap");
+    let o = run(&[bad.as_os_str(), good.as_os_str(), "--format".as_ref(), "json".as_ref()]);
+    no_panic(&o);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("notes.pcap") && e.contains("not a pcap or pcapng"), "{e}");
+    assert_eq!(e.lines().count(), 1, "{e}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["captures"][0]["error"].as_str().unwrap().contains("not a pcap"));
+    assert_eq!(v["captures"][1]["summary"]["ok"], 1);
+}
+
+#[test]
+fn empty_file_is_exit_2() {
+    let p = tmp("empty.pcap", b"");
+    let o = run(&[p.as_os_str()]);
+    no_panic(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("empty"));
+}
+
+#[test]
+fn missing_file_is_exit_2() {
+    let o = run(&["/nonexistent/capture.pcap".as_ref()]);
+    no_panic(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/nonexistent/capture.pcap"));
+}
+
+#[test]
+fn capture_cut_in_a_packet_is_a_warning_not_an_error() {
+    let s = sample();
+    // Cut inside the last packet: what came before is still analysed.
+    let p = tmp("cut.pcap", &s[..s.len() - 10]);
+    let o = run(&[p.as_os_str(), "--format".as_ref(), "json".as_ref()]);
+    no_panic(&o);
+    assert_ne!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let w = v["captures"][0]["warnings"][0].as_str().unwrap();
+    assert!(w.contains("truncated at byte"), "{w}");
+    assert_eq!(
+        v["captures"][0]["connections"][0]["failure"]["cause"],
+        "certificate_rejected_by_client"
+    );
+    assert!(stderr(&o).contains("truncated"));
+}
+
+#[test]
+fn unknown_link_type_is_reported() {
+    let mut s = sample();
+    s[20..24].copy_from_slice(&147u32.to_le_bytes()); // LINKTYPE_USER0
+    let p = tmp("user0.pcap", &s);
+    let o = run(&[p.as_os_str(), "--format".as_ref(), "json".as_ref()]);
+    no_panic(&o);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let w = v["captures"][0]["warnings"].to_string();
+    assert!(w.contains("unsupported link type LINKTYPE_147"), "{w}");
+}
+
+#[test]
+fn every_prefix_of_a_sample_is_read_without_panic() {
+    let s = sample();
+    for cut in (0..s.len()).step_by(97) {
+        let cf = pcap_tls_audit::capture::CaptureFile::from_bytes("prefix", s[..cut].to_vec()).unwrap();
+        let opts = pcap_tls_audit::analyze::Options {
+            trust: std::sync::Arc::new(pcap_tls_audit::chain::TrustStore::mozilla()),
+            at: None,
+            host: None,
+        };
+        let _ = pcap_tls_audit::analyze::analyze_capture(&cf, &opts);
+    }
+}
+
+#[test]
+fn gzip_and_stdin_and_directories_are_read() {
+    use std::io::Write;
+    let s = sample();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&s).unwrap();
+    let p = tmp("sample.pcap.gz", &gz.finish().unwrap());
+    let o = run(&[p.as_os_str(), "--format".as_ref(), "json".as_ref()]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["captures"][0]["summary"]["failed"], 1);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pcap-tls-audit"))
+        .args(["-", "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&s).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["captures"][0]["summary"]["failed"], 1);
+
+    let o = run(&[top().join("samples").as_os_str(), "--format".as_ref(), "json".as_ref()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // Every capture under samples/ and nothing else (goldens, scripts, PEM files are skipped).
+    let n = v["captures"].as_array().unwrap().len();
+    let expected = std::fs::read_dir(top().join("samples"))
+        .unwrap()
+        .filter(|e| {
+            let n = e.as_ref().unwrap().file_name().to_string_lossy().into_owned();
+            n.ends_with(".pcap") || n.ends_with(".pcapng")
+        })
+        .count();
+    assert_eq!(n, expected);
+}

@@ -1,0 +1,119 @@
+//! The bundled samples (real captures from real TLS stacks, see
+//! samples/README.md): each report must match its golden exactly, and the
+//! verdict must be the one the scenario produced (samples/cases.tsv).
+//! After an intended change of the output: `samples/generate.sh --goldens`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn top() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct Case {
+    name: String,
+    args: Vec<String>,
+    status: Vec<String>,
+    cause: Vec<String>,
+    side: Vec<String>,
+}
+
+fn cases() -> Vec<Case> {
+    let text = std::fs::read_to_string(top().join("samples/cases.tsv")).unwrap();
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            let list = |i: usize| {
+                c.get(i)
+                    .unwrap_or(&"")
+                    .split(',')
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            };
+            Case {
+                name: c[0].to_string(),
+                args: c[1].split_whitespace().map(str::to_string).collect(),
+                status: list(2),
+                cause: list(3),
+                side: list(4),
+            }
+        })
+        .collect()
+}
+
+fn run(args: &[String], extra: &[&str], sample: &str) -> (String, i32) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pcap-tls-audit"))
+        .current_dir(top())
+        .args(extra)
+        .args(args)
+        .arg(format!("samples/{sample}"))
+        .output()
+        .unwrap();
+    (String::from_utf8(out.stdout).unwrap(), out.status.code().unwrap_or(-1))
+}
+
+fn golden(name: &str) -> String {
+    let p: &Path = &top().join("samples/golden").join(name);
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn every_sample_matches_its_golden_text_and_json() {
+    let mut bad = Vec::new();
+    for c in cases() {
+        let (text, _) = run(&c.args, &[], &c.name);
+        if text != golden(&format!("{}.txt", c.name)) {
+            bad.push(format!("{}: text differs from samples/golden/{}.txt", c.name, c.name));
+        }
+        let (json, _) = run(&c.args, &["--format", "json"], &c.name);
+        if json != golden(&format!("{}.json", c.name)) {
+            bad.push(format!("{}: JSON differs from samples/golden/{}.json", c.name, c.name));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[test]
+fn every_sample_has_the_verdict_of_its_scenario() {
+    for c in cases() {
+        let (json, code) = run(&c.args, &["--format", "json"], &c.name);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let conns = v["captures"][0]["connections"].as_array().unwrap();
+        assert_eq!(conns.len(), c.status.len(), "{}: number of connections", c.name);
+        for (i, conn) in conns.iter().enumerate() {
+            assert_eq!(conn["status"], c.status[i].as_str(), "{} #{}: status", c.name, i + 1);
+            let cause = conn["failure"]["cause"].as_str().unwrap_or("-");
+            assert_eq!(cause, c.cause[i], "{} #{}: cause", c.name, i + 1);
+            let side = conn["failure"]["side"].as_str().unwrap_or("-");
+            assert_eq!(side, c.side[i], "{} #{}: side", c.name, i + 1);
+        }
+        let failing = c.status.iter().any(|s| s == "failed" || s == "no_connection");
+        assert_eq!(code, if failing { 1 } else { 0 }, "{}: exit code", c.name);
+    }
+}
+
+#[test]
+fn formats_of_one_capture_agree() {
+    // The same connection recorded once: pcap (micro), pcapng (editcap) give one verdict.
+    let args = vec!["--format".to_string(), "json".to_string()];
+    let (a, _) = run(&args, &[], "tls12-ok.pcap");
+    let (b, _) = run(&args, &[], "tls12-ok.pcapng");
+    let va: serde_json::Value = serde_json::from_str(&a).unwrap();
+    let vb: serde_json::Value = serde_json::from_str(&b).unwrap();
+    let ca = &va["captures"][0]["connections"][0];
+    let cb = &vb["captures"][0]["connections"][0];
+    assert_eq!(ca["handshake"], cb["handshake"]);
+    assert_eq!(ca["status"], cb["status"]);
+    assert_eq!(vb["captures"][0]["format"], "pcapng");
+}
+
+#[test]
+fn nanosecond_captures_keep_nanoseconds() {
+    let (j, _) = run(&["--format".into(), "json".into()], &[], "tls12-ok.nano.pcap");
+    let v: serde_json::Value = serde_json::from_str(&j).unwrap();
+    let t = v["captures"][0]["first_packet"].as_str().unwrap();
+    // 2026-11-23T16:40:21.123456789Z: nine digits of fraction.
+    let frac = t.split('.').nth(1).unwrap().trim_end_matches('Z');
+    assert_eq!(frac.len(), 9, "{t}");
+}
