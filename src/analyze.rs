@@ -61,7 +61,12 @@ pub fn analyze_capture(cf: &CaptureFile, opts: &Options) -> CaptureReport {
         last = Some(frame.ts);
         match packet::decode(frame.link_type, frame.data, frame.orig_len) {
             Ok(seg) => {
-                let off = seg.payload.as_ptr() as usize - base;
+                // The payload borrows from `data`; an empty one may not (a static empty slice).
+                let off = if seg.payload.is_empty() {
+                    0
+                } else {
+                    (seg.payload.as_ptr() as usize).wrapping_sub(base)
+                };
                 table.add(frame.number, frame.ts, &seg, off);
             }
             Err(Skip::NotTcp) => {}

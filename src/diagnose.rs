@@ -439,6 +439,13 @@ fn gap_before(v: &View, di: usize) -> Option<String> {
     ))
 }
 
+/// The alert's meaning, with "the sender" and "the peer" named.
+fn meaning_for(d: u8, sender: Side) -> String {
+    alert_meaning(d)
+        .replace("the sender", &format!("the {}", sender.name()))
+        .replace("the peer", &format!("the {}", sender.other().name()))
+}
+
 fn alert_text(level: u8, d: u8) -> String {
     format!(
         "{} {} ({})",
@@ -518,7 +525,7 @@ fn explain(
             let base = format!(
                 "The {who} sent alert {at} in frame {}: {}.",
                 d.frame,
-                alert_meaning(*description)
+                meaning_for(*description, d.from)
             );
             let (cause, text): (String, String) = match *description {
                 70 => (
@@ -579,12 +586,12 @@ fn explain(
                 d2 if is_cert_alert(d2) && d.from == Side::Client => (
                     "certificate_rejected_by_client".into(),
                     format!(
-                        "The client rejected the server's certificate chain{}: it sent alert {at} in frame {} ({}).{}",
+                        "The client rejected the server's certificate chain{} with alert {at} in frame {}: {}.{}",
                         server_cert
                             .map(|e| format!(" (sent in frame {})", e.frame))
                             .unwrap_or_default(),
                         d.frame,
-                        alert_meaning(d2),
+                        meaning_for(d2, Side::Client),
                         chain_sentence()
                     ),
                 ),
