@@ -3,7 +3,7 @@
 //! wrong with it, certificate by certificate.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
 use serde::Serialize;
@@ -62,9 +62,10 @@ pub struct Finding {
 pub struct ChainReport {
     /// The certificates as sent, for --export-certs.
     #[serde(skip)]
-    pub der: Vec<Vec<u8>>,
+    pub der: Arc<Vec<Vec<u8>>>,
     pub frame: u64,
-    pub certificates: Vec<CertInfo>,
+    /// Shared between the connections that sent the same chain.
+    pub certificates: Arc<Vec<CertInfo>>,
     pub trust: TrustInfo,
     pub findings: Vec<Finding>,
 }
@@ -81,7 +82,8 @@ pub struct TrustStore {
 /// What depends on the chain and the time only (not the host name): cached.
 #[derive(Clone, Debug)]
 struct Analysis {
-    certificates: Vec<CertInfo>,
+    der: Arc<Vec<Vec<u8>>>,
+    certificates: Arc<Vec<CertInfo>>,
     trust: TrustInfo,
     findings: Vec<Finding>,
     /// Names the leaf is valid for (SAN DNS, SAN IP, or CN without SANs).
@@ -226,7 +228,7 @@ impl TrustStore {
             );
         }
         ChainReport {
-            der: ders.to_vec(),
+            der: a.der,
             frame,
             certificates: a.certificates,
             trust: a.trust,
@@ -342,7 +344,8 @@ impl TrustStore {
 
         let trust = self.path(ders, &parsed, at, &mut findings);
         Analysis {
-            certificates,
+            der: Arc::new(ders.to_vec()),
+            certificates: Arc::new(certificates),
             trust,
             findings,
             leaf_names,

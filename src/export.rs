@@ -66,7 +66,7 @@ pub fn export_certs(dir: &Path, captures: &[CaptureReport]) -> std::io::Result<(
             for (which, chain) in [("", &conn.server_chain), ("client-", &conn.client_chain)] {
                 let Some(chain) = chain else { continue };
                 let mut bundle = String::new();
-                for der in &chain.der {
+                for der in chain.der.iter() {
                     let fp = hex::encode(Sha256::digest(der));
                     let p = pem(der);
                     if written.insert(fp.clone()) {

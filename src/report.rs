@@ -344,7 +344,7 @@ fn render_chain(o: &mut String, title: &str, ch: &ChainReport) {
         ch.frame,
         plural(ch.certificates.len() as u64, "certificate", "certificates")
     );
-    for cert in &ch.certificates {
+    for cert in ch.certificates.iter() {
         if let Some(e) = &cert.parse_error {
             let _ = writeln!(o, "   {} (unreadable: {e}) sha256 {}", cert.index, cert.sha256);
             continue;
