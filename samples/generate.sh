@@ -5,6 +5,7 @@
 # network), then writes the golden reports with the freshly built tool.
 #
 #   sudo samples/generate.sh            # all samples and goldens
+#   sudo samples/generate.sh NAME...    # only these samples (and all goldens)
 #   samples/generate.sh --goldens       # only re-write the goldens
 #
 # Needs root (network namespaces, tcpdump). Installs its tools through
@@ -51,7 +52,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-python3 tools/pki.py pki
+# The PKI is made once and kept (samples/pki): re-recording one sample must
+# not change the certificates of the others. --new-pki makes a new one.
+if [[ ! -f pki/root.pem || "${1:-}" == "--new-pki" ]]; then
+  python3 tools/pki.py pki
+fi
+[[ "${1:-}" == "--new-pki" ]] && shift
 javac -d "$work" tools/JavaClient.java
 
 wait_port() { # ns port
@@ -63,8 +69,18 @@ wait_port() { # ns port
   return 1
 }
 
+# Samples named on the command line are recorded; without names, all are.
+only=("$@")
+want() {
+  [[ ${#only[@]} -eq 0 ]] && return 0
+  local n
+  for n in "${only[@]}"; do [[ "$n" == "$1" ]] && return 0; done
+  return 1
+}
+
 # record NAME IFACE 'SERVER COMMAND or -' 'CLIENT COMMAND' [more client commands...]
 record() {
+  want "$1" || return 0
   local name=$1 iface=$2 server=$3
   shift 3
   local ns="pta-${name%.*}"
@@ -104,9 +120,11 @@ JAVA="java -cp '$work' JavaClient 127.0.0.1 $PORT $SNI"
 record tls12-ok.pcap any "$SERVER -tls1_2" "$CLIENT -tls1_2"
 record tls13-ok.pcap lo "$SERVER -tls1_3" "$CLIENT -tls1_3"
 record tls12-ok.nano.pcap lo "$SERVER -tls1_2" "$CLIENT -tls1_2"
-editcap -F pcapng tls12-ok.pcap tls12-ok.pcapng
+want tls12-ok.pcapng && editcap -F pcapng tls12-ok.pcap tls12-ok.pcapng
 record curl-tls13-ok.pcap any "openssl s_server -accept $PORT -cert pki/leaf.pem -key pki/leaf.key -cert_chain pki/inter.pem -naccept 1 -www" \
   "curl -sS -o /dev/null --cacert pki/root.pem --resolve $SNI:$PORT:127.0.0.1 https://$SNI:$PORT/"
+record bare-close-after-certificate.pcap any "$SERVER -tls1_2" \
+  "python3 tools/bare_close_client.py 127.0.0.1 $PORT $SNI pki/other-root.pem"
 record java-pkix-tls12.pcap any "$SERVER -tls1_2" "$JAVA TLSv1.2"
 record java-pkix-tls13.pcap any "$SERVER -tls1_3" "$JAVA TLSv1.3"
 record openssl-unknown-ca.pcap any "$SERVER -tls1_2" \
@@ -124,5 +142,7 @@ record multi.pcap any "openssl s_server -accept $PORT -cert pki/leaf.pem -key pk
   "openssl s_client -connect 127.0.0.1:$PORT -servername $SNI -CAfile pki/other-root.pem -verify_return_error -tls1_2 </dev/null" \
   "$CLIENT -tls1_2" \
   "$CLIENT -connect 127.0.0.1:9 -tls1_2"
+# Two interfaces with different link types in one pcapng (Ethernet and SLL2).
+want mixed-links.pcapng && mergecap -F pcapng -w mixed-links.pcapng tls13-ok.pcap java-pkix-tls12.pcap
 
 write_goldens

@@ -705,7 +705,7 @@ fn explain(
                         Some(d.frame),
                         None,
                         format!(
-                            "The client closed the connection ({how}, frame {}) right after the server's Certificate (frame {}) without an alert: it did not accept the chain (Java: \"PKIX path building failed\").{}",
+                            "The client closed the connection ({how}, frame {}) right after the server's Certificate (frame {}) without an alert: it did not accept the chain (what a Java client reports as \"PKIX path building failed\").{}",
                             d.frame,
                             sc.frame,
                             chain_sentence()
