@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::capture::{CaptureFile, Timestamp};
-use crate::chain::{ChainReport, Finding, TrustStore};
+use crate::chain::{ChainReport, Finding, Purpose, TrustStore};
 use crate::connection::{Event, EventKind, Side, Trace, trace};
 use crate::diagnose::{ChainContext, Status, diagnose};
 use crate::flow::{Flow, FlowTable};
@@ -311,6 +311,11 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
                 e.frame,
                 at,
                 if side == Side::Server { host.as_deref() } else { None },
+                if side == Side::Server {
+                    Purpose::Server
+                } else {
+                    Purpose::Client
+                },
             )),
             _ => None,
         })
@@ -475,23 +480,30 @@ fn client_first(f: &Flow) -> bool {
 /// One sentence on why a client would reject this chain, for the failure's explanation.
 fn chain_problem(c: &ChainReport) -> Option<String> {
     let pick = |code: &str| c.findings.iter().find(|f| f.code == code);
+    let cert = |f: &Finding| match f.cert_index {
+        Some(i) => format!("Certificate {i} {}", f.message),
+        None => f.message.clone(),
+    };
     if let Some(f) = pick("hostname_mismatch") {
         return Some(format!("The certificate's names do not match: {}.", f.message));
     }
     if let Some(f) = pick("expired").or_else(|| pick("not_yet_valid")) {
-        return Some(format!("Certificate {}: {}.", f.cert_index.unwrap_or(0), f.message));
-    }
-    if c.trust.verdict == "trusted" {
-        return None;
+        return Some(format!(
+            "{}.",
+            cert(f).replace("Certificate 0 ", "The server's certificate ")
+        ));
     }
     if let Some(f) = pick("untrusted_root").or_else(|| pick("incomplete_chain")) {
         return Some(format!("The chain does not lead to a trusted root: {}.", f.message));
     }
-    if let Some(f) = pick("bad_signature")
+    if let Some(f) = pick("weak_key")
         .or_else(|| pick("weak_signature_algorithm"))
-        .or_else(|| pick("weak_key"))
+        .or_else(|| pick("bad_signature"))
     {
         return Some(format!("Certificate {}: {}.", f.cert_index.unwrap_or(0), f.message));
+    }
+    if c.trust.verdict == "trusted" {
+        return None;
     }
     pick("verification_failed").map(|f| format!("{}.", f.message))
 }

@@ -3,6 +3,7 @@
 //! wrong with it, certificate by certificate.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
@@ -70,23 +71,39 @@ pub struct ChainReport {
     pub findings: Vec<Finding>,
 }
 
-/// The trust anchors to verify against.
+/// What a chain is checked for: a server's chain (serverAuth) or a client's (clientAuth).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Purpose {
+    Server,
+    Client,
+}
+
+/// The trust anchors to verify against, and the cache of analysed chains.
 pub struct TrustStore {
     pub source: String,
     anchors: Vec<TrustAnchor<'static>>,
     /// Anchor subject (DER, without the outer SEQUENCE header) to its readable name.
     names: HashMap<Vec<u8>, String>,
-    cache: Mutex<HashMap<(Vec<u8>, i64), Analysis>>,
+    /// Keys larger than this make a `key_too_large` finding (`--max-key-bits`).
+    pub max_key_bits: Option<u32>,
+    cache: Mutex<HashMap<(Vec<u8>, Purpose), Arc<Parsed>>>,
+    verifications: AtomicU64,
 }
 
-/// What depends on the chain and the time only (not the host name): cached.
-#[derive(Clone, Debug)]
-struct Analysis {
+/// What depends on the chain only, not on the time or the host: analysed once
+/// per distinct chain and run (a capture of 100 000 handshakes to one backend
+/// parses and verifies its chain once).
+#[derive(Debug)]
+struct Parsed {
     der: Arc<Vec<Vec<u8>>>,
     certificates: Arc<Vec<CertInfo>>,
-    trust: TrustInfo,
+    /// (not before, not after) per certificate, when it could be decoded.
+    validity: Vec<Option<(i64, i64)>>,
     findings: Vec<Finding>,
-    /// Names the leaf is valid for (SAN DNS, SAN IP, or CN without SANs).
+    /// The verdict at any time when every certificate is valid.
+    trust_in_window: TrustInfo,
+    /// When every certificate is valid at once, if ever.
+    window: Option<(i64, i64)>,
     leaf_names: LeafNames,
 }
 
@@ -129,6 +146,31 @@ fn name_of_subject_content(content: &[u8]) -> String {
     }
 }
 
+/// Subjects of the Mozilla roots, to tell a missing public root from a missing intermediate.
+fn mozilla_subjects() -> &'static std::collections::HashSet<Vec<u8>> {
+    static S: std::sync::OnceLock<std::collections::HashSet<Vec<u8>>> = std::sync::OnceLock::new();
+    S.get_or_init(|| {
+        webpki_roots::TLS_SERVER_ROOTS
+            .iter()
+            .map(|a| a.subject.as_ref().to_vec())
+            .collect()
+    })
+}
+
+fn subject_text(c: &X509Certificate) -> String {
+    escape::text(c.subject().to_string().as_bytes())
+}
+
+fn authority_key_id(c: &X509Certificate) -> Option<String> {
+    c.extensions().iter().find_map(|e| match e.parsed_extension() {
+        ParsedExtension::AuthorityKeyIdentifier(a) => a
+            .key_identifier
+            .as_ref()
+            .map(|k| k.0.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")),
+        _ => None,
+    })
+}
+
 impl TrustStore {
     /// The Mozilla root program's roots, built in.
     pub fn mozilla() -> TrustStore {
@@ -145,11 +187,13 @@ impl TrustStore {
             source: source.to_string(),
             anchors,
             names,
+            max_key_bits: None,
             cache: Mutex::new(HashMap::new()),
+            verifications: AtomicU64::new(0),
         }
     }
 
-    /// Trust anchors from DER certificates (already decoded from PEM or DER files).
+    /// Trust anchors from DER certificates (from PEM or DER files, directories, keystores).
     pub fn from_certificates(ders: &[Vec<u8>]) -> Result<TrustStore, String> {
         let mut anchors = Vec::new();
         for (i, d) in ders.iter().enumerate() {
@@ -172,71 +216,73 @@ impl TrustStore {
         self.anchors.is_empty()
     }
 
+    /// Chains verified so far (each distinct chain once).
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
+    }
+
     fn anchor_named(&self, issuer_content: &[u8]) -> Option<&String> {
         self.names.get(issuer_content)
     }
 
-    /// Analyses a chain sent in `frame` at `at` (Unix seconds), with the
-    /// host name the client meant (SNI or --host) for the name check.
-    pub fn analyze(&self, ders: &[Vec<u8>], frame: u64, at: i64, host: Option<&str>) -> ChainReport {
+    /// Analyses a chain sent in `frame`, at `at` (Unix seconds), with the host
+    /// name the client meant (SNI or --host) for the name check.
+    pub fn analyze(&self, ders: &[Vec<u8>], frame: u64, at: i64, host: Option<&str>, purpose: Purpose) -> ChainReport {
         let mut key = Vec::with_capacity(ders.len() * 32);
         for d in ders {
             key.extend_from_slice(&Sha256::digest(d));
         }
-        let cached = self.cache.lock().ok().and_then(|c| c.get(&(key.clone(), at)).cloned());
-        let a = match cached {
-            Some(a) => a,
+        let cached = self
+            .cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&(key.clone(), purpose)).cloned());
+        let p = match cached {
+            Some(p) => p,
             None => {
-                let a = self.analyze_uncached(ders, at);
+                let p = Arc::new(self.parse(ders, purpose));
                 if let Ok(mut c) = self.cache.lock() {
                     // Bounded: a capture of many distinct chains must not grow this without end.
                     if c.len() > 100_000 {
                         c.clear();
                     }
-                    c.insert((key, at), a.clone());
+                    c.insert((key, purpose), p.clone());
                 }
-                a
+                p
             }
         };
-        let mut findings = a.findings.clone();
+        let mut findings = Vec::new();
         if let Some(h) = host
-            && !a.certificates.is_empty()
-            && !hostname_matches(&a.leaf_names, h)
+            && let Some(f) = hostname_finding(&p.leaf_names, h)
         {
-            let presented = if a.leaf_names.dns.is_empty() && a.leaf_names.ips.is_empty() {
-                a.leaf_names
-                    .cn
-                    .clone()
-                    .map(|c| format!("CN={c}"))
-                    .unwrap_or_else(|| "no name".into())
-            } else {
-                let mut v: Vec<String> = a.leaf_names.dns.clone();
-                v.extend(a.leaf_names.ips.iter().map(|i| i.to_string()));
-                v.join(", ")
-            };
-            findings.insert(
-                0,
-                Finding {
-                    code: "hostname_mismatch".into(),
-                    cert_index: Some(0),
-                    message: format!(
-                        "the certificate is not valid for \"{}\": it names {}. Use a certificate whose subjectAltName includes the host the client connects to, or make the client use a name in it.",
-                        escape::text(h.as_bytes()),
-                        escape::text(presented.as_bytes())
-                    ),
-                },
-            );
+            findings.push(f);
         }
+        findings.extend(time_findings(&p, at));
+        findings.extend(p.findings.iter().cloned());
+        let in_window = p.window.is_some_and(|(a, b)| a <= at && at <= b);
+        let trust = if in_window {
+            p.trust_in_window.clone()
+        } else {
+            TrustInfo {
+                verdict: if p.trust_in_window.verdict == "not_checked" {
+                    "not_checked".into()
+                } else {
+                    "untrusted".into()
+                },
+                anchor: None,
+                missing_issuer: p.trust_in_window.missing_issuer.clone(),
+            }
+        };
         ChainReport {
-            der: a.der,
+            der: p.der.clone(),
             frame,
-            certificates: a.certificates,
-            trust: a.trust,
+            certificates: p.certificates.clone(),
+            trust,
             findings,
         }
     }
 
-    fn analyze_uncached(&self, ders: &[Vec<u8>], at: i64) -> Analysis {
+    fn parse(&self, ders: &[Vec<u8>], purpose: Purpose) -> Parsed {
         let parsed: Vec<Option<X509Certificate>> = ders
             .iter()
             .map(|d| {
@@ -252,6 +298,20 @@ impl TrustStore {
             .enumerate()
             .map(|(i, (d, p))| cert_info(i, d, p.as_ref()))
             .collect();
+        let validity: Vec<Option<(i64, i64)>> = parsed
+            .iter()
+            .map(|p| {
+                p.as_ref()
+                    .map(|c| (c.validity().not_before.timestamp(), c.validity().not_after.timestamp()))
+            })
+            .collect();
+        let window = validity
+            .iter()
+            .flatten()
+            .fold(Some((i64::MIN, i64::MAX)), |w, &(nb, na)| {
+                w.map(|(a, b)| (a.max(nb), b.min(na)))
+            })
+            .filter(|(a, b)| a <= b && !validity.is_empty());
         let mut findings = Vec::new();
         let leaf_names = parsed
             .first()
@@ -259,7 +319,6 @@ impl TrustStore {
             .map(leaf_names)
             .unwrap_or_default();
 
-        // Validity, self-signed, weak keys and algorithms, per certificate.
         for (i, p) in parsed.iter().enumerate() {
             let Some(c) = p else {
                 findings.push(Finding {
@@ -269,46 +328,12 @@ impl TrustStore {
                 });
                 continue;
             };
-            let nb = c.validity().not_before.timestamp();
-            let na = c.validity().not_after.timestamp();
-            let subj = escape::text(c.subject().to_string().as_bytes());
-            if at > na {
-                findings.push(Finding {
-                    code: "expired".into(),
-                    cert_index: Some(i),
-                    message: format!(
-                        "expired on {} ({} days before the capture): renew {}",
-                        timefmt::seconds(na),
-                        (at - na) / 86400,
-                        subj
-                    ),
-                });
-            } else if at < nb {
-                findings.push(Finding {
-                    code: "not_yet_valid".into(),
-                    cert_index: Some(i),
-                    message: format!(
-                        "not valid before {} (the capture is {} days earlier): check the clocks, or the certificate's dates",
-                        timefmt::seconds(nb),
-                        (nb - at) / 86400
-                    ),
-                });
-            } else if na - at < EXPIRES_SOON_DAYS * 86400 {
-                findings.push(Finding {
-                    code: "expires_soon".into(),
-                    cert_index: Some(i),
-                    message: format!(
-                        "expires on {}, {} days after the capture: renew it",
-                        timefmt::seconds(na),
-                        (na - at) / 86400
-                    ),
-                });
-            }
-            if c.subject().as_raw() == c.issuer().as_raw() && i == 0 {
+            let self_signed = c.subject().as_raw() == c.issuer().as_raw();
+            if self_signed && i == 0 {
                 findings.push(Finding {
                     code: "self_signed".into(),
                     cert_index: Some(0),
-                    message: "the server's certificate is self-signed: clients trust it only if it is in their trust store; use a certificate issued by a CA the clients trust".into(),
+                    message: "the certificate is self-signed: clients trust it only if it is in their trust store; use a certificate issued by a CA the clients trust".into(),
                 });
             }
             let ki = &certificates[i].key;
@@ -322,15 +347,28 @@ impl TrustStore {
                     code: "weak_key".into(),
                     cert_index: Some(i),
                     message: format!(
-                        "{} key of {} bits is too small; modern clients refuse it",
+                        "{} key of {} bits is too small (RSA needs 2048, EC 224); modern clients refuse it: reissue with a larger key",
                         ki.algorithm,
                         ki.bits.unwrap_or(0)
                     ),
                 });
             }
+            if let (Some(max), Some(bits)) = (self.max_key_bits, ki.bits)
+                && bits > max
+                && ki.algorithm == "RSA"
+            {
+                findings.push(Finding {
+                    code: "key_too_large".into(),
+                    cert_index: Some(i),
+                    message: format!(
+                        "RSA key of {bits} bits is larger than the {max} bits allowed (--max-key-bits): some gateways refuse such keys"
+                    ),
+                });
+            }
             let sa = certificates[i].signature_algorithm.to_ascii_lowercase();
-            let self_signed_root = c.subject().as_raw() == c.issuer().as_raw() && i > 0;
-            if (sa.contains("md5") || sa.contains("sha1") || sa.contains("md2")) && !self_signed_root {
+            // A root's own signature is not checked by clients; only flag the others.
+            let root = self_signed && i > 0;
+            if (sa.contains("md5") || sa.contains("sha1") || sa.contains("md2")) && !root {
                 findings.push(Finding {
                     code: "weak_signature_algorithm".into(),
                     cert_index: Some(i),
@@ -342,23 +380,27 @@ impl TrustStore {
             }
         }
 
-        let trust = self.path(ders, &parsed, at, &mut findings);
-        Analysis {
+        let trust = self.path(ders, &parsed, window, purpose, &mut findings);
+        Parsed {
             der: Arc::new(ders.to_vec()),
             certificates: Arc::new(certificates),
-            trust,
+            validity,
             findings,
+            trust_in_window: trust,
+            window,
             leaf_names,
         }
     }
 
-    /// Follows issuers from the leaf through the chain to an anchor, and asks
-    /// webpki for the verdict.
+    /// Follows issuer links from the leaf through the chain to an anchor,
+    /// naming what is missing, and asks webpki for the verdict at a time when
+    /// every certificate is valid.
     fn path(
         &self,
         ders: &[Vec<u8>],
         parsed: &[Option<X509Certificate>],
-        at: i64,
+        window: Option<(i64, i64)>,
+        purpose: Purpose,
         findings: &mut Vec<Finding>,
     ) -> TrustInfo {
         let Some(Some(leaf)) = parsed.first() else {
@@ -368,18 +410,26 @@ impl TrustStore {
                 missing_issuer: None,
             };
         };
-        // Walk the issuer links.
         let mut on_path = vec![0usize];
         let mut cur = leaf;
         let mut cur_i = 0usize;
         let mut anchor: Option<String> = None;
         let mut missing: Option<String> = None;
+        let mut missing_is_public_root = false;
         let mut ends_at_untrusted_root: Option<usize> = None;
         loop {
             let issuer_raw = cur.issuer().as_raw();
             let self_issued = cur.subject().as_raw() == issuer_raw;
             if let Some(n) = self.anchor_named(der_contents(issuer_raw)) {
                 anchor = Some(n.clone());
+                // A root the server sent as well is on the path, not unrelated.
+                if !self_issued
+                    && let Some(j) = (0..parsed.len()).find(|j| {
+                        !on_path.contains(j) && parsed[*j].as_ref().is_some_and(|c| c.subject().as_raw() == issuer_raw)
+                    })
+                {
+                    on_path.push(j);
+                }
                 break;
             }
             if self_issued {
@@ -397,32 +447,29 @@ impl TrustStore {
                             code: "bad_signature".into(),
                             cert_index: Some(cur_i),
                             message: format!(
-                                "the signature of certificate {cur_i} does not verify with the key of its issuer, certificate {j}: the chain mixes certificates from different issuances"
+                                "the signature of certificate {cur_i} does not verify with the key of its issuer, certificate {j} (same name, another key): the chain mixes certificates of different issuances; send the intermediate that issued this certificate"
                             ),
                         });
                     }
                     on_path.push(j);
                     cur = c;
                     cur_i = j;
-                    if on_path.len() > parsed.len() {
-                        break;
-                    }
                 }
                 _ => {
                     missing = Some(escape::text(cur.issuer().to_string().as_bytes()));
+                    missing_is_public_root = mozilla_subjects().contains(der_contents(issuer_raw));
                     break;
                 }
             }
         }
-        // Order: each certificate on the path should follow the one it signs.
         let in_order = on_path.iter().enumerate().all(|(k, &j)| k == j);
         if !in_order {
             findings.push(Finding {
                 code: "wrong_order".into(),
                 cert_index: None,
                 message: format!(
-                    "the chain is sent in the order {:?} instead of leaf first, then each issuer: strict clients reject it; send the leaf, then its issuer, and so on",
-                    on_path
+                    "the certificates are not sent in path order: the path from the leaf is {}; strict clients reject this: send the leaf first, then its issuer, and so on",
+                    on_path.iter().map(|j| format!("certificate {j}")).collect::<Vec<_>>().join(" -> ")
                 ),
             });
         }
@@ -432,94 +479,114 @@ impl TrustStore {
                     code: "unrelated_certificate".into(),
                     cert_index: Some(j),
                     message: format!(
-                        "certificate {j} is on no path from the leaf to a root: remove it from the server's chain"
+                        "certificate {j} is on no path from the leaf to a root: remove it from the server's chain file"
                     ),
                 });
             }
         }
         if let Some(r) = ends_at_untrusted_root {
-            let name = parsed[r]
+            let name = parsed[r].as_ref().map(subject_text).unwrap_or_default();
+            let public = parsed[r]
                 .as_ref()
-                .map(|c| escape::text(c.subject().to_string().as_bytes()))
-                .unwrap_or_default();
-            if r > 0 || parsed.len() == 1 {
-                findings.push(Finding {
-                    code: "untrusted_root".into(),
-                    cert_index: Some(r),
-                    message: format!(
-                        "the chain ends at the root \"{name}\", which is not in the trust store ({}): add it to the client's trust store, or use a certificate from a CA the client trusts",
-                        self.source
-                    ),
-                });
-            }
-        }
-        if let Some(m) = &missing {
+                .is_some_and(|c| mozilla_subjects().contains(der_contents(c.subject().as_raw())));
             findings.push(Finding {
-                code: "incomplete_chain".into(),
-                cert_index: Some(cur_i),
+                code: "untrusted_root".into(),
+                cert_index: Some(r),
                 message: format!(
-                    "certificate {cur_i}'s issuer \"{m}\" is neither in the chain nor in the trust store: if it is an intermediate CA, the server must send it (add it to the server's chain file); if it is a root, add it to the client's trust store"
+                    "the chain ends at the root \"{name}\", which the trust store ({}) lacks{}: add it to the client's trust store, or use a certificate from a CA the client trusts",
+                    self.source,
+                    if public { " (it is a public root of the Mozilla program)" } else { "" }
                 ),
             });
         }
+        if let Some(m) = &missing {
+            let akid = authority_key_id(cur)
+                .map(|k| format!(" (key identifier {k})"))
+                .unwrap_or_default();
+            let message = if missing_is_public_root || cur.is_ca() {
+                // Servers send intermediates, trust stores hold roots: an issuer
+                // missing above a CA certificate is most likely the root.
+                format!(
+                    "the trust store ({}) lacks \"{m}\"{akid}, the issuer of certificate {cur_i}{}: add it to the client's trust store (if it is an intermediate CA, the server must send it instead)",
+                    self.source,
+                    if missing_is_public_root {
+                        ", a public root of the Mozilla program"
+                    } else {
+                        ""
+                    }
+                )
+            } else {
+                format!(
+                    "the server did not send the intermediate \"{m}\"{akid} that issued certificate {cur_i}, and the trust store does not have it: add it to the server's chain file (if it is a root, add it to the client's trust store instead)"
+                )
+            };
+            findings.push(Finding {
+                code: "incomplete_chain".into(),
+                cert_index: Some(cur_i),
+                message,
+            });
+        }
 
-        // webpki decides trusted / untrusted.
+        let Some((start, _)) = window else {
+            // No time at which every certificate is valid: untrusted whatever the store.
+            return TrustInfo {
+                verdict: "untrusted".into(),
+                anchor: None,
+                missing_issuer: missing
+                    .or_else(|| ends_at_untrusted_root.and_then(|r| parsed[r].as_ref().map(subject_text))),
+            };
+        };
+        self.verifications.fetch_add(1, Ordering::Relaxed);
         let ee_der = CertificateDer::from(ders[0].as_slice());
         let inter: Vec<CertificateDer> = ders[1..].iter().map(|d| CertificateDer::from(d.as_slice())).collect();
-        let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(at.max(0) as u64));
-        let verdict = match webpki::EndEntityCert::try_from(&ee_der) {
-            Ok(ee) => match ee.verify_for_usage(
+        let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(start.max(0) as u64));
+        let usage = match purpose {
+            Purpose::Server => webpki::KeyUsage::server_auth(),
+            Purpose::Client => webpki::KeyUsage::client_auth(),
+        };
+        let result = webpki::EndEntityCert::try_from(&ee_der).and_then(|ee| {
+            ee.verify_for_usage(
                 webpki::ALL_VERIFICATION_ALGS,
                 &self.anchors,
                 &inter,
                 time,
-                webpki::KeyUsage::server_auth(),
+                usage,
                 None,
                 None,
-            ) {
-                Ok(p) => {
-                    if anchor.is_none() {
-                        anchor = self.anchor_named(p.anchor().subject.as_ref()).cloned();
-                    }
-                    "trusted"
+            )
+            .map(|p| self.anchor_named(p.anchor().subject.as_ref()).cloned())
+        });
+        let verdict = match result {
+            Ok(a) => {
+                if anchor.is_none() {
+                    anchor = a;
                 }
-                Err(e) => {
-                    let known = findings.iter().any(|f| {
-                        matches!(
-                            f.code.as_str(),
-                            "untrusted_root"
-                                | "incomplete_chain"
-                                | "expired"
-                                | "not_yet_valid"
-                                | "bad_signature"
-                                | "weak_key"
-                                | "weak_signature_algorithm"
-                        )
-                    });
-                    if !known {
-                        findings.push(Finding {
-                            code: "verification_failed".into(),
-                            cert_index: None,
-                            message: format!("the chain does not verify: {}", webpki_reason(&e)),
-                        });
-                    }
-                    "untrusted"
-                }
-            },
+                "trusted"
+            }
             Err(e) => {
-                findings.push(Finding {
-                    code: "verification_failed".into(),
-                    cert_index: Some(0),
-                    message: format!("the leaf certificate cannot be verified: {}", webpki_reason(&e)),
+                let known = findings.iter().any(|f| {
+                    matches!(
+                        f.code.as_str(),
+                        "untrusted_root"
+                            | "incomplete_chain"
+                            | "bad_signature"
+                            | "weak_key"
+                            | "weak_signature_algorithm"
+                    )
                 });
+                if !known {
+                    findings.push(Finding {
+                        code: "verification_failed".into(),
+                        cert_index: None,
+                        message: format!("the chain does not verify: {}", webpki_reason(&e)),
+                    });
+                }
                 "untrusted"
             }
         };
         let missing_issuer = match (&missing, ends_at_untrusted_root) {
             (Some(m), _) => Some(m.clone()),
-            (None, Some(r)) if verdict != "trusted" => parsed[r]
-                .as_ref()
-                .map(|c| escape::text(c.subject().to_string().as_bytes())),
+            (None, Some(r)) => parsed[r].as_ref().map(subject_text),
             _ => None,
         };
         TrustInfo {
@@ -528,6 +595,71 @@ impl TrustStore {
             missing_issuer: if verdict == "trusted" { None } else { missing_issuer },
         }
     }
+}
+
+/// Validity findings at the time of the capture (or --at).
+fn time_findings(p: &Parsed, at: i64) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (i, v) in p.validity.iter().enumerate() {
+        let Some((nb, na)) = *v else { continue };
+        let subj = &p.certificates[i].subject;
+        if at > na {
+            out.push(Finding {
+                code: "expired".into(),
+                cert_index: Some(i),
+                message: format!(
+                    "expired on {} ({} days before the capture): renew \"{subj}\"",
+                    timefmt::seconds(na),
+                    (at - na) / 86400
+                ),
+            });
+        } else if at < nb {
+            out.push(Finding {
+                code: "not_yet_valid".into(),
+                cert_index: Some(i),
+                message: format!(
+                    "not valid before {} ({} days after the capture): check the server's and the client's clocks, or the certificate's dates",
+                    timefmt::seconds(nb),
+                    (nb - at) / 86400
+                ),
+            });
+        } else if na - at < EXPIRES_SOON_DAYS * 86400 {
+            out.push(Finding {
+                code: "expires_soon".into(),
+                cert_index: Some(i),
+                message: format!(
+                    "expires on {}, {} days after the capture: renew it",
+                    timefmt::seconds(na),
+                    (na - at) / 86400
+                ),
+            });
+        }
+    }
+    out
+}
+
+fn hostname_finding(n: &LeafNames, host: &str) -> Option<Finding> {
+    if hostname_matches(n, host) {
+        return None;
+    }
+    let presented = if n.dns.is_empty() && n.ips.is_empty() {
+        n.cn.clone()
+            .map(|c| format!("CN={c}"))
+            .unwrap_or_else(|| "no name".into())
+    } else {
+        let mut v: Vec<String> = n.dns.clone();
+        v.extend(n.ips.iter().map(|i| i.to_string()));
+        v.join(", ")
+    };
+    Some(Finding {
+        code: "hostname_mismatch".into(),
+        cert_index: Some(0),
+        message: format!(
+            "the certificate is not valid for \"{}\": it names {}. Use a certificate whose subjectAltName includes the host the client connects to, or make the client use a name in it",
+            escape::text(host.as_bytes()),
+            escape::text(presented.as_bytes())
+        ),
+    })
 }
 
 fn webpki_reason(e: &webpki::Error) -> String {
@@ -602,6 +734,14 @@ pub fn dns_name_matches(presented: &str, host: &str) -> bool {
 }
 
 fn hostname_matches(n: &LeafNames, host: &str) -> bool {
+    // Certificates carry A-labels (xn--); a host given in Unicode is converted.
+    let ascii;
+    let host = if host.is_ascii() {
+        host
+    } else {
+        ascii = idna::domain_to_ascii(host).unwrap_or_else(|_| host.to_string());
+        ascii.as_str()
+    };
     if let Ok(ip) = host
         .trim_start_matches('[')
         .trim_end_matches(']')

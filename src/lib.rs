@@ -21,3 +21,4 @@ pub mod report;
 pub mod tcp;
 pub mod timefmt;
 pub mod tls;
+pub mod truststore;

@@ -15,6 +15,7 @@ use pcap_tls_audit::error::UsageError;
 use pcap_tls_audit::export::export_certs;
 use pcap_tls_audit::report::{CaptureReport, Document, Tool, TrustStoreInfo, render_text};
 use pcap_tls_audit::timefmt;
+use pcap_tls_audit::truststore::read_keystore;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Format {
@@ -47,6 +48,15 @@ struct Cli {
     /// Every PEM/DER certificate in DIR is a trust anchor (repeatable).
     #[arg(long = "ca-dir", value_name = "DIR")]
     ca_dir: Vec<PathBuf>,
+    /// Java (JKS) or PKCS#12 trust store, as a gateway uses it (repeatable); its trusted entries are anchors.
+    #[arg(long, value_name = "FILE.jks|FILE.p12")]
+    keystore: Vec<PathBuf>,
+    /// Password of --keystore (default: "changeit", then none, are tried).
+    #[arg(long, value_name = "PASSWORD")]
+    keystore_password: Option<String>,
+    /// Report RSA keys larger than N bits (some gateways refuse keys over 2048).
+    #[arg(long, value_name = "N")]
+    max_key_bits: Option<u32>,
     /// Validate certificates at this time (RFC 3339) instead of the capture time.
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
@@ -121,10 +131,25 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<String>, depth: usi
 }
 
 fn trust_store(cli: &Cli) -> Result<TrustStore, UsageError> {
-    if cli.ca_file.is_empty() && cli.ca_dir.is_empty() {
+    if cli.ca_file.is_empty() && cli.ca_dir.is_empty() && cli.keystore.is_empty() {
         return Ok(TrustStore::mozilla());
     }
     let mut ders = Vec::new();
+    for k in &cli.keystore {
+        let err = |message: String| UsageError::TrustStore {
+            path: k.display().to_string(),
+            message,
+        };
+        let bytes = std::fs::read(k).map_err(|e| err(e.to_string()))?;
+        let ks = read_keystore(&bytes, cli.keystore_password.as_deref()).map_err(err)?;
+        if let Some(r) = ks.remark {
+            eprintln!("pcap-tls-audit: {}: warning: {r}", k.display());
+        }
+        if ks.certificates.is_empty() {
+            return Err(err("no trusted certificate in it".into()));
+        }
+        ders.extend(ks.certificates);
+    }
     for f in &cli.ca_file {
         let bytes = std::fs::read(f).map_err(|e| UsageError::TrustStore {
             path: f.display().to_string(),
@@ -157,6 +182,7 @@ fn trust_store(cli: &Cli) -> Result<TrustStore, UsageError> {
             .ca_file
             .iter()
             .chain(cli.ca_dir.iter())
+            .chain(cli.keystore.iter())
             .map(|p| p.display().to_string())
             .collect::<Vec<_>>()
             .join(", "),
@@ -211,7 +237,9 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
         Some(s) => Some(timefmt::parse_rfc3339(s).map_err(UsageError::Invalid)?),
         None => None,
     };
-    let trust = Arc::new(trust_store(cli)?);
+    let mut store = trust_store(cli)?;
+    store.max_key_bits = cli.max_key_bits;
+    let trust = Arc::new(store);
     let opts = Options {
         trust: trust.clone(),
         at,

@@ -228,6 +228,12 @@ fn render_capture(o: &mut String, c: &CaptureReport) {
         {
             let _ = writeln!(o, "    {n}");
         }
+        // Findings matter on good connections too (a chain in the wrong order, a certificate about to expire).
+        let chain_findings = conn.server_chain.iter().flat_map(|c| c.findings.iter());
+        for f in conn.findings.iter().chain(chain_findings) {
+            let at = f.cert_index.map(|i| format!(" (certificate {i})")).unwrap_or_default();
+            let _ = writeln!(o, "    ! {}{at}: {}", f.code, f.message);
+        }
     }
 }
 
@@ -258,6 +264,11 @@ fn one_line(c: &ConnectionReport) -> String {
         && let Some(leaf) = ch.certificates.first()
     {
         let _ = write!(s, "  cert {} [{}]", leaf.subject, ch.trust.verdict);
+    }
+    if let Some(ch) = &c.client_chain
+        && let Some(leaf) = ch.certificates.first()
+    {
+        let _ = write!(s, "  client cert {} [{}]", leaf.subject, ch.trust.verdict);
     }
     let _ = write!(s, "  (frame {})", c.first_frame);
     s

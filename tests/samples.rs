@@ -11,7 +11,10 @@ fn top() -> PathBuf {
 }
 
 struct Case {
+    /// `capture` or `capture@variant` (the same capture with other options).
     name: String,
+    capture: String,
+    findings: Vec<String>,
     args: Vec<String>,
     status: Vec<String>,
     cause: Vec<String>,
@@ -33,7 +36,19 @@ fn cases() -> Vec<Case> {
             };
             Case {
                 name: c[0].to_string(),
-                args: c[1].split_whitespace().map(str::to_string).collect(),
+                capture: c[0].split('@').next().unwrap_or(c[0]).to_string(),
+                findings: c
+                    .get(5)
+                    .unwrap_or(&"-")
+                    .split_whitespace()
+                    .filter(|f| *f != "-")
+                    .map(str::to_string)
+                    .collect(),
+                args: c[1]
+                    .split_whitespace()
+                    .filter(|a| *a != "-")
+                    .map(str::to_string)
+                    .collect(),
                 status: list(2),
                 cause: list(3),
                 side: list(4),
@@ -62,11 +77,11 @@ fn golden(name: &str) -> String {
 fn every_sample_matches_its_golden_text_and_json() {
     let mut bad = Vec::new();
     for c in cases() {
-        let (text, _) = run(&c.args, &[], &c.name);
+        let (text, _) = run(&c.args, &[], &c.capture);
         if text != golden(&format!("{}.txt", c.name)) {
             bad.push(format!("{}: text differs from samples/golden/{}.txt", c.name, c.name));
         }
-        let (json, _) = run(&c.args, &["--format", "json"], &c.name);
+        let (json, _) = run(&c.args, &["--format", "json"], &c.capture);
         if json != golden(&format!("{}.json", c.name)) {
             bad.push(format!("{}: JSON differs from samples/golden/{}.json", c.name, c.name));
         }
@@ -77,7 +92,7 @@ fn every_sample_matches_its_golden_text_and_json() {
 #[test]
 fn every_sample_has_the_verdict_of_its_scenario() {
     for c in cases() {
-        let (json, code) = run(&c.args, &["--format", "json"], &c.name);
+        let (json, code) = run(&c.args, &["--format", "json"], &c.capture);
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
         let conns = v["captures"][0]["connections"].as_array().unwrap();
         assert_eq!(conns.len(), c.status.len(), "{}: number of connections", c.name);
@@ -87,6 +102,26 @@ fn every_sample_has_the_verdict_of_its_scenario() {
             assert_eq!(cause, c.cause[i], "{} #{}: cause", c.name, i + 1);
             let side = conn["failure"]["side"].as_str().unwrap_or("-");
             assert_eq!(side, c.side[i], "{} #{}: side", c.name, i + 1);
+        }
+        let mut codes: Vec<String> = Vec::new();
+        for conn in conns {
+            for key in ["findings"] {
+                for f in conn[key].as_array().into_iter().flatten() {
+                    codes.push(f["code"].as_str().unwrap_or("").to_string());
+                }
+            }
+            for chain in ["server_chain", "client_chain"] {
+                for f in conn[chain]["findings"].as_array().into_iter().flatten() {
+                    codes.push(f["code"].as_str().unwrap_or("").to_string());
+                }
+            }
+        }
+        for want in &c.findings {
+            assert!(
+                codes.contains(want),
+                "{}: finding {want} missing (found {codes:?})",
+                c.name
+            );
         }
         let failing = c.status.iter().any(|s| s == "failed" || s == "no_connection");
         assert_eq!(code, if failing { 1 } else { 0 }, "{}: exit code", c.name);
