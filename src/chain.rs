@@ -86,9 +86,12 @@ pub struct TrustStore {
     names: HashMap<Vec<u8>, String>,
     /// Keys larger than this make a `key_too_large` finding (`--max-key-bits`).
     pub max_key_bits: Option<u32>,
-    cache: Mutex<HashMap<(Vec<u8>, Purpose), Arc<Parsed>>>,
+    cache: Mutex<ChainCache>,
     verifications: AtomicU64,
 }
+
+/// Analysed chains by (SHA-256 of each certificate, purpose).
+type ChainCache = HashMap<(Vec<u8>, Purpose), Arc<Parsed>>;
 
 /// What depends on the chain only, not on the time or the host: analysed once
 /// per distinct chain and run (a capture of 100 000 handshakes to one backend
@@ -305,13 +308,11 @@ impl TrustStore {
                     .map(|c| (c.validity().not_before.timestamp(), c.validity().not_after.timestamp()))
             })
             .collect();
-        let window = validity
+        let (from, to) = validity
             .iter()
             .flatten()
-            .fold(Some((i64::MIN, i64::MAX)), |w, &(nb, na)| {
-                w.map(|(a, b)| (a.max(nb), b.min(na)))
-            })
-            .filter(|(a, b)| a <= b && !validity.is_empty());
+            .fold((i64::MIN, i64::MAX), |(a, b), &(nb, na)| (a.max(nb), b.min(na)));
+        let window = (from <= to && validity.iter().any(Option::is_some)).then_some((from, to));
         let mut findings = Vec::new();
         let leaf_names = parsed
             .first()
