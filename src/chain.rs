@@ -937,3 +937,193 @@ mod tests {
         assert_eq!(rsa_bits(&m), 2048);
     }
 }
+
+#[cfg(test)]
+mod finding_tests {
+    //! Each chain finding on chains made with rcgen (ECDSA P-256 keys).
+    use super::*;
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, date_time_ymd};
+
+    /// 2026-06-01T00:00:00Z
+    const AT: i64 = 1_780_272_000;
+
+    struct Ca {
+        der: Vec<u8>,
+        params: CertificateParams,
+        key: KeyPair,
+    }
+
+    fn params(cn: &str, ca: bool, from: (i32, u8, u8), to: (i32, u8, u8)) -> CertificateParams {
+        let mut p = CertificateParams::new(if ca { vec![] } else { vec![cn.to_string()] }).unwrap();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        if ca {
+            p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        }
+        p.not_before = date_time_ymd(from.0, from.1, from.2);
+        p.not_after = date_time_ymd(to.0, to.1, to.2);
+        p
+    }
+
+    fn root(cn: &str) -> Ca {
+        let key = KeyPair::generate().unwrap();
+        let params = params(cn, true, (2025, 1, 1), (2035, 1, 1));
+        let der = params.self_signed(&key).unwrap().der().to_vec();
+        Ca { der, params, key }
+    }
+
+    fn issue(cn: &str, ca: bool, by: &Ca, from: (i32, u8, u8), to: (i32, u8, u8)) -> Ca {
+        let key = KeyPair::generate().unwrap();
+        let params = params(cn, ca, from, to);
+        let issuer = Issuer::new(by.params.clone(), &by.key);
+        let der = params.signed_by(&key, &issuer).unwrap().der().to_vec();
+        Ca { der, params, key }
+    }
+
+    fn leaf(by: &Ca) -> Ca {
+        issue("backend.company.com", false, by, (2026, 1, 1), (2027, 1, 1))
+    }
+
+    fn codes(r: &ChainReport) -> Vec<&str> {
+        r.findings.iter().map(|f| f.code.as_str()).collect()
+    }
+
+    fn store(roots: &[&Ca]) -> TrustStore {
+        TrustStore::from_certificates(&roots.iter().map(|r| r.der.clone()).collect::<Vec<_>>()).unwrap()
+    }
+
+    #[test]
+    fn good_chain_is_trusted_with_its_anchor() {
+        let r = root("Root");
+        let i = issue("Inter", true, &r, (2025, 1, 1), (2030, 1, 1));
+        let l = leaf(&i);
+        let s = store(&[&r]);
+        let rep = s.analyze(&[l.der, i.der], 5, AT, Some("backend.company.com"), Purpose::Server);
+        assert_eq!(rep.trust.verdict, "trusted");
+        assert_eq!(rep.trust.anchor.as_deref(), Some("CN=Root"));
+        assert!(codes(&rep).is_empty(), "{:?}", rep.findings);
+    }
+
+    #[test]
+    fn missing_intermediate_is_incomplete_chain_naming_it() {
+        let r = root("Root");
+        let i = issue("Inter", true, &r, (2025, 1, 1), (2030, 1, 1));
+        let l = leaf(&i);
+        let rep = store(&[&r]).analyze(&[l.der], 5, AT, None, Purpose::Server);
+        assert_eq!(rep.trust.verdict, "untrusted");
+        assert_eq!(rep.trust.missing_issuer.as_deref(), Some("CN=Inter"));
+        let f = rep.findings.iter().find(|f| f.code == "incomplete_chain").unwrap();
+        assert!(
+            f.message
+                .contains("the server did not send the intermediate \"CN=Inter\""),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
+    fn root_missing_from_the_store_is_named() {
+        let r = root("Root");
+        let i = issue("Inter", true, &r, (2025, 1, 1), (2030, 1, 1));
+        let l = leaf(&i);
+        let other = root("Other");
+        let rep = store(&[&other]).analyze(&[l.der.clone(), i.der.clone()], 5, AT, None, Purpose::Server);
+        let f = rep.findings.iter().find(|f| f.code == "incomplete_chain").unwrap();
+        assert!(f.message.contains("lacks \"CN=Root\""), "{}", f.message);
+        // With the root in the chain: untrusted_root on it.
+        let rep = store(&[&other]).analyze(&[l.der, i.der, r.der], 5, AT, None, Purpose::Server);
+        let f = rep.findings.iter().find(|f| f.code == "untrusted_root").unwrap();
+        assert_eq!(f.cert_index, Some(2));
+    }
+
+    #[test]
+    fn expired_not_yet_valid_expires_soon() {
+        let r = root("Root");
+        let s = store(&[&r]);
+        let old = issue("backend.company.com", false, &r, (2024, 1, 1), (2025, 1, 1));
+        assert!(codes(&s.analyze(&[old.der], 1, AT, None, Purpose::Server)).contains(&"expired"));
+        let new = issue("backend.company.com", false, &r, (2026, 12, 1), (2027, 1, 1));
+        let rep = s.analyze(&[new.der], 1, AT, None, Purpose::Server);
+        assert!(codes(&rep).contains(&"not_yet_valid"));
+        assert_eq!(rep.trust.verdict, "untrusted");
+        let soon = issue("backend.company.com", false, &r, (2026, 1, 1), (2026, 6, 15));
+        let rep = s.analyze(&[soon.der], 1, AT, None, Purpose::Server);
+        assert!(codes(&rep).contains(&"expires_soon"));
+        assert_eq!(rep.trust.verdict, "trusted");
+    }
+
+    #[test]
+    fn hostname_and_self_signed() {
+        let r = root("Root");
+        let l = leaf(&r);
+        let s = store(&[&r]);
+        let rep = s.analyze(&[l.der.clone()], 1, AT, Some("backend.apigee.net"), Purpose::Server);
+        assert!(codes(&rep).contains(&"hostname_mismatch"));
+        let key = KeyPair::generate().unwrap();
+        let ss = params("backend.company.com", false, (2026, 1, 1), (2027, 1, 1))
+            .self_signed(&key)
+            .unwrap();
+        let rep = s.analyze(
+            &[ss.der().to_vec()],
+            1,
+            AT,
+            Some("backend.company.com"),
+            Purpose::Server,
+        );
+        assert!(codes(&rep).contains(&"self_signed"));
+        assert!(codes(&rep).contains(&"untrusted_root"));
+    }
+
+    #[test]
+    fn bad_signature_wrong_order_unrelated() {
+        let r = root("Root");
+        let i = issue("Inter", true, &r, (2025, 1, 1), (2030, 1, 1));
+        let l = leaf(&i);
+        // Another intermediate with the same name and another key: the leaf's signature fails.
+        let i2 = issue("Inter", true, &r, (2025, 1, 1), (2030, 1, 1));
+        let s = store(&[&r]);
+        let rep = s.analyze(&[l.der.clone(), i2.der.clone()], 1, AT, None, Purpose::Server);
+        assert!(codes(&rep).contains(&"bad_signature"), "{:?}", rep.findings);
+        assert_eq!(rep.trust.verdict, "untrusted");
+        let other = root("Other");
+        let rep = s.analyze(
+            &[l.der.clone(), r.der.clone(), i.der.clone()],
+            1,
+            AT,
+            None,
+            Purpose::Server,
+        );
+        assert!(codes(&rep).contains(&"wrong_order"), "{:?}", rep.findings);
+        assert!(!codes(&rep).contains(&"unrelated_certificate"), "{:?}", rep.findings);
+        let rep = s.analyze(&[l.der, i.der, other.der], 1, AT, None, Purpose::Server);
+        let f = rep.findings.iter().find(|f| f.code == "unrelated_certificate").unwrap();
+        assert_eq!(f.cert_index, Some(2));
+    }
+
+    #[test]
+    fn one_verification_per_distinct_chain() {
+        let r = root("Root");
+        let i = issue("Inter", true, &r, (2025, 1, 1), (2030, 1, 1));
+        let l = leaf(&i);
+        let s = store(&[&r]);
+        let chain = vec![l.der, i.der];
+        for k in 0..1000 {
+            let rep = s.analyze(&chain, k, AT + k as i64, Some("backend.company.com"), Purpose::Server);
+            assert_eq!(rep.trust.verdict, "trusted");
+        }
+        assert_eq!(s.verifications(), 1);
+    }
+
+    #[test]
+    fn idna_and_trailing_dots_and_ip() {
+        let n = LeafNames {
+            dns: vec!["xn--bcher-kva.example".into()],
+            ips: vec!["2001:db8::1".parse().unwrap()],
+            cn: None,
+        };
+        assert!(hostname_matches(&n, "bücher.example"));
+        assert!(hostname_matches(&n, "xn--bcher-kva.example."));
+        assert!(hostname_matches(&n, "2001:db8::1"));
+        assert!(hostname_matches(&n, "[2001:db8::1]"));
+        assert!(!hostname_matches(&n, "buecher.example"));
+    }
+}

@@ -324,6 +324,13 @@ fn render_failed(o: &mut String, c: &ConnectionReport) {
             h.detail.as_ref().map(|d| format!("  {d}")).unwrap_or_default()
         );
     }
+    if !c.acceptable_client_cas.is_empty() {
+        let _ = writeln!(
+            o,
+            "  the server asked for a client certificate issued by: {}",
+            c.acceptable_client_cas.join("; ")
+        );
+    }
     for w in &c.warnings {
         let _ = writeln!(o, "  warning: {w}");
     }
