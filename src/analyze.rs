@@ -13,6 +13,7 @@ use crate::chain::{ChainReport, Finding, Purpose, TrustStore};
 use crate::connection::{Event, EventKind, Side, Trace, trace};
 use crate::diagnose::{ChainContext, Status, diagnose};
 use crate::flow::{Flow, FlowTable};
+use crate::keyexchange::SkeCheck;
 use crate::names::{alert_name, cipher_is_weak, cipher_name, is_grease, is_tls13, version_name};
 use crate::packet::{self, Skip};
 use crate::report::*;
@@ -323,11 +324,16 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
     let server_chain = chain_of(Side::Server);
     let client_chain = chain_of(Side::Client);
 
+    let key_check = check_key_exchange(&t, ch.map(|(_, c)| c), sh.map(|(_, s)| s), server_chain.as_ref());
+    let key_mismatch = match &key_check {
+        Some(SkeCheck::Mismatch(m)) => Some(m.clone()),
+        _ => None,
+    };
     let ctx = ChainContext {
         problem: server_chain.as_ref().and_then(chain_problem),
         trusted: server_chain.as_ref().is_some_and(|c| c.trust.verdict == "trusted"),
         checked: server_chain.is_some(),
-        key_mismatch: None,
+        key_mismatch: key_mismatch.clone(),
     };
     let verdict = diagnose(&t, &ctx);
 
@@ -340,6 +346,13 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
             code: "no_sni".into(),
             cert_index: None,
             message: "the ClientHello carries no server name (SNI): a server with several certificates returns its default one. Configure the client to send SNI (Java does not for IP addresses).".into(),
+        });
+    }
+    if let Some(m) = &key_mismatch {
+        findings.push(Finding {
+            code: "server_key_mismatch".into(),
+            cert_index: None,
+            message: format!("{m}: install the private key that belongs to the certificate (or the certificate that belongs to the key)."),
         });
     }
     let version = sh.map(|(_, s)| s.version());
@@ -458,6 +471,29 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
         acceptable_client_cas,
         warnings,
     }
+}
+
+/// Checks the ServerKeyExchange signature against the leaf the server sent.
+fn check_key_exchange(
+    t: &Trace,
+    ch: Option<&crate::tls::ClientHello>,
+    sh: Option<&crate::tls::ServerHello>,
+    chain: Option<&ChainReport>,
+) -> Option<SkeCheck> {
+    let ske = t.events.iter().find_map(|e| match tls_of(e) {
+        Some(TlsMsg::ServerKeyExchange(b)) if e.from == Side::Server => Some(b),
+        _ => None,
+    })?;
+    let (ch, sh, chain) = (ch?, sh?, chain?);
+    let leaf = chain.der.first()?;
+    Some(crate::keyexchange::check(
+        ske,
+        &ch.random,
+        &sh.random,
+        leaf,
+        sh.version(),
+        &cipher_name(sh.cipher_suite),
+    ))
 }
 
 fn orient(f: &Flow, t: &Trace) -> (SocketAddr, SocketAddr) {

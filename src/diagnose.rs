@@ -527,7 +527,18 @@ fn explain(
                 d.frame,
                 meaning_for(*description, d.from)
             );
+            let key_mismatch_explains = d.from == Side::Client
+                && ske.is_some()
+                && chain.key_mismatch.is_some()
+                && !is_cert_alert(*description);
             let (cause, text): (String, String) = match *description {
+                _ if key_mismatch_explains => (
+                    "server_key_mismatch".into(),
+                    format!(
+                        "{base} {}. A gateway reports this as \"Cannot verify ECDH ServerKeyExchange signature\": install the private key that belongs to the server's certificate.",
+                        chain.key_mismatch.clone().unwrap_or_default()
+                    ),
+                ),
                 70 => (
                     "no_shared_version".into(),
                     format!(
@@ -593,13 +604,6 @@ fn explain(
                         d.frame,
                         meaning_for(d2, Side::Client),
                         chain_sentence()
-                    ),
-                ),
-                51 if d.from == Side::Client && ske.is_some() && chain.key_mismatch.is_some() => (
-                    "server_key_mismatch".into(),
-                    format!(
-                        "{base} {} (\"Cannot verify ECDH ServerKeyExchange signature\"): install the private key that belongs to the server's certificate.",
-                        chain.key_mismatch.clone().unwrap_or_default()
                     ),
                 ),
                 0 | 90 => (
@@ -687,6 +691,23 @@ fn explain(
                         "The {} closed the connection ({how}, frame {}) after encryption began (ChangeCipherSpec), before the handshake completed: the reason is not visible without keys.",
                         who.name(),
                         d.frame
+                    ),
+                );
+            }
+            if who == Side::Client
+                && ske.is_some()
+                && let Some(m) = &chain.key_mismatch
+            {
+                return failure(
+                    Status::Failed,
+                    "server_key_mismatch",
+                    Blame::Client,
+                    Some(d.frame),
+                    None,
+                    format!(
+                        "The client closed the connection ({how}, frame {}) after the ServerKeyExchange (frame {}). {m}. A gateway reports this as \"Cannot verify ECDH ServerKeyExchange signature\": install the private key that belongs to the server's certificate.",
+                        d.frame,
+                        ske.map(|e| e.frame).unwrap_or(0)
                     ),
                 );
             }

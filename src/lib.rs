@@ -15,6 +15,7 @@ pub mod error;
 pub mod escape;
 pub mod export;
 pub mod flow;
+pub mod keyexchange;
 pub mod names;
 pub mod packet;
 pub mod report;
