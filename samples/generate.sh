@@ -68,7 +68,10 @@ if [[ ! -f pki/truststore.jks ]]; then
   keytool -importcert -noprompt -alias unrelated-root -file pki/other-root.pem -keystore pki/truststore.p12 \
     -storetype PKCS12 -storepass gateway >/dev/null 2>&1
 fi
-javac -d "$work" tools/JavaClient.java
+javac -d "$work" tools/JavaClient.java tools/MismatchServer.java
+# A Java trust store that holds the samples' root (for Java clients that must get past the chain).
+[[ -f pki/root-truststore.jks ]] || keytool -importcert -noprompt -alias root -file pki/root.pem \
+  -keystore pki/root-truststore.jks -storetype JKS -storepass changeit >/dev/null 2>&1
 
 wait_port() { # ns port
   for _ in $(seq 50); do
@@ -123,6 +126,30 @@ record() {
   echo "recorded $name ($(stat -c %s "$name") bytes): $(tail -n 1 "$work/$name.client.log" 2>/dev/null)" >&2
 }
 
+# SYNs that nothing answers: an nftables rule in the namespace drops them
+# before the kernel could answer with a RST.
+record_no_response() {
+  want "$1" || return 0
+  local name=$1 ns=pta-noresp
+  namespaces+=("$ns")
+  ip netns add "$ns"
+  ip netns exec "$ns" ip link set lo up
+  ip netns exec "$ns" nft -f - <<NFT
+table inet drop_syn {
+  chain input { type filter hook input priority 0; tcp dport $PORT drop; }
+}
+NFT
+  ip netns exec "$ns" tcpdump -i lo -U -s 0 -w "$work/$name" tcp 2>/dev/null &
+  local tpid=$!
+  sleep 1
+  ip netns exec "$ns" curl -sS -o /dev/null --connect-timeout 4 "https://127.0.0.1:$PORT/" >"$work/$name.client.log" 2>&1 || true
+  sleep 0.5
+  kill "$tpid"; wait "$tpid" 2>/dev/null || true
+  ip netns del "$ns"
+  cp "$work/$name" "$name"
+  echo "recorded $name ($(stat -c %s "$name") bytes): $(tail -n 1 "$work/$name.client.log")" >&2
+}
+
 SERVER="openssl s_server -accept $PORT -cert pki/leaf.pem -key pki/leaf.key -cert_chain pki/inter.pem -naccept 1 -quiet"
 CLIENT="openssl s_client -connect 127.0.0.1:$PORT -servername $SNI -CAfile pki/root.pem -verify_return_error -brief </dev/null"
 JAVA="java -cp '$work' JavaClient 127.0.0.1 $PORT $SNI"
@@ -171,6 +198,26 @@ record weak-key.pcap any "$(srv weak inter.pem '-cipher DEFAULT@SECLEVEL=0')" "$
 record sha1-signature.pcap any "$(srv sha1 inter.pem '-cipher DEFAULT@SECLEVEL=0')" "$CL12"
 record mtls-ok.pcap any "$(srv leaf inter.pem '-Verify 1 -CAfile pki/root.pem')" \
   "openssl s_client -connect 127.0.0.1:$PORT -servername $SNI -CAfile pki/root.pem -verify_return_error -tls1_2 -cert pki/client.pem -key pki/client.key -cert_chain pki/inter.pem </dev/null"
+
+# Every failure cause of the contract, from real stacks.
+record curl-reject.pcap any "$SERVER -tls1_2" \
+  "curl -sS -o /dev/null --cacert pki/other-root.pem --resolve $SNI:$PORT:127.0.0.1 https://$SNI:$PORT/"
+record python-reject.pcap any "$SERVER -tls1_2" "python3 tools/python_client.py 127.0.0.1 $PORT $SNI pki/other-root.pem"
+record server-key-mismatch.pcap any "java -cp '$work' MismatchServer $PORT pki/chain.pem pki/apigee.key" "$CL12"
+record java-server-key-mismatch.pcap any "java -cp '$work' MismatchServer $PORT pki/chain.pem pki/apigee.key" \
+  "java -Djavax.net.ssl.trustStore=pki/root-truststore.jks -Djavax.net.ssl.trustStorePassword=changeit -cp '$work' JavaClient 127.0.0.1 $PORT $SNI TLSv1.2"
+record client-not-tls.pcap any "$SERVER -tls1_2" "curl -sS -o /dev/null --max-time 3 http://127.0.0.1:$PORT/"
+record sni-rejected.pcap any "$SERVER -tls1_2 -servername $SNI -cert2 pki/apigee.pem -key2 pki/apigee.key -servername_fatal" \
+  "openssl s_client -connect 127.0.0.1:$PORT -servername other.company.com -CAfile pki/root.pem -tls1_2 </dev/null"
+record client-cert-required-tls13.pcap any "$SERVER -tls1_3 -Verify 1" "$CLIENT -tls1_3"
+record client-cert-rejected.pcap any "$SERVER -tls1_2 -Verify 1 -CAfile pki/root.pem -verify_return_error" \
+  "$CLIENT -tls1_2 -cert pki/selfsigned.pem -key pki/selfsigned.key"
+record alert-decode-error.pcap any "$SERVER -tls1_2" "python3 tools/bad_hello_client.py 127.0.0.1 $PORT"
+record client-aborted.pcap any "python3 tools/rawserver.py $PORT hang" \
+  "curl -sS -o /dev/null --max-time 2 --cacert pki/root.pem --resolve $SNI:$PORT:127.0.0.1 https://$SNI:$PORT/"
+record server-aborted.pcap any "bash -c 'echo \$\$ > $work/server.pid; exec $SERVER -tls1_2'" \
+  "python3 tools/stall_client.py 127.0.0.1 $PORT $SNI pki/root.pem 3 & sleep 1; kill -9 \$(cat $work/server.pid); wait"
+record_no_response tcp-no-response.pcap
 
 # Two interfaces with different link types in one pcapng (Ethernet and SLL2).
 want mixed-links.pcapng && mergecap -F pcapng -w mixed-links.pcapng tls13-ok.pcap java-pkix-tls12.pcap

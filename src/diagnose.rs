@@ -324,6 +324,9 @@ fn completed(v: &View, sh: Option<(usize, &Event)>, tls13: bool, sslv2: bool) ->
             v.ev.iter()
                 .skip(shi)
                 .any(|e| e.frame > first.frame && is_msg(e, Side::Server, |m| matches!(m, TlsMsg::Encrypted { .. })));
+        if tls13_server_rejection(v, shi).is_some() {
+            return None;
+        }
         if client_enc.len() >= 2 || server_after {
             return Some(format!(
                 "TLS 1.3 handshake completed: ServerHello in frame {}, the client's encrypted Finished in frame {}.",
@@ -361,6 +364,41 @@ fn completed(v: &View, sh: Option<(usize, &Event)>, tls13: bool, sslv2: bool) ->
     ))
 }
 
+/// Largest encrypted record that can only be an alert: 2 bytes of alert, the
+/// inner content type and a 16-byte AEAD tag make 19; allow a little padding.
+const ALERT_RECORD_MAX: usize = 24;
+
+/// TLS 1.3: the server answered the client's encrypted flight only with an
+/// alert-sized record and then closed: it rejected the flight. Returns that record.
+fn tls13_server_rejection<'a>(v: &View<'a>, shi: usize) -> Option<(usize, &'a Event)> {
+    let first_client = v
+        .ev
+        .iter()
+        .enumerate()
+        .skip(shi)
+        .find(|(_, e)| is_msg(e, Side::Client, |m| matches!(m, TlsMsg::Encrypted { .. })))?
+        .0;
+    let mut alert: Option<(usize, &Event)> = None;
+    for (i, e) in v.ev.iter().enumerate().skip(first_client + 1) {
+        if e.from != Side::Server {
+            continue;
+        }
+        match &e.kind {
+            EventKind::Tls(TlsMsg::Encrypted { len }) if *len <= ALERT_RECORD_MAX && alert.is_none() => {
+                alert = Some((i, e))
+            }
+            EventKind::Tls(TlsMsg::Encrypted { .. }) | EventKind::Tls(TlsMsg::EncryptedAlert { .. }) => {
+                if alert.is_none() {
+                    return None;
+                }
+            }
+            EventKind::Fin | EventKind::Rst => return alert,
+            _ => {}
+        }
+    }
+    None
+}
+
 /// The first event that ends the handshake: an alert, a non-TLS answer, a
 /// FIN or RST, or (TLS 1.3) the client's lone encrypted record before a close.
 fn decisive_event<'a>(
@@ -392,6 +430,12 @@ fn decisive_event<'a>(
             }
             _ => {}
         }
+    }
+    if tls13
+        && let Some((shi, _)) = sh
+        && let Some(r) = tls13_server_rejection(v, shi)
+    {
+        return Some(r);
     }
     let (ci, ce) = close?;
     if tls13 && let Some((shi, _)) = sh {
@@ -613,6 +657,53 @@ fn explain(
                 _ => (format!("alert_{}", alert_name(*description)), base),
             };
             failure(Status::Failed, &cause, d.from.into(), Some(d.frame), Some(a), text)
+        }
+        EventKind::Tls(TlsMsg::Encrypted { .. }) if tls13 && d.from == Side::Server => {
+            // The client's flight after the ServerHello, by record sizes: OpenSSL-like
+            // stacks send each handshake message in its own record.
+            let shi = sh.map(|(i, _)| i).unwrap_or(0);
+            let flight: Vec<usize> = v.ev[shi..di]
+                .iter()
+                .filter_map(|e| match &e.kind {
+                    EventKind::Tls(TlsMsg::Encrypted { len }) if e.from == Side::Client => Some(*len),
+                    _ => None,
+                })
+                .collect();
+            let empty_cert = flight.len() == 2 && flight[0] <= 40;
+            let with_cert = flight.len() == 3 && flight[0] > 200;
+            let (cause, why) = if empty_cert {
+                (
+                    "client_certificate_required",
+                    format!(
+                        "The client's encrypted flight was two records, the first of {} bytes: an empty Certificate (no client certificate) and its Finished (inferred from record sizes; --keylog would show it). The server requires a client certificate: configure the client with one the server accepts.",
+                        flight[0]
+                    ),
+                )
+            } else if with_cert {
+                (
+                    "client_certificate_rejected",
+                    format!(
+                        "The client's encrypted flight was a Certificate of {} bytes, a CertificateVerify and a Finished (inferred from record sizes): the server rejected the client certificate. Its CA must be in the server's trust store.",
+                        flight[0]
+                    ),
+                )
+            } else {
+                (
+                    "handshake_failed_encrypted",
+                    "A server that gives up here most often rejected or missed the client's certificate; give --keylog to see it.".to_string(),
+                )
+            };
+            failure(
+                Status::Failed,
+                cause,
+                Blame::Server,
+                Some(d.frame),
+                None,
+                format!(
+                    "The server answered the client's encrypted flight with an encrypted record of alert size in frame {} and closed the connection: it rejected the handshake (TLS 1.3 encrypts the alert). {why}",
+                    d.frame
+                ),
+            )
         }
         EventKind::Tls(TlsMsg::EncryptedAlert { .. }) | EventKind::Tls(TlsMsg::Encrypted { .. }) => {
             let who = d.from.name();

@@ -40,6 +40,17 @@ fn params_len(body: &[u8], ecdhe: bool) -> Option<usize> {
 }
 
 fn algorithm(scheme: u16, key: &PublicKey) -> Option<&'static dyn VerificationAlgorithm> {
+    // ring takes RSA keys under 2048 bits only in its legacy PKCS#1 variants.
+    if let PublicKey::RSA(r) = key
+        && r.key_size() < 2048
+    {
+        return match scheme {
+            0x0201 => Some(&signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY),
+            0x0401 => Some(&signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY),
+            0x0601 => Some(&signature::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY),
+            _ => None,
+        };
+    }
     Some(match (scheme, key) {
         (0x0401, PublicKey::RSA(_)) => &signature::RSA_PKCS1_2048_8192_SHA256,
         (0x0501, PublicKey::RSA(_)) => &signature::RSA_PKCS1_2048_8192_SHA384,

@@ -285,15 +285,13 @@ fn render_failed(o: &mut String, c: &ConnectionReport) {
         Some(fr) => format!("frame {fr}"),
         None => "no frame".into(),
     };
-    let _ = writeln!(
-        o,
-        "{status} {}  {}  {}: {} gave up, {}",
-        endpoint_line(c),
-        c.tls_version.as_deref().unwrap_or(""),
-        f.cause,
-        f.side,
-        at
-    );
+    let version = c.tls_version.as_ref().map(|v| format!("  {v}")).unwrap_or_default();
+    let who = if f.side == "network" {
+        "no answer from the network".to_string()
+    } else {
+        format!("{} gave up", f.side)
+    };
+    let _ = writeln!(o, "{status} {}{version}  {}: {who}, {at}", endpoint_line(c), f.cause);
     let _ = writeln!(o, "  {}", f.explanation);
     if let Some(ch) = &c.client_hello {
         let vs = if ch.supported_versions.is_empty() {
