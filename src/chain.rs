@@ -1056,7 +1056,13 @@ mod finding_tests {
         let r = root("Root");
         let l = leaf(&r);
         let s = store(&[&r]);
-        let rep = s.analyze(std::slice::from_ref(&l.der), 1, AT, Some("backend.apigee.net"), Purpose::Server);
+        let rep = s.analyze(
+            std::slice::from_ref(&l.der),
+            1,
+            AT,
+            Some("backend.apigee.net"),
+            Purpose::Server,
+        );
         assert!(codes(&rep).contains(&"hostname_mismatch"));
         let key = KeyPair::generate().unwrap();
         let ss = params("backend.company.com", false, (2026, 1, 1), (2027, 1, 1))

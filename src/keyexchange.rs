@@ -169,9 +169,11 @@ mod tests {
     fn signature_with_the_certificate_key_verifies_and_another_key_does_not() {
         let rng = SystemRandom::new();
         let kp = rcgen::KeyPair::generate().unwrap();
-        let cert = rcgen::CertificateParams::new(vec!["x".into()]).unwrap().self_signed(&kp).unwrap();
-        let signer =
-            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &kp.serialize_der(), &rng).unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["x".into()])
+            .unwrap()
+            .self_signed(&kp)
+            .unwrap();
+        let signer = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &kp.serialize_der(), &rng).unwrap();
         assert_eq!(signer.public_key().as_ref().len(), 65);
         let params = [3u8, 0, 23, 4, 1, 2, 3, 4];
         let (cr, sr) = ([1u8; 32], [2u8; 32]);
@@ -186,7 +188,10 @@ mod tests {
         let other_signer =
             EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &other.serialize_der(), &rng).unwrap();
         let bad = ske(&params, 0x0403, other_signer.sign(&rng, &msg).unwrap().as_ref());
-        assert!(matches!(check(&bad, &cr, &sr, cert.der(), 0x0303, suite), SkeCheck::Mismatch(_)));
+        assert!(matches!(
+            check(&bad, &cr, &sr, cert.der(), 0x0303, suite),
+            SkeCheck::Mismatch(_)
+        ));
         // Garbage never panics.
         for cut in 0..good.len() {
             let _ = check(&good[..cut], &cr, &sr, cert.der(), 0x0303, suite);
