@@ -212,28 +212,189 @@ fn render_capture(o: &mut String, c: &CaptureReport) {
     for w in &c.warnings {
         let _ = writeln!(o, "  warning: {w}");
     }
-    // Problems first, then the good ones, one line each.
-    for conn in c.connections.iter().filter(|x| x.failure.is_some()) {
+    // Problems first (the same failure repeated is one block), then the rest.
+    let failed: Vec<&ConnectionReport> = c.connections.iter().filter(|x| x.failure.is_some()).collect();
+    for group in group_by(&failed, failure_key) {
         o.push('\n');
-        render_failed(o, conn);
+        if group.len() == 1 {
+            render_failed(o, group[0]);
+        } else {
+            render_failed_group(o, &group);
+        }
     }
     let others: Vec<&ConnectionReport> = c.connections.iter().filter(|x| x.failure.is_none()).collect();
     if !others.is_empty() {
         o.push('\n');
     }
-    for conn in others {
-        let _ = writeln!(o, "{}", one_line(conn));
-        if conn.status == "incomplete"
-            && let Some(n) = &conn.note
-        {
-            let _ = writeln!(o, "    {n}");
+    if others.len() <= MAX_LISTED {
+        for conn in others {
+            render_other(o, conn);
         }
-        // Findings matter on good connections too (a chain in the wrong order, a certificate about to expire).
-        let chain_findings = conn.server_chain.iter().flat_map(|c| c.findings.iter());
-        for f in conn.findings.iter().chain(chain_findings) {
-            let at = f.cert_index.map(|i| format!(" (certificate {i})")).unwrap_or_default();
-            let _ = writeln!(o, "    ! {}{at}: {}", f.code, f.message);
+    } else {
+        // Hundreds of good connections: one line per server and outcome.
+        for group in group_by(&others, other_key) {
+            if group.len() == 1 {
+                render_other(o, group[0]);
+                continue;
+            }
+            let first = group[0];
+            let ids: Vec<String> = group.iter().take(5).map(|x| format!("#{}", x.id)).collect();
+            let _ = writeln!(
+                o,
+                "{} x{}  -> {}{}{}{}  (connections {}{}; first frame {})",
+                label(first.status),
+                group.len(),
+                first.server,
+                first
+                    .sni
+                    .as_ref()
+                    .map(|s| format!(" SNI {s}"))
+                    .unwrap_or_else(|| " (no SNI)".into()),
+                first.tls_version.as_ref().map(|v| format!("  {v}")).unwrap_or_default(),
+                first.cipher_suite.as_ref().map(|v| format!(" {v}")).unwrap_or_default(),
+                ids.join(", "),
+                if group.len() > 5 { ", ..." } else { "" },
+                first.first_frame
+            );
+            render_findings(o, first);
         }
+    }
+}
+
+/// Connections listed one line each; beyond this, grouped.
+const MAX_LISTED: usize = 20;
+
+/// Groups items by key, in the order each key first appears.
+fn group_by<'a, K: PartialEq>(
+    items: &[&'a ConnectionReport],
+    key: impl Fn(&ConnectionReport) -> K,
+) -> Vec<Vec<&'a ConnectionReport>> {
+    let mut keys: Vec<K> = Vec::new();
+    let mut groups: Vec<Vec<&ConnectionReport>> = Vec::new();
+    for it in items {
+        let k = key(it);
+        match keys.iter().position(|x| *x == k) {
+            Some(i) => groups[i].push(it),
+            None => {
+                keys.push(k);
+                groups.push(vec![it]);
+            }
+        }
+    }
+    groups
+}
+
+/// Same server, same cause, same side, same alert, same chain: the same failure.
+fn failure_key(c: &ConnectionReport) -> (String, Option<String>, String, &'static str, Option<u8>, Option<String>) {
+    let f = c.failure.as_ref();
+    (
+        c.server.clone(),
+        c.sni.clone(),
+        f.map(|f| f.cause.clone()).unwrap_or_default(),
+        f.map(|f| f.side).unwrap_or(""),
+        f.and_then(|f| f.alert.as_ref().map(|a| a.code)),
+        c.server_chain
+            .as_ref()
+            .and_then(|ch| ch.certificates.first().map(|x| x.sha256.clone())),
+    )
+}
+
+fn other_key(
+    c: &ConnectionReport,
+) -> (
+    &'static str,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+) {
+    (
+        c.status,
+        c.server.clone(),
+        c.sni.clone(),
+        c.tls_version.clone(),
+        c.cipher_suite.clone(),
+        c.server_chain
+            .as_ref()
+            .and_then(|ch| ch.certificates.first().map(|x| x.sha256.clone())),
+    )
+}
+
+fn render_failed_group(o: &mut String, group: &[&ConnectionReport]) {
+    let first = group[0];
+    let Some(f) = &first.failure else { return };
+    let clients: std::collections::BTreeSet<&str> = group
+        .iter()
+        .map(|c| c.client.rsplit_once(':').map_or(c.client.as_str(), |(h, _)| h))
+        .collect();
+    let _ = writeln!(
+        o,
+        "FAILED x{}  -> {}{}  {}: {}, the same failure {} times from {} client address{}",
+        group.len(),
+        first.server,
+        first
+            .sni
+            .as_ref()
+            .map(|s| format!(" SNI {s}"))
+            .unwrap_or_else(|| " (no SNI)".into()),
+        f.cause,
+        if f.side == "network" {
+            "no answer".to_string()
+        } else {
+            format!("{} gave up", f.side)
+        },
+        group.len(),
+        clients.len(),
+        if clients.len() == 1 { "" } else { "es" }
+    );
+    let shown: Vec<String> = group
+        .iter()
+        .take(5)
+        .map(|c| match c.failure.as_ref().and_then(|f| f.frame) {
+            Some(fr) => format!("#{} (frame {fr})", c.id),
+            None => format!("#{} (from frame {})", c.id, c.first_frame),
+        })
+        .collect();
+    let _ = writeln!(
+        o,
+        "  connections {}{}; the first one in full:",
+        shown.join(", "),
+        if group.len() > 5 {
+            format!(" and {} more", group.len() - 5)
+        } else {
+            String::new()
+        }
+    );
+    render_failed(o, first);
+}
+
+fn label(status: &str) -> &str {
+    match status {
+        "ok" => "ok",
+        "incomplete" => "INCOMPLETE",
+        "not_tls" => "not TLS",
+        "no_connection" => "NO CONNECTION",
+        other => other,
+    }
+}
+
+fn render_other(o: &mut String, conn: &ConnectionReport) {
+    let _ = writeln!(o, "{}", one_line(conn));
+    if conn.status == "incomplete"
+        && let Some(n) = &conn.note
+    {
+        let _ = writeln!(o, "    {n}");
+    }
+    render_findings(o, conn);
+}
+
+/// Findings matter on good connections too (a chain in the wrong order, a certificate about to expire).
+fn render_findings(o: &mut String, conn: &ConnectionReport) {
+    let chain_findings = conn.server_chain.iter().flat_map(|c| c.findings.iter());
+    for f in conn.findings.iter().chain(chain_findings) {
+        let at = f.cert_index.map(|i| format!(" (certificate {i})")).unwrap_or_default();
+        let _ = writeln!(o, "    ! {}{at}: {}", f.code, f.message);
     }
 }
 
@@ -246,14 +407,7 @@ fn endpoint_line(c: &ConnectionReport) -> String {
 }
 
 fn one_line(c: &ConnectionReport) -> String {
-    let label = match c.status {
-        "ok" => "ok",
-        "incomplete" => "INCOMPLETE",
-        "not_tls" => "not TLS",
-        "no_connection" => "NO CONNECTION",
-        _ => c.status,
-    };
-    let mut s = format!("{:<13} {}", label, endpoint_line(c));
+    let mut s = format!("{:<13} {}", label(c.status), endpoint_line(c));
     if let Some(v) = &c.tls_version {
         let _ = write!(s, "  {v}");
     }
