@@ -284,40 +284,37 @@ fn group_by<'a, K: PartialEq>(
     groups
 }
 
+/// The leaf's fingerprint, to tell chains apart.
+fn leaf_of(c: &ConnectionReport) -> &str {
+    c.server_chain
+        .as_ref()
+        .and_then(|ch| ch.certificates.first().map(|x| x.sha256.as_str()))
+        .unwrap_or("-")
+}
+
 /// Same server, same cause, same side, same alert, same chain: the same failure.
-fn failure_key(c: &ConnectionReport) -> (String, Option<String>, String, &'static str, Option<u8>, Option<String>) {
+fn failure_key(c: &ConnectionReport) -> String {
     let f = c.failure.as_ref();
-    (
-        c.server.clone(),
-        c.sni.clone(),
-        f.map(|f| f.cause.clone()).unwrap_or_default(),
+    format!(
+        "{}|{:?}|{}|{}|{:?}|{}",
+        c.server,
+        c.sni,
+        f.map(|f| f.cause.as_str()).unwrap_or(""),
         f.map(|f| f.side).unwrap_or(""),
         f.and_then(|f| f.alert.as_ref().map(|a| a.code)),
-        c.server_chain
-            .as_ref()
-            .and_then(|ch| ch.certificates.first().map(|x| x.sha256.clone())),
+        leaf_of(c)
     )
 }
 
-fn other_key(
-    c: &ConnectionReport,
-) -> (
-    &'static str,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-) {
-    (
+fn other_key(c: &ConnectionReport) -> String {
+    format!(
+        "{}|{}|{:?}|{:?}|{:?}|{}",
         c.status,
-        c.server.clone(),
-        c.sni.clone(),
-        c.tls_version.clone(),
-        c.cipher_suite.clone(),
-        c.server_chain
-            .as_ref()
-            .and_then(|ch| ch.certificates.first().map(|x| x.sha256.clone())),
+        c.server,
+        c.sni,
+        c.tls_version,
+        c.cipher_suite,
+        leaf_of(c)
     )
 }
 
