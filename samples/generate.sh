@@ -200,6 +200,7 @@ record mtls-ok.pcap any "$(srv leaf inter.pem '-Verify 1 -CAfile pki/root.pem')"
   "openssl s_client -connect 127.0.0.1:$PORT -servername $SNI -CAfile pki/root.pem -verify_return_error -tls1_2 -cert pki/client.pem -key pki/client.key -cert_chain pki/inter.pem </dev/null"
 
 # Every failure cause of the contract, from real stacks.
+record tls12-dhe-ok.pcap any "$SERVER -tls1_2 -cipher DHE-RSA-AES128-GCM-SHA256" "$CLIENT -tls1_2 -cipher DHE-RSA-AES128-GCM-SHA256"
 record curl-reject.pcap any "$SERVER -tls1_2" \
   "curl -sS -o /dev/null --cacert pki/other-root.pem --resolve $SNI:$PORT:127.0.0.1 https://$SNI:$PORT/"
 record python-reject.pcap any "$SERVER -tls1_2" "python3 tools/python_client.py 127.0.0.1 $PORT $SNI pki/other-root.pem"

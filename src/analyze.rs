@@ -470,6 +470,11 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
         history: t.events.iter().filter_map(history_letter).collect(),
         acceptable_client_cas,
         warnings,
+        server_key_exchange: key_check.map(|k| match k {
+            SkeCheck::Verified => "verified".to_string(),
+            SkeCheck::Mismatch(_) => "mismatch".to_string(),
+            SkeCheck::NotChecked(why) => format!("not checked: {why}"),
+        }),
     }
 }
 

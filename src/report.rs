@@ -128,6 +128,9 @@ pub struct ConnectionReport {
     pub note: Option<String>,
     /// Extension: compact trace, one letter per event, upper case from the client (Zeek style).
     pub history: String,
+    /// Extension: the ServerKeyExchange signature checked against the leaf's key:
+    /// "verified", "mismatch", or "not checked: why"; null without a ServerKeyExchange.
+    pub server_key_exchange: Option<String>,
     /// Extension: CA names the server asked for in CertificateRequest.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub acceptable_client_cas: Vec<String>,

@@ -152,3 +152,20 @@ fn nanosecond_captures_keep_nanoseconds() {
     let frac = t.split('.').nth(1).unwrap().trim_end_matches('Z');
     assert_eq!(frac.len(), 9, "{t}");
 }
+
+#[test]
+fn key_exchange_signatures_are_checked() {
+    for (sample, want) in [
+        ("tls12-ok.pcap", "verified"),
+        ("tls12-dhe-ok.pcap", "verified"),
+        ("server-key-mismatch.pcap", "mismatch"),
+        ("java-server-key-mismatch.pcap", "mismatch"),
+    ] {
+        let (j, _) = run(&["--format".into(), "json".into()], &[], sample);
+        let v: serde_json::Value = serde_json::from_str(&j).unwrap();
+        assert_eq!(
+            v["captures"][0]["connections"][0]["server_key_exchange"], want,
+            "{sample}"
+        );
+    }
+}
