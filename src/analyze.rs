@@ -20,6 +20,14 @@ use crate::report::*;
 use crate::timefmt;
 use crate::tls::TlsMsg;
 
+/// Connections listed in full per capture; the others are counted only.
+pub const MAX_LISTED_CONNECTIONS: usize = 200_000;
+
+enum Outcome {
+    Listed(Box<ConnectionReport>),
+    Counted(&'static str),
+}
+
 /// Settings of a run that the analysis needs.
 #[derive(Clone)]
 pub struct Options {
@@ -128,24 +136,47 @@ pub fn analyze_capture(cf: &CaptureFile, opts: &Options) -> CaptureReport {
         ));
     }
 
-    let mut conns: Vec<ConnectionReport> = table
+    // Every connection is analysed and counted; the first MAX_LISTED_CONNECTIONS
+    // are kept in full, so that a flood (a SYN scan) cannot make the report unbounded.
+    let outcomes: Vec<Outcome> = table
         .flows
         .par_iter()
-        .map(|f| analyze_flow(f, data, nanos, opts))
+        .enumerate()
+        .map(|(i, f)| {
+            let r = analyze_flow(f, data, nanos, opts);
+            if i < MAX_LISTED_CONNECTIONS {
+                Outcome::Listed(Box::new(r))
+            } else {
+                Outcome::Counted(r.status)
+            }
+        })
         .collect();
-    for (i, c) in conns.iter_mut().enumerate() {
-        c.id = i as u64 + 1;
-    }
     let mut s = Summary::default();
-    for c in &conns {
+    let mut conns = Vec::with_capacity(outcomes.len().min(MAX_LISTED_CONNECTIONS));
+    for (i, o) in outcomes.into_iter().enumerate() {
+        let status = match o {
+            Outcome::Listed(mut c) => {
+                c.id = i as u64 + 1;
+                let st = c.status;
+                conns.push(*c);
+                st
+            }
+            Outcome::Counted(st) => st,
+        };
         s.connections += 1;
-        match c.status {
+        match status {
             "ok" => s.ok += 1,
             "failed" => s.failed += 1,
             "incomplete" => s.incomplete += 1,
             "not_tls" => s.not_tls += 1,
             _ => s.no_connection += 1,
         }
+    }
+    if s.connections as usize > MAX_LISTED_CONNECTIONS {
+        rep.warnings.push(format!(
+            "{} TCP connections: all are counted in the summary, the first {} are listed",
+            s.connections, MAX_LISTED_CONNECTIONS
+        ));
     }
     rep.summary = s;
     rep.connections = conns;

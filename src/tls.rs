@@ -638,6 +638,16 @@ impl TlsParser {
                     ..ServerHello::default()
                 })),
                 TlsMessageHandshake::Certificate(c) => {
+                    if c.cert_chain.len() > MAX_CERTS {
+                        self.push(
+                            dir,
+                            frame,
+                            TlsMsg::Malformed(format!(
+                                "Certificate message with {} certificates: only the first {MAX_CERTS} are analysed",
+                                c.cert_chain.len()
+                            )),
+                        );
+                    }
                     TlsMsg::Certificate(c.cert_chain.iter().take(MAX_CERTS).map(|r| r.data.to_vec()).collect())
                 }
                 TlsMessageHandshake::ServerKeyExchange(k) => TlsMsg::ServerKeyExchange(k.parameters.to_vec()),

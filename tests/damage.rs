@@ -1,0 +1,404 @@
+//! Damaged and hostile captures: no panic, bounded time and memory, and the
+//! report says what was skipped and where. A hang fails by the harness's
+//! time-out; nothing here asserts speed.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pcap_tls_audit::analyze::{MAX_LISTED_CONNECTIONS, Options, analyze_capture};
+use pcap_tls_audit::capture::CaptureFile;
+use pcap_tls_audit::chain::TrustStore;
+use pcap_tls_audit::report::CaptureReport;
+
+fn top() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn opts() -> Options {
+    static STORE: std::sync::OnceLock<Arc<TrustStore>> = std::sync::OnceLock::new();
+    Options {
+        trust: STORE.get_or_init(|| Arc::new(TrustStore::mozilla())).clone(),
+        at: None,
+        host: None,
+    }
+}
+
+fn analyze(bytes: Vec<u8>) -> CaptureReport {
+    match CaptureFile::from_bytes("damaged", bytes) {
+        Ok(cf) => analyze_capture(&cf, &opts()),
+        Err(e) => CaptureReport {
+            error: Some(e.to_string()),
+            ..CaptureReport::default()
+        },
+    }
+}
+
+fn sample(name: &str) -> Vec<u8> {
+    std::fs::read(top().join("samples").join(name)).unwrap()
+}
+
+/// Offsets of the pcap records (after the 24-byte file header) of a little-endian pcap.
+fn records(p: &[u8]) -> Vec<usize> {
+    let mut v = Vec::new();
+    let mut pos = 24;
+    while pos + 16 <= p.len() {
+        v.push(pos);
+        let caplen = u32::from_le_bytes(p[pos + 8..pos + 12].try_into().unwrap()) as usize;
+        pos += 16 + caplen;
+    }
+    v
+}
+
+/// A little-endian raw-IP pcap of the given packets.
+fn pcap(packets: &[Vec<u8>]) -> Vec<u8> {
+    let mut v = vec![
+        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 101, 0, 0, 0,
+    ];
+    for (i, p) in packets.iter().enumerate() {
+        v.extend_from_slice(&(1_700_000_000u32 + (i / 1000) as u32).to_le_bytes());
+        v.extend_from_slice(&((i % 1000) as u32 * 1000).to_le_bytes());
+        v.extend_from_slice(&(p.len() as u32).to_le_bytes());
+        v.extend_from_slice(&(p.len() as u32).to_le_bytes());
+        v.extend_from_slice(p);
+    }
+    v
+}
+
+/// An IPv4 TCP segment.
+fn seg(sport: u16, dport: u16, seq: u32, ack: u32, flags: &str, payload: &[u8]) -> Vec<u8> {
+    let (src, dst) = if dport == 443 {
+        ([10, 0, 0, 1], [10, 0, 0, 2])
+    } else {
+        ([10, 0, 0, 2], [10, 0, 0, 1])
+    };
+    let mut b = etherparse::PacketBuilder::ipv4(src, dst, 64).tcp(sport, dport, seq, 65535);
+    for f in flags.chars() {
+        b = match f {
+            'S' => b.syn(),
+            'A' => b.ack(ack),
+            'F' => b.fin(),
+            'R' => b.rst(),
+            'P' => b.psh(),
+            _ => b,
+        };
+    }
+    let mut out = Vec::new();
+    b.write(&mut out, payload).unwrap();
+    out
+}
+
+fn record(ct: u8, body: &[u8]) -> Vec<u8> {
+    let mut v = vec![ct, 3, 3, (body.len() >> 8) as u8, body.len() as u8];
+    v.extend_from_slice(body);
+    v
+}
+
+/// A TLS connection: handshake, then the client's and the server's TLS bytes.
+fn connection(client: &[u8], server: &[u8]) -> Vec<Vec<u8>> {
+    let mut p = vec![
+        seg(40000, 443, 100, 0, "S", &[]),
+        seg(443, 40000, 500, 101, "SA", &[]),
+        seg(40000, 443, 101, 501, "A", &[]),
+    ];
+    let mut cseq = 101u32;
+    for chunk in client.chunks(1400) {
+        p.push(seg(40000, 443, cseq, 501, "PA", chunk));
+        cseq += chunk.len() as u32;
+    }
+    let mut sseq = 501u32;
+    for chunk in server.chunks(1400) {
+        p.push(seg(443, 40000, sseq, cseq, "PA", chunk));
+        sseq += chunk.len() as u32;
+    }
+    p.push(seg(40000, 443, cseq, sseq, "FA", &[]));
+    p
+}
+
+fn client_hello() -> Vec<u8> {
+    let mut body = vec![3, 3];
+    body.extend_from_slice(&[7; 32]);
+    body.extend_from_slice(&[0, 0, 2, 0xc0, 0x2f, 1, 0, 0, 0]);
+    let mut hs = vec![1, 0, 0, body.len() as u8];
+    hs.extend_from_slice(&body);
+    record(22, &hs)
+}
+
+/// Where records (pcap) or blocks (pcapng) end: cutting there loses nothing.
+fn boundaries(s: &[u8]) -> Vec<usize> {
+    let mut v = Vec::new();
+    if s[..4] == [0x0a, 0x0d, 0x0d, 0x0a] {
+        let mut pos = 0;
+        while pos + 8 <= s.len() {
+            v.push(pos);
+            let len = u32::from_le_bytes(s[pos + 4..pos + 8].try_into().unwrap()) as usize;
+            pos += len.max(12);
+        }
+        v.push(pos);
+    } else {
+        v.push(24);
+        for r in records(s) {
+            let caplen = u32::from_le_bytes(s[r + 8..r + 12].try_into().unwrap()) as usize;
+            v.push(r + 16 + caplen);
+        }
+    }
+    v
+}
+
+#[test]
+fn every_prefix_of_samples() {
+    for name in ["java-pkix-tls12.pcap", "tls12-ok.pcapng", "mtls-ok.pcap"] {
+        let s = sample(name);
+        let boundaries = boundaries(&s);
+        let cuts = (0..s.len().min(1024)).chain((1024..s.len()).step_by(61));
+        for cut in cuts {
+            let r = analyze(s[..cut].to_vec());
+            // A cut inside a record or block is a warning naming the byte.
+            if r.error.is_none() && !boundaries.contains(&cut) {
+                assert!(
+                    r.warnings.iter().any(|w| w.contains("truncated") || w.contains("byte")),
+                    "{name} cut at {cut}: {:?}",
+                    r.warnings
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_single_byte_flip() {
+    let s = sample("java-pkix-tls12.pcap");
+    for i in 0..s.len() {
+        for v in [0x00, 0xff, s[i] ^ 0x80] {
+            let mut d = s.clone();
+            d[i] = v;
+            let _ = analyze(d);
+        }
+    }
+}
+
+#[test]
+fn snap_lengths_from_40_to_200() {
+    let s = sample("java-pkix-tls12.pcap");
+    for snap in (40..=200).step_by(4) {
+        let mut out = s[..24].to_vec();
+        out[16..20].copy_from_slice(&(snap as u32).to_le_bytes());
+        for r in records(&s) {
+            let caplen = u32::from_le_bytes(s[r + 8..r + 12].try_into().unwrap()) as usize;
+            let keep = caplen.min(snap);
+            let mut h = s[r..r + 16].to_vec();
+            h[8..12].copy_from_slice(&(keep as u32).to_le_bytes());
+            out.extend_from_slice(&h);
+            out.extend_from_slice(&s[r + 16..r + 16 + keep]);
+        }
+        let r = analyze(out);
+        assert!(r.error.is_none());
+        assert!(
+            r.warnings.iter().any(|w| w.contains("snap length")),
+            "snap {snap}: {:?}",
+            r.warnings
+        );
+        let Some(c) = r.connections.first() else {
+            // Too short for the TCP header (20 SLL2 + 20 IP + 32 TCP bytes): said so.
+            assert!(
+                r.warnings.iter().any(|w| w.contains("damaged or truncated headers")),
+                "{:?}",
+                r.warnings
+            );
+            continue;
+        };
+        // Bytes the capture lost are never blamed on a peer as a certificate problem without evidence.
+        if let Some(f) = &c.failure {
+            assert!(
+                f.cause != "server_closed" && f.cause != "server_reset",
+                "snap {snap}: {}",
+                f.cause
+            );
+        }
+    }
+}
+
+#[test]
+fn zeroed_and_maximal_record_lengths() {
+    let s = sample("java-pkix-tls12.pcap");
+    let recs = records(&s);
+    for &r in recs.iter().take(6) {
+        for field in [8usize, 12] {
+            for v in [0u32, 1, 0xffff, 0x7fff_ffff, 0xffff_ffff] {
+                let mut d = s.clone();
+                d[r + field..r + field + 4].copy_from_slice(&v.to_le_bytes());
+                let rep = analyze(d);
+                if field == 8 && v > 0xffff {
+                    let w = rep.warnings.join(" ");
+                    assert!(w.contains(&format!("byte {r}")), "{w}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn pcapng_blocks_with_lying_lengths() {
+    let s = sample("tls12-ok.pcapng");
+    let mut pos = 0;
+    let mut blocks = Vec::new();
+    while pos + 12 <= s.len() {
+        blocks.push(pos);
+        let len = u32::from_le_bytes(s[pos + 4..pos + 8].try_into().unwrap()) as usize;
+        if len < 12 {
+            break;
+        }
+        pos += len;
+    }
+    assert!(blocks.len() > 5);
+    for &b in &blocks {
+        for v in [0u32, 4, 13, 28, 0x1000, 0xffff_fff0, 0xffff_ffff] {
+            for at in [4usize, 20] {
+                let mut d = s.clone();
+                if b + at + 4 <= d.len() {
+                    d[b + at..b + at + 4].copy_from_slice(&v.to_le_bytes());
+                }
+                let _ = analyze(d);
+            }
+        }
+    }
+}
+
+#[test]
+fn handshake_messages_declaring_16_mib() {
+    // A ClientHello whose handshake header declares 16 MiB, then a Certificate that does.
+    let mut ch = vec![22, 3, 1, 0, 8, 1, 0xff, 0xff, 0xff];
+    ch.extend_from_slice(&[0; 4]);
+    let mut cert = vec![22, 3, 3, 0x40, 0x00, 11, 0xff, 0xff, 0xff];
+    cert.extend_from_slice(&vec![0u8; 0x4000 - 4]);
+    let mut server = record(22, &[2, 0, 0, 38, 3, 3]);
+    server.truncate(5 + 6);
+    let r = analyze(pcap(&connection(&ch, &cert)));
+    let w = r.connections[0].warnings.join(" ");
+    assert!(w.contains("declares 16777215 bytes, over the limit"), "{w}");
+    let _ = server;
+}
+
+#[test]
+fn a_thousand_certificates_in_a_chain() {
+    let kp = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["x.example".into()])
+        .unwrap()
+        .self_signed(&kp)
+        .unwrap();
+    let der = cert.der().to_vec();
+    let mut list = Vec::new();
+    for _ in 0..1000 {
+        list.extend_from_slice(&[(der.len() >> 16) as u8, (der.len() >> 8) as u8, der.len() as u8]);
+        list.extend_from_slice(&der);
+    }
+    let mut body = vec![(list.len() >> 16) as u8, (list.len() >> 8) as u8, list.len() as u8];
+    body.extend_from_slice(&list);
+    let mut hs = vec![11, (body.len() >> 16) as u8, (body.len() >> 8) as u8, body.len() as u8];
+    hs.extend_from_slice(&body);
+    let mut server = Vec::new();
+    for chunk in hs.chunks(16000) {
+        server.extend_from_slice(&record(22, chunk));
+    }
+    let r = analyze(pcap(&connection(&client_hello(), &server)));
+    let c = &r.connections[0];
+    assert!(
+        c.warnings.iter().any(|w| w.contains("1000 certificates")),
+        "{:?}",
+        c.warnings
+    );
+    assert_eq!(
+        c.server_chain.as_ref().unwrap().certificates.len(),
+        pcap_tls_audit::tls::MAX_CERTS
+    );
+}
+
+#[test]
+fn deeply_nested_asn1_certificate() {
+    let depth = 20_000;
+    let mut der = Vec::new();
+    for _ in 0..depth {
+        der.extend_from_slice(&[0x30, 0x84]);
+    }
+    // Lengths are lies; the parser must stop without recursing to the end.
+    let mut list = vec![(der.len() >> 16) as u8, (der.len() >> 8) as u8, der.len() as u8];
+    list.extend_from_slice(&der);
+    let mut body = vec![(list.len() >> 16) as u8, (list.len() >> 8) as u8, list.len() as u8];
+    body.extend_from_slice(&list);
+    let mut hs = vec![11, (body.len() >> 16) as u8, (body.len() >> 8) as u8, body.len() as u8];
+    hs.extend_from_slice(&body);
+    let mut server = Vec::new();
+    for chunk in hs.chunks(16000) {
+        server.extend_from_slice(&record(22, chunk));
+    }
+    let r = analyze(pcap(&connection(&client_hello(), &server)));
+    let chain = r.connections[0].server_chain.as_ref().unwrap();
+    assert!(chain.certificates[0].parse_error.is_some());
+}
+
+#[test]
+fn many_tiny_out_of_order_segments() {
+    let data = client_hello();
+    let mut p = vec![seg(40000, 443, 100, 0, "S", &[]), seg(443, 40000, 500, 101, "SA", &[])];
+    // 100 000 one-byte segments, last first: far more than reassembly keeps waiting.
+    let n = 100_000u32;
+    for i in (0..n).rev() {
+        let b = [data[(i as usize) % data.len()]];
+        p.push(seg(40000, 443, 101 + i, 501, "A", &b));
+    }
+    let r = analyze(pcap(&p));
+    let c = &r.connections[0];
+    assert!(
+        c.handshake.iter().any(|h| h.message == "Gap"),
+        "{:?}",
+        c.handshake.len()
+    );
+}
+
+#[test]
+fn sequence_numbers_that_wrap_in_the_handshake() {
+    let ch = client_hello();
+    let mut server = record(22, &[2, 0, 0, 42, 3, 3]);
+    server.truncate(0);
+    let mut sh = vec![3, 3];
+    sh.extend_from_slice(&[9; 32]);
+    sh.extend_from_slice(&[0, 0xc0, 0x2f, 0]);
+    let mut hs = vec![2, 0, 0, sh.len() as u8];
+    hs.extend_from_slice(&sh);
+    hs.extend_from_slice(&[14, 0, 0, 0]);
+    server.extend_from_slice(&record(22, &hs));
+    server.extend_from_slice(&record(21, &[2, 40]));
+    // The server's ISN 20 bytes before the wrap: its flight crosses 2^32.
+    let isn = u32::MAX - 20;
+    let mut p = vec![seg(40000, 443, 100, 0, "S", &[]), seg(443, 40000, isn, 101, "SA", &[])];
+    p.push(seg(40000, 443, 101, isn.wrapping_add(1), "PA", &ch));
+    let mut sseq = isn.wrapping_add(1);
+    for chunk in server.chunks(30) {
+        p.push(seg(443, 40000, sseq, 101 + ch.len() as u32, "PA", chunk));
+        sseq = sseq.wrapping_add(chunk.len() as u32);
+    }
+    let r = analyze(pcap(&p));
+    let c = &r.connections[0];
+    assert!(
+        c.handshake.iter().any(|h| h.message == "ServerHello"),
+        "{:?}",
+        c.handshake
+    );
+    assert_eq!(c.failure.as_ref().unwrap().cause, "alert_handshake_failure");
+}
+
+#[test]
+fn a_million_syns_from_different_ports() {
+    let mut packets = Vec::with_capacity(1_000_000);
+    for i in 0..1_000_000u32 {
+        let sport = 1024 + (i % 60_000) as u16;
+        let mut p = seg(sport, 443, i, 0, "S", &[]);
+        // Spread over source addresses so that every SYN is its own connection.
+        p[13] = (i / 60_000) as u8;
+        packets.push(p);
+    }
+    let r = analyze(pcap(&packets));
+    assert_eq!(r.summary.connections, 1_000_000);
+    assert_eq!(r.summary.no_connection, 1_000_000);
+    assert_eq!(r.connections.len(), MAX_LISTED_CONNECTIONS);
+    assert!(r.warnings.iter().any(|w| w.contains("are listed")), "{:?}", r.warnings);
+}
