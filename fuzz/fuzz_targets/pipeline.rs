@@ -1,0 +1,30 @@
+//! The whole pipeline on a byte buffer: capture, packets, flows, reassembly,
+//! TLS, chains, diagnosis, report (text and JSON).
+#![no_main]
+use std::sync::{Arc, OnceLock};
+
+use libfuzzer_sys::fuzz_target;
+use pcap_tls_audit::analyze::{Options, analyze_capture};
+use pcap_tls_audit::capture::CaptureFile;
+use pcap_tls_audit::chain::TrustStore;
+use pcap_tls_audit::report::{Document, Tool, TrustStoreInfo, render_text};
+
+fuzz_target!(|data: &[u8]| {
+    static STORE: OnceLock<Arc<TrustStore>> = OnceLock::new();
+    let trust = STORE.get_or_init(|| Arc::new(TrustStore::mozilla())).clone();
+    let Ok(cf) = CaptureFile::from_bytes("fuzz", data.to_vec()) else {
+        return;
+    };
+    let opts = Options { trust, at: None, host: None };
+    let rep = analyze_capture(&cf, &opts);
+    let doc = Document {
+        tool: Tool { name: "pcap-tls-audit", version: "fuzz" },
+        trust_store: TrustStoreInfo { source: "mozilla-builtin".into(), anchors: 0 },
+        captures: vec![rep],
+    };
+    let text = render_text(&doc);
+    // Nothing from the capture reaches a terminal unescaped.
+    assert!(!text.chars().any(|c| (c.is_control() && c != '\n') || c == '\u{1b}'));
+    let json = serde_json::to_string(&doc).unwrap();
+    assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok());
+});
