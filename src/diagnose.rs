@@ -1027,6 +1027,19 @@ mod tests {
             m(at, S, TlsMsg::ServerHelloDone),
         ]
     }
+    /// A complete TLS 1.2 handshake: Finished both ways by frame 9.
+    fn tls12_ok_handshake() -> Vec<Event> {
+        let mut ev = handshake_start();
+        ev.push(ch(4));
+        ev.extend(tls12_server_flight(6));
+        ev.push(m(8, C, TlsMsg::ClientKeyExchange));
+        ev.push(m(8, C, TlsMsg::ChangeCipherSpec));
+        ev.push(m(8, C, TlsMsg::EncryptedHandshake));
+        ev.push(m(9, S, TlsMsg::ChangeCipherSpec));
+        ev.push(m(9, S, TlsMsg::EncryptedHandshake));
+        ev
+    }
+
     fn cause(v: &Verdict) -> (&str, &str, Option<u64>) {
         let f = v.failure.as_ref().expect("a failure");
         (f.cause.as_str(), f.side.name(), f.frame)
@@ -1250,14 +1263,7 @@ mod tests {
 
     #[test]
     fn tls12_and_tls13_ok() {
-        let mut ev = handshake_start();
-        ev.push(ch(4));
-        ev.extend(tls12_server_flight(6));
-        ev.push(m(8, C, TlsMsg::ClientKeyExchange));
-        ev.push(m(8, C, TlsMsg::ChangeCipherSpec));
-        ev.push(m(8, C, TlsMsg::EncryptedHandshake));
-        ev.push(m(9, S, TlsMsg::ChangeCipherSpec));
-        ev.push(m(9, S, TlsMsg::EncryptedHandshake));
+        let mut ev = tls12_ok_handshake();
         assert_eq!(run(ev).status, Status::Ok);
         let mut ev = tls13_until_client_flight(&[53, 300]);
         ev.push(enc(13, S, 250));
@@ -1319,14 +1325,7 @@ mod tests {
 
     #[test]
     fn renegotiation_after_an_ok_handshake_stays_ok() {
-        let mut ev = handshake_start();
-        ev.push(ch(4));
-        ev.extend(tls12_server_flight(6));
-        ev.push(m(8, C, TlsMsg::ClientKeyExchange));
-        ev.push(m(8, C, TlsMsg::ChangeCipherSpec));
-        ev.push(m(8, C, TlsMsg::EncryptedHandshake));
-        ev.push(m(9, S, TlsMsg::ChangeCipherSpec));
-        ev.push(m(9, S, TlsMsg::EncryptedHandshake));
+        let mut ev = tls12_ok_handshake();
         ev.push(enc(10, C, 300));
         // A renegotiation is encrypted: handshake records after ChangeCipherSpec.
         ev.push(m(11, S, TlsMsg::EncryptedHandshake));

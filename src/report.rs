@@ -248,11 +248,7 @@ fn render_capture(o: &mut String, c: &CaptureReport) {
                 label(first.status),
                 group.len(),
                 first.server,
-                first
-                    .sni
-                    .as_ref()
-                    .map(|s| format!(" SNI {s}"))
-                    .unwrap_or_else(|| " (no SNI)".into()),
+                sni_label(first),
                 first.tls_version.as_ref().map(|v| format!("  {v}")).unwrap_or_default(),
                 first.cipher_suite.as_ref().map(|v| format!(" {v}")).unwrap_or_default(),
                 ids.join(", "),
@@ -333,11 +329,7 @@ fn render_failed_group(o: &mut String, group: &[&ConnectionReport]) {
         "FAILED x{}  -> {}{}  {}: {}, the same failure {} times from {} client address{}",
         group.len(),
         first.server,
-        first
-            .sni
-            .as_ref()
-            .map(|s| format!(" SNI {s}"))
-            .unwrap_or_else(|| " (no SNI)".into()),
+        sni_label(first),
         f.cause,
         if f.side == "network" {
             "no answer".to_string()
@@ -398,12 +390,16 @@ fn render_findings(o: &mut String, conn: &ConnectionReport) {
     }
 }
 
-fn endpoint_line(c: &ConnectionReport) -> String {
-    let sni = match &c.sni {
+/// " SNI name", or " (no SNI)".
+fn sni_label(c: &ConnectionReport) -> String {
+    match &c.sni {
         Some(s) => format!(" SNI {s}"),
         None => " (no SNI)".into(),
-    };
-    format!("#{} {} -> {}{}", c.id, c.client, c.server, sni)
+    }
+}
+
+fn endpoint_line(c: &ConnectionReport) -> String {
+    format!("#{} {} -> {}{}", c.id, c.client, c.server, sni_label(c))
 }
 
 fn one_line(c: &ConnectionReport) -> String {

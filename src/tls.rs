@@ -202,18 +202,21 @@ fn u16_at(b: &[u8], off: usize) -> Option<u16> {
     Some(u16::from_be_bytes([*b.get(off)?, *b.get(off + 1)?]))
 }
 
-/// The extensions we report, walked by hand so that one malformed extension
-/// does not hide the others.
-fn client_extensions(ext: &[u8], ch: &mut ClientHello) {
+/// The extensions of a hello as (type, data), walked by hand so that one
+/// malformed extension does not hide the others.
+fn extensions(ext: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
     let mut i = 0;
-    while i + 4 <= ext.len() {
-        let (Some(t), Some(l)) = (u16_at(ext, i), u16_at(ext, i + 2)) else {
-            break;
-        };
-        let Some(data) = ext.get(i + 4..i + 4 + l as usize) else {
-            break;
-        };
-        i += 4 + l as usize;
+    std::iter::from_fn(move || {
+        let t = u16_at(ext, i)?;
+        let l = u16_at(ext, i + 2)? as usize;
+        let data = ext.get(i + 4..i + 4 + l)?;
+        i += 4 + l;
+        Some((t, data))
+    })
+}
+
+fn client_extensions(ext: &[u8], ch: &mut ClientHello) {
+    for (t, data) in extensions(ext) {
         match t {
             0 => {
                 // server_name list: (type, len, name)*; the host name is type 0.
@@ -254,15 +257,7 @@ fn client_extensions(ext: &[u8], ch: &mut ClientHello) {
 }
 
 fn server_extensions(ext: &[u8], sh: &mut ServerHello) {
-    let mut i = 0;
-    while i + 4 <= ext.len() {
-        let (Some(t), Some(l)) = (u16_at(ext, i), u16_at(ext, i + 2)) else {
-            break;
-        };
-        let Some(data) = ext.get(i + 4..i + 4 + l as usize) else {
-            break;
-        };
-        i += 4 + l as usize;
+    for (t, data) in extensions(ext) {
         match t {
             43 if data.len() == 2 => sh.selected_version = u16_at(data, 0),
             16 if data.len() > 3 => sh.alpn = Some(data[3..].to_vec()),

@@ -278,6 +278,19 @@ fn handshake_messages_declaring_16_mib() {
     let _ = server;
 }
 
+/// A Certificate handshake message around a certificate list, in records.
+fn certificate_records(list: &[u8]) -> Vec<u8> {
+    let mut body = vec![(list.len() >> 16) as u8, (list.len() >> 8) as u8, list.len() as u8];
+    body.extend_from_slice(list);
+    let mut hs = vec![11, (body.len() >> 16) as u8, (body.len() >> 8) as u8, body.len() as u8];
+    hs.extend_from_slice(&body);
+    let mut server = Vec::new();
+    for chunk in hs.chunks(16000) {
+        server.extend_from_slice(&record(22, chunk));
+    }
+    server
+}
+
 #[test]
 fn a_thousand_certificates_in_a_chain() {
     let kp = rcgen::KeyPair::generate().unwrap();
@@ -291,14 +304,7 @@ fn a_thousand_certificates_in_a_chain() {
         list.extend_from_slice(&[(der.len() >> 16) as u8, (der.len() >> 8) as u8, der.len() as u8]);
         list.extend_from_slice(&der);
     }
-    let mut body = vec![(list.len() >> 16) as u8, (list.len() >> 8) as u8, list.len() as u8];
-    body.extend_from_slice(&list);
-    let mut hs = vec![11, (body.len() >> 16) as u8, (body.len() >> 8) as u8, body.len() as u8];
-    hs.extend_from_slice(&body);
-    let mut server = Vec::new();
-    for chunk in hs.chunks(16000) {
-        server.extend_from_slice(&record(22, chunk));
-    }
+    let server = certificate_records(&list);
     let r = analyze(pcap(&connection(&client_hello(), &server)));
     let c = &r.connections[0];
     assert!(
@@ -322,14 +328,7 @@ fn deeply_nested_asn1_certificate() {
     // Lengths are lies; the parser must stop without recursing to the end.
     let mut list = vec![(der.len() >> 16) as u8, (der.len() >> 8) as u8, der.len() as u8];
     list.extend_from_slice(&der);
-    let mut body = vec![(list.len() >> 16) as u8, (list.len() >> 8) as u8, list.len() as u8];
-    body.extend_from_slice(&list);
-    let mut hs = vec![11, (body.len() >> 16) as u8, (body.len() >> 8) as u8, body.len() as u8];
-    hs.extend_from_slice(&body);
-    let mut server = Vec::new();
-    for chunk in hs.chunks(16000) {
-        server.extend_from_slice(&record(22, chunk));
-    }
+    let server = certificate_records(&list);
     let r = analyze(pcap(&connection(&client_hello(), &server)));
     let chain = r.connections[0].server_chain.as_ref().unwrap();
     assert!(chain.certificates[0].parse_error.is_some());
