@@ -1263,7 +1263,7 @@ mod tests {
 
     #[test]
     fn tls12_and_tls13_ok() {
-        let mut ev = tls12_ok_handshake();
+        let ev = tls12_ok_handshake();
         assert_eq!(run(ev).status, Status::Ok);
         let mut ev = tls13_until_client_flight(&[53, 300]);
         ev.push(enc(13, S, 250));
