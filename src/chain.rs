@@ -90,8 +90,18 @@ pub struct TrustStore {
     verifications: AtomicU64,
 }
 
-/// Analysed chains by (SHA-256 of each certificate, purpose).
-type ChainCache = HashMap<(Vec<u8>, Purpose), Arc<Parsed>>;
+/// Analysed chains by (SHA-256 of each certificate, purpose), and the bytes
+/// of certificates they hold.
+#[derive(Default)]
+struct ChainCache {
+    map: HashMap<(Vec<u8>, Purpose), Arc<Parsed>>,
+    bytes: usize,
+}
+
+/// Bounds of the chain cache: a capture of many distinct (or hostile, huge)
+/// chains must not grow it without end; past either, it starts again.
+const CACHE_MAX_CHAINS: usize = 100_000;
+const CACHE_MAX_BYTES: usize = 256 * 1024 * 1024;
 
 /// What depends on the chain only, not on the time or the host: analysed once
 /// per distinct chain and run (a capture of 100 000 handshakes to one backend
@@ -191,7 +201,7 @@ impl TrustStore {
             anchors,
             names,
             max_key_bits: None,
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(ChainCache::default()),
             verifications: AtomicU64::new(0),
         }
     }
@@ -239,17 +249,20 @@ impl TrustStore {
             .cache
             .lock()
             .ok()
-            .and_then(|c| c.get(&(key.clone(), purpose)).cloned());
+            .and_then(|c| c.map.get(&(key.clone(), purpose)).cloned());
         let p = match cached {
             Some(p) => p,
             None => {
                 let p = Arc::new(self.parse(ders, purpose));
                 if let Ok(mut c) = self.cache.lock() {
-                    // Bounded: a capture of many distinct chains must not grow this without end.
-                    if c.len() > 100_000 {
-                        c.clear();
+                    // Certificates, their decoded fields and the key: about three times the DER.
+                    let size = ders.iter().map(|d| d.len() * 3 + 512).sum::<usize>();
+                    if c.map.len() >= CACHE_MAX_CHAINS || c.bytes + size > CACHE_MAX_BYTES {
+                        c.map.clear();
+                        c.bytes = 0;
                     }
-                    c.insert((key, purpose), p.clone());
+                    c.bytes += size;
+                    c.map.insert((key, purpose), p.clone());
                 }
                 p
             }
