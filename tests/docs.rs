@@ -31,3 +31,13 @@ fn failures_doc_quotes_real_output() {
     }
     assert!(quoted > 20);
 }
+
+#[test]
+fn readme_example_is_the_golden_of_its_command() {
+    let top = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(top.join("README.md")).unwrap();
+    let start = readme.find("```text\n").unwrap() + "```text\n".len();
+    let end = start + readme[start..].find("\n```").unwrap();
+    let golden = std::fs::read_to_string(top.join("samples/golden/java-pkix-tls12.pcap@mozilla.txt")).unwrap();
+    assert_eq!(&readme[start..end], golden.trim_end_matches('\n'));
+}
