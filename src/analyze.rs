@@ -40,6 +40,14 @@ pub struct Options {
 
 /// Analyses one opened capture.
 pub fn analyze_capture(cf: &CaptureFile, opts: &Options) -> CaptureReport {
+    analyze_capture_with_progress(cf, opts, &|_, _| {})
+}
+
+/// Reports progress of the pass over the file: (bytes read, bytes in all).
+pub type Progress<'a> = &'a dyn Fn(u64, u64);
+
+/// Analyses one opened capture, calling `progress` now and then while reading it.
+pub fn analyze_capture_with_progress(cf: &CaptureFile, opts: &Options, progress: Progress) -> CaptureReport {
     let mut rep = CaptureReport {
         path: cf.display_path.clone(),
         bytes: cf.data().len() as u64,
@@ -62,8 +70,12 @@ pub fn analyze_capture(cf: &CaptureFile, opts: &Options) -> CaptureReport {
     let mut fragments = 0u64;
     let mut unsupported: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
     let mut packets = 0u64;
-    for frame in reader.by_ref() {
+    let total = data.len() as u64;
+    while let Some(frame) = reader.next() {
         packets += 1;
+        if packets % 65_536 == 0 {
+            progress(reader.position() as u64, total);
+        }
         if first.is_none() {
             first = Some(frame.ts);
         }

@@ -633,6 +633,11 @@ impl<'a> Iterator for FrameReader<'a> {
 }
 
 impl FrameReader<'_> {
+    /// Bytes of the file read so far.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
     pub fn format(&self) -> Format {
         match self.kind {
             Kind::Pcap { .. } => Format::Pcap,

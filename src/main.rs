@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use clap::{Parser, ValueEnum};
 
-use pcap_tls_audit::analyze::{Options, analyze_capture};
+use pcap_tls_audit::analyze::{Options, analyze_capture_with_progress};
 use pcap_tls_audit::capture::{CaptureFile, looks_like_capture};
 use pcap_tls_audit::chain::{TrustStore, read_certificates};
 use pcap_tls_audit::error::UsageError;
@@ -84,6 +84,9 @@ struct Cli {
     #[arg(long, conflicts_with = "quiet")]
     progress: bool,
 }
+
+/// Files larger than this show a progress percentage on a terminal.
+const PROGRESS_MIN_BYTES: usize = 64 * 1024 * 1024;
 
 const STATUSES: &[&str] = &["ok", "failed", "incomplete", "not_tls", "no_connection"];
 
@@ -251,11 +254,11 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
     for e in &errors {
         eprintln!("pcap-tls-audit: {e}");
     }
-    let progress =
-        cli.progress || (!cli.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()) && inputs.len() > 1);
+    // On a terminal, unless asked to be quiet: a line per file for batches, percentages for large files.
+    let progress = cli.progress || (!cli.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let mut captures = Vec::new();
     for (i, p) in inputs.iter().enumerate() {
-        if progress {
+        if progress && inputs.len() > 1 {
             eprint!(
                 "\r[{}/{}] {}\x1b[K",
                 i + 1,
@@ -264,7 +267,25 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             );
         }
         let rep = match CaptureFile::open(p) {
-            Ok(cf) => analyze_capture(&cf, &opts),
+            Ok(cf) => {
+                // Large files show how far the reading got.
+                let show = progress && (cli.progress || cf.data().len() > PROGRESS_MIN_BYTES);
+                let name = pcap_tls_audit::escape::text(p.display().to_string().as_bytes());
+                let last = std::cell::Cell::new(None::<std::time::Instant>);
+                let report = |done: u64, total: u64| {
+                    if show && last.get().is_none_or(|t| t.elapsed().as_millis() >= 200) {
+                        last.set(Some(std::time::Instant::now()));
+                        eprint!(
+                            "\r[{}/{}] {name}: {}% of {} MB\x1b[K",
+                            i + 1,
+                            inputs.len(),
+                            done * 100 / total.max(1),
+                            total / 1_000_000
+                        );
+                    }
+                };
+                analyze_capture_with_progress(&cf, &opts, &report)
+            }
             Err(e) => CaptureReport {
                 path: p.display().to_string(),
                 error: Some(e.to_string()),
