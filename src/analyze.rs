@@ -73,7 +73,7 @@ pub fn analyze_capture_with_progress(cf: &CaptureFile, opts: &Options, progress:
     let total = data.len() as u64;
     while let Some(frame) = reader.next() {
         packets += 1;
-        if packets % 65_536 == 0 {
+        if packets.is_multiple_of(65_536) {
             progress(reader.position() as u64, total);
         }
         if first.is_none() {
