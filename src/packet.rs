@@ -152,10 +152,14 @@ fn from_ether_type(et: u16, payload: &[u8], cut: u32, depth: u8) -> Result<TcpSe
 }
 
 fn pppoe(d: &[u8], cut: u32, depth: u8) -> Result<TcpSegment<'_>, Skip> {
-    // PPPoE session header (6 bytes), then the PPP protocol field.
+    // PPPoE session header (6 bytes; its length covers the PPP protocol field
+    // and the packet), then the PPP protocol field. The PPPoE length bounds the
+    // IP packet: some senders pad it and leave the IP length counting the pad.
+    let len = be16(d, 4).ok_or(Skip::Malformed)? as usize;
     let proto = be16(d, 6).ok_or(Skip::Malformed)?;
+    let end = (6 + len).clamp(8, d.len());
     match proto {
-        0x0021 | 0x0057 => from_ip(&d[8..], cut, depth + 1),
+        0x0021 | 0x0057 => from_ip(&d[8..end], cut, depth + 1),
         _ => Err(Skip::NotTcp),
     }
 }
@@ -324,6 +328,23 @@ mod tests {
         let s = decode(linktype::RAW, cut, ip.len() as u32).unwrap();
         assert_eq!(s.payload.len(), 40);
         assert_eq!(s.missing, 60);
+    }
+
+    #[test]
+    fn pppoe_length_bounds_a_padded_ip_packet() {
+        // zeek pppoe-over-qinq.pcap: the IP length counts 6 bytes of padding
+        // that the PPPoE length leaves out; they are not TCP payload.
+        let mut ip = ipv4_tcp(b"");
+        let declared = (ip.len() + 6) as u16;
+        ip[2..4].copy_from_slice(&declared.to_be_bytes());
+        ip.extend_from_slice(&[0; 6]);
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[0x88, 0x64, 0x11, 0x00, 0x00, 0x07]);
+        f.extend_from_slice(&((ip.len() - 6 + 2) as u16).to_be_bytes());
+        f.extend_from_slice(&[0x00, 0x21]);
+        f.extend_from_slice(&ip);
+        let s = decode(linktype::ETHERNET, &f, f.len() as u32).unwrap();
+        assert!(s.payload.is_empty(), "{:?}", s.payload);
     }
 
     #[test]

@@ -155,6 +155,11 @@ impl Direction {
 pub struct TlsParser {
     dirs: [Direction; 2],
     tls13: bool,
+    /// The version of the (non-retry) ServerHello, once seen.
+    negotiated: Option<u16>,
+    hello_retry: bool,
+    /// A ClientHello offered TLS 1.3 and no ServerHello has answered yet.
+    client_offers_tls13: bool,
     pub events: Vec<TlsEvent>,
     /// Encrypted records per direction, including those not reported.
     pub encrypted_counts: [u64; 2],
@@ -318,6 +323,9 @@ impl TlsParser {
         TlsParser {
             dirs: [Direction::new(), Direction::new()],
             tls13: false,
+            negotiated: None,
+            hello_retry: false,
+            client_offers_tls13: false,
             events: Vec::new(),
             encrypted_counts: [0, 0],
         }
@@ -510,8 +518,16 @@ impl TlsParser {
         match ct {
             20 => {
                 self.push(dir, frame, TlsMsg::ChangeCipherSpec);
-                // In TLS 1.3 the CCS is a compatibility no-op; encryption started at the ServerHello.
-                self.dirs[dir].encrypted = true;
+                // In TLS 1.3 the CCS is a compatibility no-op (also around a
+                // HelloRetryRequest, before the real ServerHello); encryption
+                // starts at the ServerHello. In TLS 1.2 and earlier it starts here.
+                let starts_encryption = match self.negotiated {
+                    Some(v) => !crate::names::is_tls13(v),
+                    None => !self.hello_retry && !self.client_offers_tls13,
+                };
+                if starts_encryption {
+                    self.dirs[dir].encrypted = true;
+                }
             }
             21 => {
                 if encrypted || !body.len().is_multiple_of(2) || body.len() > 8 {
@@ -672,6 +688,16 @@ impl TlsParser {
                 _ => TlsMsg::Handshake(t),
             },
         };
+        match &ev {
+            TlsMsg::ClientHello(c)
+                if c.supported_versions.iter().any(|v| crate::names::is_tls13(*v)) && self.negotiated.is_none() =>
+            {
+                self.client_offers_tls13 = true;
+            }
+            TlsMsg::ServerHello(sh) if sh.hello_retry => self.hello_retry = true,
+            TlsMsg::ServerHello(sh) => self.negotiated = Some(sh.version()),
+            _ => {}
+        }
         if let TlsMsg::ServerHello(sh) = &ev
             && !sh.hello_retry
             && crate::names::is_tls13(sh.version())
@@ -756,6 +782,41 @@ mod tests {
         p.feed(1, &record(22, &body), 1);
         assert!(matches!(p.events[0].msg, TlsMsg::Malformed(_)));
         assert!(p.dirs[1].hs_buf.len() < 200);
+    }
+
+    #[test]
+    fn change_cipher_spec_around_a_hello_retry_is_not_encryption() {
+        // TLS 1.3 with HelloRetryRequest (zeek hrr.pcap): CCS, then a second
+        // ClientHello in the clear; the server's real ServerHello after its CCS.
+        let mut ch = vec![3, 3];
+        ch.extend_from_slice(&[1; 32]);
+        ch.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0, 0, 7, 0, 43, 0, 3, 2, 3, 4]);
+        let hello = record(22, &hs(1, &ch));
+        let mut sh = vec![3, 3];
+        sh.extend_from_slice(&HRR_RANDOM);
+        sh.extend_from_slice(&[0, 0x13, 0x01, 0, 0, 6, 0, 43, 0, 2, 3, 4]);
+        let mut p = TlsParser::new();
+        p.feed(0, &hello, 1);
+        p.feed(1, &record(22, &hs(2, &sh)), 2);
+        p.feed(1, &record(20, &[1]), 2);
+        let mut second = record(20, &[1]);
+        second.extend_from_slice(&hello);
+        p.feed(0, &second, 3);
+        let mut real = sh.clone();
+        real[2..34].copy_from_slice(&[5; 32]);
+        p.feed(1, &record(22, &hs(2, &real)), 4);
+        let names: Vec<String> = p.events.iter().map(|e| crate::report::message_name(&e.msg)).collect();
+        assert_eq!(
+            names,
+            [
+                "ClientHello",
+                "HelloRetryRequest",
+                "ChangeCipherSpec",
+                "ChangeCipherSpec",
+                "ClientHello",
+                "ServerHello"
+            ]
+        );
     }
 
     #[test]
