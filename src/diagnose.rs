@@ -444,7 +444,10 @@ fn decisive_event<'a>(
         return Some(r);
     }
     let (ci, ce) = close?;
-    if tls13 && let Some((shi, _)) = sh {
+    if tls13
+        && let Some((shi, _)) = sh
+        && shi < ci
+    {
         // The client's only encrypted record before the server gives up can only be an alert.
         let client_enc: Vec<(usize, &Event)> =
             v.ev.iter()
@@ -455,9 +458,11 @@ fn decisive_event<'a>(
                 .collect();
         if client_enc.len() == 1 {
             let (ei, ee) = client_enc[0];
-            let server_after = v.ev[ei + 1..ci]
-                .iter()
-                .any(|e| is_msg(e, Side::Server, |m| matches!(m, TlsMsg::Encrypted { .. })));
+            let server_after =
+                v.ev.get(ei + 1..ci)
+                    .unwrap_or(&[])
+                    .iter()
+                    .any(|e| is_msg(e, Side::Server, |m| matches!(m, TlsMsg::Encrypted { .. })));
             if !server_after {
                 return Some((ei, ee));
             }
@@ -467,7 +472,7 @@ fn decisive_event<'a>(
 }
 
 fn gap_before(v: &View, di: usize) -> Option<String> {
-    let gaps: Vec<&Event> = v.ev[..di]
+    let gaps: Vec<&Event> = v.ev[..di.min(v.ev.len())]
         .iter()
         .filter(|e| matches!(e.kind, EventKind::Gap(_)))
         .collect();
@@ -516,7 +521,7 @@ fn explain(
     tls13: bool,
     chain: &ChainContext,
 ) -> Verdict {
-    let before = &v.ev[..di];
+    let before = &v.ev[..di.min(v.ev.len())];
     let server_cert = before
         .iter()
         .rev()
@@ -666,13 +671,15 @@ fn explain(
             // The client's flight after the ServerHello, by record sizes: OpenSSL-like
             // stacks send each handshake message in its own record.
             let shi = sh.map(|(i, _)| i).unwrap_or(0);
-            let flight: Vec<usize> = v.ev[shi..di]
-                .iter()
-                .filter_map(|e| match &e.kind {
-                    EventKind::Tls(TlsMsg::Encrypted { len }) if e.from == Side::Client => Some(*len),
-                    _ => None,
-                })
-                .collect();
+            let flight: Vec<usize> =
+                v.ev.get(shi..di)
+                    .unwrap_or(&[])
+                    .iter()
+                    .filter_map(|e| match &e.kind {
+                        EventKind::Tls(TlsMsg::Encrypted { len }) if e.from == Side::Client => Some(*len),
+                        _ => None,
+                    })
+                    .collect();
             let empty_cert = flight.len() == 2 && flight[0] <= 40;
             let with_cert = flight.len() == 3 && flight[0] > 200;
             let (cause, why) = if empty_cert {
@@ -760,7 +767,7 @@ fn explain(
                     ),
                 );
             }
-            if tls13 && sh.is_some() {
+            if tls13 && sh.is_some_and(|(i, _)| i < di) {
                 return failure(
                     Status::Failed,
                     "handshake_failed_encrypted",
@@ -1362,6 +1369,17 @@ mod tests {
         let v = run(ev);
         assert_eq!(cause(&v), ("server_aborted", "server", Some(7)));
         assert_eq!(v.failure.unwrap().alert.unwrap().description, 0);
+    }
+
+    #[test]
+    fn a_close_before_a_tls13_server_hello_does_not_panic() {
+        // Found by the pipeline fuzzer: a FIN ordered before the ServerHello.
+        let mut ev = handshake_start();
+        ev.push(ch(4));
+        ev.push(e(5, C, EventKind::Fin));
+        ev.push(sh(6, 0x0304, false));
+        ev.push(enc(7, C, 19));
+        assert_eq!(cause(&run(ev)), ("client_aborted", "client", Some(5)));
     }
 
     #[test]
