@@ -181,6 +181,10 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
         raw.push((e.frame, e.dir as u8, EventKind::Tls(e.msg.clone())));
     }
 
+    // Data held back by reassembly (delivered at a FIN or at the end, after a
+    // gap) keeps the frame it came in: put every event in frame order, keeping
+    // the order of events within a frame.
+    raw.sort_by_key(|(frame, _, _)| *frame);
     let cd = client_dir(flow, &tls);
     let side = |dir: u8| if dir == cd { Side::Client } else { Side::Server };
     let server_port = if cd == 0 { flow.b.port() } else { flow.a.port() };
