@@ -290,7 +290,8 @@ fn entry(e: &Event) -> Option<HandshakeEntry> {
                     alert_name(*description),
                     description
                 )),
-                TlsMsg::EncryptedAlert { len } => Some(format!("encrypted alert ({len} bytes)")),
+                // The contract's exact detail; the size is in the text report's evidence only.
+                TlsMsg::EncryptedAlert { .. } => Some("encrypted alert".to_string()),
                 TlsMsg::Encrypted { len } => Some(format!("{len} bytes")),
                 TlsMsg::NotTls { preview, len } => {
                     Some(format!("{len} bytes: \"{}\"", crate::escape::preview(preview)))

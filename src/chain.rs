@@ -54,7 +54,7 @@ pub struct TrustInfo {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Finding {
     pub code: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The certificate it concerns; null for chain-wide and connection findings.
     pub cert_index: Option<usize>,
     pub message: String,
 }
