@@ -150,8 +150,8 @@ pub fn analyze_capture_with_progress(cf: &CaptureFile, opts: &Options, progress:
 
     // Every connection is analysed and counted; the first MAX_LISTED_CONNECTIONS
     // are kept in full, so that a flood (a SYN scan) cannot make the report unbounded.
-    let outcomes: Vec<Outcome> = table
-        .flows
+    let flows = table.into_flows();
+    let outcomes: Vec<Outcome> = flows
         .par_iter()
         .enumerate()
         .map(|(i, f)| {

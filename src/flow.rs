@@ -69,6 +69,12 @@ impl FlowTable {
         Self::default()
     }
 
+    /// The connections, dropping the lookup map (no longer needed once the
+    /// capture is read; on a million-connection capture it is ~100 MB).
+    pub fn into_flows(self) -> Vec<Flow> {
+        self.flows
+    }
+
     /// Indexes a segment. `off` is the payload's offset in the capture.
     pub fn add(&mut self, frame: u64, ts: Timestamp, seg: &TcpSegment<'_>, off: usize) {
         let src = SocketAddr::new(seg.src, seg.sport);

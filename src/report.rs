@@ -264,18 +264,20 @@ fn render_capture(o: &mut String, c: &CaptureReport) {
 const MAX_LISTED: usize = 20;
 
 /// Groups items by key, in the order each key first appears.
-fn group_by<'a, K: PartialEq>(
+fn group_by<'a, K: std::hash::Hash + Eq>(
     items: &[&'a ConnectionReport],
     key: impl Fn(&ConnectionReport) -> K,
 ) -> Vec<Vec<&'a ConnectionReport>> {
-    let mut keys: Vec<K> = Vec::new();
+    // A map from key to group: a capture of 200 000 distinct failures must not
+    // make this quadratic.
+    let mut index: std::collections::HashMap<K, usize> = std::collections::HashMap::new();
     let mut groups: Vec<Vec<&ConnectionReport>> = Vec::new();
     for it in items {
         let k = key(it);
-        match keys.iter().position(|x| *x == k) {
-            Some(i) => groups[i].push(it),
+        match index.get(&k) {
+            Some(&i) => groups[i].push(it),
             None => {
-                keys.push(k);
+                index.insert(k, groups.len());
                 groups.push(vec![it]);
             }
         }
@@ -326,7 +328,12 @@ fn render_failed_group(o: &mut String, group: &[&ConnectionReport]) {
         .collect();
     let _ = writeln!(
         o,
-        "FAILED x{}  -> {}{}  {}: {}, the same failure {} times from {} client address{}",
+        "{} x{}  -> {}{}  {}: {}, the same failure {} times from {} client address{}",
+        if first.status == "no_connection" {
+            "NO CONNECTION"
+        } else {
+            "FAILED"
+        },
         group.len(),
         first.server,
         sni_label(first),

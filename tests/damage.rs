@@ -400,6 +400,25 @@ fn a_million_syns_from_different_ports() {
     assert_eq!(r.summary.no_connection, 1_000_000);
     assert_eq!(r.connections.len(), MAX_LISTED_CONNECTIONS);
     assert!(r.warnings.iter().any(|w| w.contains("are listed")), "{:?}", r.warnings);
+    // The text report groups them: one block, not a million.
+    let doc = pcap_tls_audit::report::Document {
+        tool: pcap_tls_audit::report::Tool {
+            name: "pcap-tls-audit",
+            version: "test",
+        },
+        trust_store: pcap_tls_audit::report::TrustStoreInfo {
+            source: "mozilla-builtin".into(),
+            anchors: 0,
+        },
+        captures: vec![r],
+    };
+    let text = pcap_tls_audit::report::render_text(&doc);
+    assert!(
+        text.contains("NO CONNECTION x200000"),
+        "{}",
+        &text[..text.len().min(2000)]
+    );
+    assert!(text.lines().count() < 50);
 }
 
 #[test]
