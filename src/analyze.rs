@@ -322,16 +322,6 @@ fn dn_names(ders: &[Vec<u8>]) -> Vec<String> {
 
 fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> ConnectionReport {
     let t: Trace = trace(f, data);
-    let client_is_a = match t
-        .events
-        .iter()
-        .find(|e| e.kind == EventKind::Syn || matches!(tls_of(e), Some(TlsMsg::ClientHello(_))))
-    {
-        Some(_) => true,
-        None => true,
-    };
-    let _ = client_is_a;
-    // Orientation was decided in `trace`; recover the endpoints from the server port.
     let (client, server) = orient(f, &t);
 
     let ch = t.events.iter().find_map(|e| match tls_of(e) {
@@ -546,20 +536,7 @@ fn check_key_exchange(
 }
 
 fn orient(f: &Flow, t: &Trace) -> (SocketAddr, SocketAddr) {
-    // `trace` chose the client; its server port tells which endpoint is which
-    // (when both ports are equal, the first packet's source is the client).
-    if f.b.port() == t.server_port && (f.a.port() != t.server_port || client_first(f)) {
-        (f.a, f.b)
-    } else {
-        (f.b, f.a)
-    }
-}
-
-fn client_first(f: &Flow) -> bool {
-    f.segs
-        .iter()
-        .find(|s| s.flags & crate::packet::SYN != 0)
-        .is_none_or(|s| (s.dir == 0) == (s.flags & crate::packet::ACK == 0))
+    if t.client_is_a { (f.a, f.b) } else { (f.b, f.a) }
 }
 
 /// One sentence on why a client would reject this chain, for the failure's explanation.

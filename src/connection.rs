@@ -58,6 +58,8 @@ pub struct Trace {
     pub server_bytes: u64,
     /// The server's port, for heuristics about TLS-only ports.
     pub server_port: u16,
+    /// True when the client is `Flow::a` (the source of the first packet).
+    pub client_is_a: bool,
     /// Encrypted records seen per side (client, server), beyond the events kept.
     pub encrypted_counts: [u64; 2],
 }
@@ -213,6 +215,7 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
         client_bytes: cb + flow.not_indexed[cd as usize],
         server_bytes: sb + flow.not_indexed[1 - cd as usize],
         server_port,
+        client_is_a: cd == 0,
         encrypted_counts: ec,
     }
 }

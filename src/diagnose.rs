@@ -876,10 +876,7 @@ fn explain(
                 ),
             )
         }
-        _ => {
-            let _ = t;
-            incomplete(t, ch.is_some(), v)
-        }
+        _ => incomplete(t, ch.is_some(), v),
     }
 }
 
@@ -1016,6 +1013,7 @@ mod tests {
             client_bytes: if has_data { 100 } else { 0 },
             server_bytes: if has_data { 100 } else { 0 },
             server_port: 443,
+            client_is_a: true,
             encrypted_counts: [0, 0],
         };
         diagnose(&t, ctx)
