@@ -60,6 +60,28 @@ fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/public")
 }
 
+/// The oracle summaries of the corpus, with the names of their captures.
+fn summaries(dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".summary.tsv"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .trim_end_matches(".summary.tsv")
+                .to_string();
+            (name, p)
+        })
+        .collect()
+}
+
 fn opt(s: &str) -> Option<u64> {
     s.parse().ok()
 }
@@ -154,24 +176,12 @@ fn frames_agree_with_tshark_on_the_public_corpus() {
         at: None,
         host: None,
     };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with(".summary.tsv"))
-        .collect();
-    files.sort();
     let mut total = 0;
     let mut agreeing = 0;
     let mut mismatches = Vec::new();
     let mut excused = 0;
     let mut explained = 0;
-    for summary in files {
-        let name = summary
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .trim_end_matches(".summary.tsv")
-            .to_string();
+    for (name, summary) in summaries(&dir) {
         let cap = dir.join(&name);
         let cf = CaptureFile::open(&cap).unwrap();
         let rep = analyze_capture(&cf, &opts);
@@ -285,19 +295,7 @@ fn statuses_agree_with_the_oracle_labels() {
     let mut total = 0;
     let mut agree = 0;
     let mut bad = Vec::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with(".summary.tsv"))
-        .collect();
-    files.sort();
-    for summary in files {
-        let name = summary
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .trim_end_matches(".summary.tsv")
-            .to_string();
+    for (name, summary) in summaries(&dir) {
         if drafts.contains(&name.as_str()) {
             continue;
         }

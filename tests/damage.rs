@@ -33,6 +33,21 @@ fn analyze(bytes: Vec<u8>) -> CaptureReport {
     }
 }
 
+/// A report document of one capture, for rendering.
+fn document(c: CaptureReport) -> pcap_tls_audit::report::Document {
+    pcap_tls_audit::report::Document {
+        tool: pcap_tls_audit::report::Tool {
+            name: "pcap-tls-audit",
+            version: "test",
+        },
+        trust_store: pcap_tls_audit::report::TrustStoreInfo {
+            source: "mozilla-builtin".into(),
+            anchors: 0,
+        },
+        captures: vec![c],
+    }
+}
+
 fn sample(name: &str) -> Vec<u8> {
     std::fs::read(top().join("samples").join(name)).unwrap()
 }
@@ -401,17 +416,7 @@ fn a_million_syns_from_different_ports() {
     assert_eq!(r.connections.len(), MAX_LISTED_CONNECTIONS);
     assert!(r.warnings.iter().any(|w| w.contains("are listed")), "{:?}", r.warnings);
     // The text report groups them: one block, not a million.
-    let doc = pcap_tls_audit::report::Document {
-        tool: pcap_tls_audit::report::Tool {
-            name: "pcap-tls-audit",
-            version: "test",
-        },
-        trust_store: pcap_tls_audit::report::TrustStoreInfo {
-            source: "mozilla-builtin".into(),
-            anchors: 0,
-        },
-        captures: vec![r],
-    };
+    let doc = document(r);
     let text = pcap_tls_audit::report::render_text(&doc);
     assert!(
         text.contains("NO CONNECTION x200000"),
@@ -439,17 +444,7 @@ fn strings_from_the_capture_are_escaped_in_text_and_json() {
     hs.extend_from_slice(&body);
     let server = b"HTTP/1.1 400 \x1b]0;pwned\x07\r\n".to_vec();
     let rep = analyze(pcap(&connection(&record(22, &hs), &server)));
-    let doc = pcap_tls_audit::report::Document {
-        tool: pcap_tls_audit::report::Tool {
-            name: "pcap-tls-audit",
-            version: "test",
-        },
-        trust_store: pcap_tls_audit::report::TrustStoreInfo {
-            source: "mozilla-builtin".into(),
-            anchors: 0,
-        },
-        captures: vec![rep],
-    };
+    let doc = document(rep);
     let text = pcap_tls_audit::report::render_text(&doc);
     assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text}");
     assert!(text.contains("evil\\x1b[31m\\x07\\xff.example"), "{text}");
