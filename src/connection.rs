@@ -65,16 +65,16 @@ pub struct Trace {
 }
 
 /// Which of the two directions is the client's.
-fn client_dir(flow: &Flow, tls: &TlsParser) -> u8 {
+fn client_dir(flow: &Flow, events: &[(u64, u8, EventKind)]) -> u8 {
     for s in &flow.segs {
         if s.flags & SYN != 0 {
             return if s.flags & ACK == 0 { s.dir } else { 1 - s.dir };
         }
     }
-    for e in &tls.events {
-        match e.msg {
-            TlsMsg::ClientHello(_) => return e.dir as u8,
-            TlsMsg::ServerHello(_) => return 1 - e.dir as u8,
+    for (_, dir, kind) in events {
+        match kind {
+            EventKind::Tls(TlsMsg::ClientHello(_)) => return *dir,
+            EventKind::Tls(TlsMsg::ServerHello(_)) => return 1 - *dir,
             _ => {}
         }
     }
@@ -100,7 +100,6 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
     let mut syn_count = 0u32;
     let mut bytes = [0u64, 0u64];
     let mut last_frame = flow.first_frame;
-    let mut tls_taken = 0usize;
 
     let deliver = |d: usize, out: &mut Vec<Delivery>, tls: &mut TlsParser, raw: &mut Vec<(u64, u8, EventKind)>| {
         for del in out.drain(..) {
@@ -118,11 +117,13 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
         let d = s.dir as usize;
         last_frame = last_frame.max(s.frame);
         // TLS events of earlier segments go first, in the order they happened.
-        let take_tls = |tls: &TlsParser, raw: &mut Vec<(u64, u8, EventKind)>, taken: &mut usize| {
-            for e in &tls.events[*taken..] {
-                raw.push((e.frame, e.dir as u8, EventKind::Tls(e.msg.clone())));
-            }
-            *taken = tls.events.len();
+        // Moved, not copied: events carry the certificates.
+        let take_tls = |tls: &mut TlsParser, raw: &mut Vec<(u64, u8, EventKind)>| {
+            raw.extend(
+                tls.events
+                    .drain(..)
+                    .map(|e| (e.frame, e.dir as u8, EventKind::Tls(e.msg))),
+            );
         };
         if s.flags & SYN != 0 {
             if s.flags & ACK == 0 {
@@ -153,7 +154,7 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
             reasm[d].segment(seq, payload(data, s), s.missing, s.frame, &mut out);
             deliver(d, &mut out, &mut tls, &mut raw);
         }
-        take_tls(&tls, &mut raw, &mut tls_taken);
+        take_tls(&mut tls, &mut raw);
         if s.flags & FIN != 0 && !seen_fin[d] {
             seen_fin[d] = true;
             let seq = if s.flags & SYN != 0 {
@@ -164,14 +165,14 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
             reasm[d].fin(seq, s.len + s.missing);
             reasm[d].finish(s.frame, &mut out);
             deliver(d, &mut out, &mut tls, &mut raw);
-            take_tls(&tls, &mut raw, &mut tls_taken);
+            take_tls(&mut tls, &mut raw);
             raw.push((s.frame, s.dir, EventKind::Fin));
         }
         if s.flags & RST != 0 && !seen_rst[d] {
             seen_rst[d] = true;
             reasm[d].finish(s.frame, &mut out);
             deliver(d, &mut out, &mut tls, &mut raw);
-            take_tls(&tls, &mut raw, &mut tls_taken);
+            take_tls(&mut tls, &mut raw);
             raw.push((s.frame, s.dir, EventKind::Rst));
         }
     }
@@ -179,15 +180,17 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
         r.finish(last_frame, &mut out);
         deliver(d, &mut out, &mut tls, &mut raw);
     }
-    for e in &tls.events[tls_taken..] {
-        raw.push((e.frame, e.dir as u8, EventKind::Tls(e.msg.clone())));
-    }
+    raw.extend(
+        tls.events
+            .drain(..)
+            .map(|e| (e.frame, e.dir as u8, EventKind::Tls(e.msg))),
+    );
 
     // Data held back by reassembly (delivered at a FIN or at the end, after a
     // gap) keeps the frame it came in: put every event in frame order, keeping
     // the order of events within a frame.
     raw.sort_by_key(|(frame, _, _)| *frame);
-    let cd = client_dir(flow, &tls);
+    let cd = client_dir(flow, &raw);
     let side = |dir: u8| if dir == cd { Side::Client } else { Side::Server };
     let server_port = if cd == 0 { flow.b.port() } else { flow.a.port() };
     let events = raw
