@@ -706,6 +706,61 @@ mod tests {
         assert!(r.damage.as_deref().unwrap_or("").contains("byte 24"));
     }
 
+    /// A little-endian pcapng block.
+    fn block(kind: u32, body: &[u8]) -> Vec<u8> {
+        let mut b = body.to_vec();
+        while b.len() % 4 != 0 {
+            b.push(0);
+        }
+        let len = (b.len() + 12) as u32;
+        let mut v = kind.to_le_bytes().to_vec();
+        v.extend_from_slice(&len.to_le_bytes());
+        v.extend_from_slice(&b);
+        v.extend_from_slice(&len.to_le_bytes());
+        v
+    }
+
+    #[test]
+    fn pcapng_interfaces_with_different_link_types_and_simple_packets() {
+        let mut shb = 0x1a2b_3c4du32.to_le_bytes().to_vec();
+        shb.extend_from_slice(&[1, 0, 0, 0]);
+        shb.extend_from_slice(&(-1i64).to_le_bytes());
+        let idb = |lt: u16| {
+            let mut b = lt.to_le_bytes().to_vec();
+            b.extend_from_slice(&[0, 0, 0, 0, 4, 0]);
+            b
+        };
+        let mut epb = 1u32.to_le_bytes().to_vec(); // interface 1
+        epb.extend_from_slice(&0u32.to_le_bytes());
+        epb.extend_from_slice(&1_000_000u32.to_le_bytes()); // 1 s in microseconds
+        epb.extend_from_slice(&3u32.to_le_bytes());
+        epb.extend_from_slice(&3u32.to_le_bytes());
+        epb.extend_from_slice(b"abc");
+        let mut spb = 5u32.to_le_bytes().to_vec();
+        spb.extend_from_slice(b"hello");
+        let mut file = block(0x0a0d_0d0a, &shb);
+        file.extend(block(1, &idb(1)));
+        file.extend(block(1, &idb(276)));
+        file.extend(block(5, &[0; 8])); // interface statistics: skipped, not a frame
+        file.extend(block(6, &epb));
+        file.extend(block(3, &spb));
+        let mut r = FrameReader::new(&file, "t").unwrap();
+        let frames: Vec<Frame> = r.by_ref().collect();
+        assert!(r.damage.is_none(), "{:?}", r.damage);
+        assert_eq!(frames.len(), 2);
+        assert_eq!(
+            (frames[0].number, frames[0].link_type, frames[0].data),
+            (1, 276, &b"abc"[..])
+        );
+        assert_eq!(frames[0].ts.secs, 1);
+        // A simple packet block belongs to the first interface.
+        assert_eq!(
+            (frames[1].number, frames[1].link_type, frames[1].data),
+            (2, 1, &b"hello"[..])
+        );
+        assert_eq!(r.link_types, vec![1, 276]);
+    }
+
     #[test]
     fn not_a_capture() {
         assert!(matches!(

@@ -194,7 +194,7 @@ fn every_single_byte_flip() {
 #[test]
 fn snap_lengths_from_40_to_200() {
     let s = sample("java-pkix-tls12.pcap");
-    for snap in (40..=200).step_by(4) {
+    for snap in 40..=200 {
         let mut out = s[..24].to_vec();
         out[16..20].copy_from_slice(&(snap as u32).to_le_bytes());
         for r in records(&s) {
