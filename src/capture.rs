@@ -709,7 +709,7 @@ mod tests {
     /// A little-endian pcapng block.
     fn block(kind: u32, body: &[u8]) -> Vec<u8> {
         let mut b = body.to_vec();
-        while b.len() % 4 != 0 {
+        while !b.len().is_multiple_of(4) {
             b.push(0);
         }
         let len = (b.len() + 12) as u32;
