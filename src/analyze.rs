@@ -423,7 +423,7 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
     }
     let mut note = verdict.note.clone();
     if server_chain.is_none() && version.is_some_and(is_tls13) && verdict.status != Status::NoConnection {
-        let s = "TLS 1.3: the server's certificate chain is encrypted; give --keylog to see it.".to_string();
+        let s = "TLS 1.3: the server's certificate chain is encrypted; only the session keys (an SSLKEYLOGFILE) would show it, and this version does not decrypt yet.".to_string();
         note = Some(match note {
             Some(n) => format!("{n} {s}"),
             None => s,

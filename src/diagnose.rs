@@ -686,7 +686,7 @@ fn explain(
                 (
                     "client_certificate_required",
                     format!(
-                        "The client's encrypted flight was two records, the first of {} bytes: an empty Certificate (no client certificate) and its Finished (inferred from record sizes; --keylog would show it). The server requires a client certificate: configure the client with one the server accepts.",
+                        "The client's encrypted flight was two records, the first of {} bytes: an empty Certificate (no client certificate) and its Finished (inferred from record sizes). The server requires a client certificate: configure the client with one the server accepts.",
                         flight[0]
                     ),
                 )
@@ -701,7 +701,7 @@ fn explain(
             } else {
                 (
                     "handshake_failed_encrypted",
-                    "A server that gives up here most often rejected or missed the client's certificate; give --keylog to see it.".to_string(),
+                    "A server that gives up here most often rejected or missed the client's certificate; only the session keys (an SSLKEYLOGFILE) would show it, and this version does not decrypt yet.".to_string(),
                 )
             };
             failure(
@@ -724,9 +724,9 @@ fn explain(
                 "the alert was sent after ChangeCipherSpec and is encrypted".to_string()
             };
             let hint = if d.from == Side::Client && tls13 {
-                " A client that gives up here most often rejected the server's certificate chain (an encrypted certificate alert); give --keylog to see it."
+                " A client that gives up here most often rejected the server's certificate chain (an encrypted certificate alert); only the session keys (an SSLKEYLOGFILE) would show it, and this version does not decrypt yet."
             } else if d.from == Side::Server && tls13 {
-                " A server that gives up here most often rejected or missed the client's certificate, or the client's Finished; give --keylog to see it."
+                " A server that gives up here most often rejected or missed the client's certificate, or the client's Finished; only the session keys (an SSLKEYLOGFILE) would show it, and this version does not decrypt yet."
             } else {
                 ""
             };
@@ -775,7 +775,7 @@ fn explain(
                     Some(d.frame),
                     None,
                     format!(
-                        "The {} closed the connection ({how}, frame {}) after the TLS 1.3 ServerHello (frame {}); everything after the ServerHello is encrypted, so the reason is not visible without keys (give --keylog).",
+                        "The {} closed the connection ({how}, frame {}) after the TLS 1.3 ServerHello (frame {}); everything after the ServerHello is encrypted, so the reason is not visible without keys (only the session keys, an SSLKEYLOGFILE, would show it).",
                         who.name(),
                         d.frame,
                         sh.map(|(_, e)| e.frame).unwrap_or(0)

@@ -422,6 +422,10 @@ fn one_line(c: &ConnectionReport) -> String {
     {
         let _ = write!(s, "  cert {} [{}]", leaf.subject, ch.trust.verdict);
     }
+    if c.server_chain.is_none() && c.tls_version.as_deref().is_some_and(|v| v.starts_with("TLS 1.3")) {
+        // Never a blank that reads as "no certificate" (PEER-NOTES: silence on TLS 1.3).
+        let _ = write!(s, "  chain encrypted (TLS 1.3)");
+    }
     if let Some(ch) = &c.client_chain
         && let Some(leaf) = ch.certificates.first()
     {
