@@ -222,7 +222,7 @@ fn tls_of(e: &Event) -> Option<&TlsMsg> {
     }
 }
 
-fn history_letter(e: &Event) -> Option<char> {
+fn history_letter(e: &Event) -> char {
     let c = match &e.kind {
         EventKind::Syn => 's',
         EventKind::SynAck => 'h',
@@ -248,14 +248,14 @@ fn history_letter(e: &Event) -> Option<char> {
             TlsMsg::Malformed(_) => 'x',
         },
     };
-    Some(if e.from == Side::Client {
+    if e.from == Side::Client {
         c.to_ascii_uppercase()
     } else {
         c
-    })
+    }
 }
 
-fn entry(e: &Event) -> Option<HandshakeEntry> {
+fn entry(e: &Event) -> HandshakeEntry {
     let (message, detail): (String, Option<String>) = match &e.kind {
         EventKind::Syn => ("SYN".into(), None),
         EventKind::SynAck => ("SYN-ACK".into(), None),
@@ -263,7 +263,7 @@ fn entry(e: &Event) -> Option<HandshakeEntry> {
         EventKind::Rst => ("RST".into(), None),
         EventKind::Gap(n) => ("Gap".into(), Some(format!("the capture missed {n} bytes"))),
         EventKind::Tls(m) => {
-            let name = message_name(m);
+            let name = m.name();
             let detail = match m {
                 TlsMsg::ClientHello(c) => Some(format!(
                     "{}{}",
@@ -302,12 +302,12 @@ fn entry(e: &Event) -> Option<HandshakeEntry> {
             (name, detail)
         }
     };
-    Some(HandshakeEntry {
+    HandshakeEntry {
         frame: e.frame,
         from: e.from.name(),
         message,
         detail,
-    })
+    }
 }
 
 fn dn_names(ders: &[Vec<u8>]) -> Vec<String> {
@@ -482,7 +482,7 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
             sni: c.sni.as_ref().map(|s| crate::escape::text(s)),
             sslv2_format: c.sslv2_format,
         }),
-        handshake: t.events.iter().filter_map(entry).collect(),
+        handshake: t.events.iter().map(entry).collect(),
         failure: verdict.failure.map(|fl| FailureReport {
             cause: fl.cause,
             side: fl.side.name(),
@@ -501,7 +501,7 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
         client_chain,
         close,
         note,
-        history: t.events.iter().filter_map(history_letter).collect(),
+        history: t.events.iter().map(history_letter).collect(),
         acceptable_client_cas,
         warnings,
         server_key_exchange: key_check.map(|k| match k {

@@ -72,22 +72,21 @@ impl Format {
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// True when the first bytes say pcap, pcapng or gzip (used when walking directories).
+/// pcap magic numbers as they appear in the file: (magic, big-endian, nanoseconds).
+const PCAP_MAGICS: [([u8; 4], bool, bool); 4] = [
+    ([0xd4, 0xc3, 0xb2, 0xa1], false, false),
+    ([0xa1, 0xb2, 0xc3, 0xd4], true, false),
+    ([0x4d, 0x3c, 0xb2, 0xa1], false, true),
+    ([0xa1, 0xb2, 0x3c, 0x4d], true, true),
+];
+/// A pcapng file starts with a section header block.
+const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
+
 pub fn looks_like_capture(head: &[u8]) -> bool {
-    if head.len() >= 2 && head[..2] == GZIP_MAGIC {
+    if head.starts_with(&GZIP_MAGIC) || head.starts_with(&PCAPNG_MAGIC) {
         return true;
     }
-    if head.len() < 4 {
-        return false;
-    }
-    let m = [head[0], head[1], head[2], head[3]];
-    matches!(
-        m,
-        [0xd4, 0xc3, 0xb2, 0xa1]
-            | [0xa1, 0xb2, 0xc3, 0xd4]
-            | [0x4d, 0x3c, 0xb2, 0xa1]
-            | [0xa1, 0xb2, 0x3c, 0x4d]
-            | [0x0a, 0x0d, 0x0d, 0x0a]
-    )
+    PCAP_MAGICS.iter().any(|(m, _, _)| head.starts_with(m))
 }
 
 fn read_limited(mut r: impl Read, display: &str) -> Result<Vec<u8>, CaptureError> {
@@ -285,7 +284,7 @@ impl<'a> FrameReader<'a> {
             min_snaplen: None,
             done: false,
         };
-        if magic == [0x0a, 0x0d, 0x0d, 0x0a] {
+        if magic == PCAPNG_MAGIC {
             // pcapng: the byte order comes from the section header's byte-order magic.
             let bom_be = match data.get(8..12) {
                 Some([0x1a, 0x2b, 0x3c, 0x4d]) => true,
@@ -303,20 +302,14 @@ impl<'a> FrameReader<'a> {
             };
             return Ok(r);
         }
-        let (be, nanos) = match magic {
-            [0xd4, 0xc3, 0xb2, 0xa1] => (false, false),
-            [0xa1, 0xb2, 0xc3, 0xd4] => (true, false),
-            [0x4d, 0x3c, 0xb2, 0xa1] => (false, true),
-            [0xa1, 0xb2, 0x3c, 0x4d] => (true, true),
-            _ => {
-                return Err(CaptureError::NotACapture {
-                    path: display.to_string(),
-                    detail: format!(
-                        "unknown magic {:02x}{:02x}{:02x}{:02x} (not pcap, pcapng or gzip)",
-                        magic[0], magic[1], magic[2], magic[3]
-                    ),
-                });
-            }
+        let Some(&(_, be, nanos)) = PCAP_MAGICS.iter().find(|(m, _, _)| *m == magic) else {
+            return Err(CaptureError::NotACapture {
+                path: display.to_string(),
+                detail: format!(
+                    "unknown magic {:02x}{:02x}{:02x}{:02x} (not pcap, pcapng or gzip)",
+                    magic[0], magic[1], magic[2], magic[3]
+                ),
+            });
         };
         let header = match parse_pcap_header(data) {
             Ok((_, h)) => h,

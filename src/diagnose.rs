@@ -882,12 +882,9 @@ fn explain(
 
 fn last_stage(before: &[Event]) -> Option<String> {
     before.iter().rev().find_map(|e| match tls(e) {
-        Some(m) if !matches!(m, TlsMsg::NotTls { .. } | TlsMsg::Malformed(_)) => Some(format!(
-            "{} from the {}, frame {}",
-            crate::report::message_name(m),
-            e.from.name(),
-            e.frame
-        )),
+        Some(m) if !matches!(m, TlsMsg::NotTls { .. } | TlsMsg::Malformed(_)) => {
+            Some(format!("{} from the {}, frame {}", m.name(), e.from.name(), e.frame))
+        }
         _ => None,
     })
 }
@@ -908,7 +905,7 @@ fn incomplete(t: &Trace, saw_ch: bool, v: &View) -> Verdict {
             t.last_frame,
             last.map(|e| format!(
                 ", last message {} from the {} in frame {}",
-                tls(e).map(crate::report::message_name).unwrap_or_default(),
+                tls(e).map(TlsMsg::name).unwrap_or_default(),
                 e.from.name(),
                 e.frame
             ))

@@ -199,10 +199,10 @@ fn matches_fail_on(c: &CaptureReport, fail_on: &[String]) -> bool {
             f == conn.status
                 || conn.findings.iter().any(|x| &x.code == f)
                 || conn.failure.as_ref().is_some_and(|x| &x.cause == f)
-                || conn
-                    .server_chain
-                    .as_ref()
-                    .is_some_and(|ch| ch.findings.iter().any(|x| &x.code == f))
+                || [&conn.server_chain, &conn.client_chain]
+                    .into_iter()
+                    .flatten()
+                    .any(|ch| ch.findings.iter().any(|x| &x.code == f))
         })
     })
 }

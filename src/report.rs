@@ -7,7 +7,6 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::chain::{ChainReport, Finding};
-use crate::tls::TlsMsg;
 
 #[derive(Serialize, Debug)]
 pub struct Document {
@@ -137,31 +136,6 @@ pub struct ConnectionReport {
     /// Extension: what could not be read in this connection.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
-}
-
-/// Name of a TLS event as the `handshake` list shows it.
-pub fn message_name(m: &TlsMsg) -> String {
-    match m {
-        TlsMsg::ClientHello(_) => "ClientHello".into(),
-        TlsMsg::ServerHello(s) if s.hello_retry => "HelloRetryRequest".into(),
-        TlsMsg::ServerHello(_) => "ServerHello".into(),
-        TlsMsg::Certificate(_) => "Certificate".into(),
-        TlsMsg::ServerKeyExchange(_) => "ServerKeyExchange".into(),
-        TlsMsg::CertificateRequest(_) => "CertificateRequest".into(),
-        TlsMsg::ServerHelloDone => "ServerHelloDone".into(),
-        TlsMsg::ClientKeyExchange => "ClientKeyExchange".into(),
-        TlsMsg::CertificateVerify => "CertificateVerify".into(),
-        TlsMsg::NewSessionTicket => "NewSessionTicket".into(),
-        TlsMsg::Handshake(t) => crate::names::handshake_name(*t),
-        TlsMsg::EncryptedHandshake => "Finished".into(),
-        TlsMsg::ChangeCipherSpec => "ChangeCipherSpec".into(),
-        TlsMsg::Alert { .. } => "Alert".into(),
-        TlsMsg::EncryptedAlert { .. } => "Alert".into(),
-        TlsMsg::Encrypted { .. } => "EncryptedData".into(),
-        TlsMsg::NotTls { .. } => "NotTLS".into(),
-        TlsMsg::Sslv2Record => "SSLv2Record".into(),
-        TlsMsg::Malformed(_) => "Malformed".into(),
-    }
 }
 
 fn plural(n: u64, one: &str, many: &str) -> String {

@@ -98,6 +98,33 @@ pub enum TlsMsg {
     Malformed(String),
 }
 
+impl TlsMsg {
+    /// The event's name as the report's `handshake` list shows it.
+    pub fn name(&self) -> String {
+        match self {
+            TlsMsg::ClientHello(_) => "ClientHello".into(),
+            TlsMsg::ServerHello(s) if s.hello_retry => "HelloRetryRequest".into(),
+            TlsMsg::ServerHello(_) => "ServerHello".into(),
+            TlsMsg::Certificate(_) => "Certificate".into(),
+            TlsMsg::ServerKeyExchange(_) => "ServerKeyExchange".into(),
+            TlsMsg::CertificateRequest(_) => "CertificateRequest".into(),
+            TlsMsg::ServerHelloDone => "ServerHelloDone".into(),
+            TlsMsg::ClientKeyExchange => "ClientKeyExchange".into(),
+            TlsMsg::CertificateVerify => "CertificateVerify".into(),
+            TlsMsg::NewSessionTicket => "NewSessionTicket".into(),
+            TlsMsg::Handshake(t) => crate::names::handshake_name(*t),
+            TlsMsg::EncryptedHandshake => "Finished".into(),
+            TlsMsg::ChangeCipherSpec => "ChangeCipherSpec".into(),
+            TlsMsg::Alert { .. } => "Alert".into(),
+            TlsMsg::EncryptedAlert { .. } => "Alert".into(),
+            TlsMsg::Encrypted { .. } => "EncryptedData".into(),
+            TlsMsg::NotTls { .. } => "NotTLS".into(),
+            TlsMsg::Sslv2Record => "SSLv2Record".into(),
+            TlsMsg::Malformed(_) => "Malformed".into(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TlsEvent {
     pub frame: u64,
@@ -805,7 +832,7 @@ mod tests {
         let mut real = sh.clone();
         real[2..34].copy_from_slice(&[5; 32]);
         p.feed(1, &record(22, &hs(2, &real)), 4);
-        let names: Vec<String> = p.events.iter().map(|e| crate::report::message_name(&e.msg)).collect();
+        let names: Vec<String> = p.events.iter().map(|e| e.msg.name()).collect();
         assert_eq!(
             names,
             [
