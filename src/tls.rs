@@ -528,10 +528,11 @@ impl TlsParser {
             if pos + 5 + len > buf.len() {
                 break;
             }
-            let body = buf[pos + 5..pos + 5 + len].to_vec();
-            pos += 5 + len;
+            // `buf` is ours (taken out of the direction), so the body is lent, not copied.
+            let start = pos + 5;
+            pos = start + len;
             self.dirs[dir].saw_tls = true;
-            self.record(dir, ct, &body, frame);
+            self.record(dir, ct, &buf[start..pos], frame);
             if self.dirs[dir].mode != Mode::Records {
                 return;
             }
