@@ -23,7 +23,7 @@ seed() { # target dir
   case $t in
     capture|pipeline|packet)
       cp "$top"/samples/*.pcap "$top"/samples/*.pcapng "$d"/
-      for f in "$top"/../shared/corpus/public/*.pcap "$top"/../shared/corpus/public/*.pcapng; do
+      for f in "$top"/tests/corpus/public/*.pcap "$top"/tests/corpus/public/*.pcapng; do
         [ -f "$f" ] && [ "$(stat -c %s "$f")" -lt 200000 ] && cp "$f" "$d"/
       done ;;
     chain)
@@ -45,7 +45,7 @@ for t in "${targets[@]}"; do
   # The whole pipeline is slower per input: shorter inputs keep 1M runs within an hour.
   maxlen=65536
   [ "$t" = pipeline ] && maxlen=8192
-  cargo fuzz run -O "$t" "$here/corpus/$t" -- -runs="$runs" -max_len="$maxlen" -rss_limit_mb=4096 \
+  cargo fuzz run -O -a "$t" "$here/corpus/$t" -- -runs="$runs" -max_len="$maxlen" -rss_limit_mb=4096 \
     -timeout=20 -print_final_stats=1 > "$log" 2>&1 || { echo "fuzz/run.sh: $t FAILED, see $log" >&2; tail -n 30 "$log" >&2; exit 1; }
   grep -E "^Done|stat::number_of_executed_units|stat::peak_rss_mb" "$log" | sed "s/^/$t: /" >&2
 done

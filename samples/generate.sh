@@ -19,21 +19,40 @@ cd "$here"
 PORT=8443
 SNI=backend.company.com
 
+# One golden: the tool's output with these options, refused (and the run
+# stopped) when the tool exits 2 (a capture or an option it could not use)
+# or prints nothing.
+golden() { # NAME FORMAT ARGS...
+  local name=$1 fmt=$2 ext=$3 capture=${1%@*}
+  shift 3
+  local out="samples/golden/$name.$ext" tmp rc=0
+  tmp=$(mktemp)
+  (cd "$top" && "$bin" --format "$fmt" "$@" "samples/$capture" > "$tmp" 2>"$tmp.err") || rc=$?
+  if [[ $rc -eq 2 || ! -s "$tmp" ]]; then
+    echo "generate.sh: golden $out NOT written: the tool exited $rc with $(wc -c < "$tmp") bytes of output:" >&2
+    cat "$tmp.err" >&2
+    rm -f "$tmp" "$tmp.err"
+    exit 1
+  fi
+  mv "$tmp" "$top/$out"
+  rm -f "$tmp.err"
+}
+
 write_goldens() {
   (cd "$top" && cargo build --release -q)
-  local bin="$top/target/release/pcap-tls-audit"
+  bin="$top/target/release/pcap-tls-audit"
   mkdir -p golden
   while IFS=$'\t' read -r name args _; do
     [[ -z "$name" || "$name" == \#* ]] && continue
     # NAME@VARIANT: the same capture reported with other options.
-    local capture=${name%@*}
     [[ "$args" == "-" ]] && args=""
     # shellcheck disable=SC2086
-    (cd "$top" && "$bin" $args "samples/$capture" > "samples/golden/$name.txt" 2>/dev/null || true)
+    golden "$name" text txt $args
     # shellcheck disable=SC2086
-    (cd "$top" && "$bin" --format json $args "samples/$capture" > "samples/golden/$name.json" 2>/dev/null || true)
+    golden "$name" json json $args
   done < cases.tsv
-  echo "goldens written to samples/golden/" >&2
+  echo "goldens written to samples/golden/; what changed:" >&2
+  (cd "$top" && git diff --stat -- samples/golden >&2 && git status --short -- samples/golden >&2)
 }
 
 if [[ "${1:-}" == "--goldens" ]]; then

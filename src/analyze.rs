@@ -111,7 +111,13 @@ pub fn analyze_capture_with_progress(cf: &CaptureFile, opts: &Options, progress:
     rep.first_packet = first.map(|t| timefmt::timestamp(t, nanos));
     rep.last_packet = last.map(|t| timefmt::timestamp(t, nanos));
     if let Some(d) = &reader.damage {
-        rep.warnings.push(d.clone());
+        rep.read_stopped_early = true;
+        if packets == 0 {
+            // Nothing could be read: an error for this input, never a clean empty capture.
+            rep.error = Some(format!("{}: no packet could be read: {d}", cf.display_path));
+        } else {
+            rep.warnings.push(format!("reading stopped early: {d}"));
+        }
     }
     rep.warnings.extend(reader.notes.iter().take(20).cloned());
     if reader.notes.len() > 20 {
@@ -541,11 +547,20 @@ fn orient(f: &Flow, t: &Trace) -> (SocketAddr, SocketAddr) {
 
 /// One sentence on why a client would reject this chain, for the failure's explanation.
 fn chain_problem(c: &ChainReport) -> Option<String> {
-    let pick = |code: &str| c.findings.iter().find(|f| f.code == code);
+    // Findings about certificates off the path (an expired cross-sign) never explain a failure.
+    let on_path = |f: &&Finding| f.cert_index.is_none_or(|i| c.on_path.get(i).copied().unwrap_or(false));
+    let pick = |code: &str| c.findings.iter().filter(on_path).find(|f| f.code == code);
     let cert = |f: &Finding| match f.cert_index {
         Some(i) => format!("Certificate {i} {}", f.message),
         None => f.message.clone(),
     };
+    if let Some(f) = pick("unparsable_certificate") {
+        let mut m = f.message.clone();
+        if let Some(c) = m.get_mut(..1) {
+            c.make_ascii_uppercase();
+        }
+        return Some(format!("{m}: nothing is claimed about its names or dates."));
+    }
     if let Some(f) = pick("hostname_mismatch") {
         return Some(format!("The certificate's names do not match: {}.", f.message));
     }

@@ -18,6 +18,8 @@ use crate::error::CaptureError;
 /// Largest packet record we accept. Wireshark refuses records over 256 KiB
 /// (WTAP_MAX_PACKET_SIZE_STANDARD); a larger length is a lying header.
 pub const MAX_RECORD_LEN: u32 = 262_144;
+/// Largest pcapng block other than a packet block (Wireshark's limit).
+pub const MAX_OTHER_BLOCK_LEN: u32 = 16 * 1024 * 1024;
 /// Largest decompressed size of a `.gz` capture (and of standard input): a
 /// defence against decompression bombs. Documented in docs/reliability.md.
 pub const MAX_INMEMORY_LEN: u64 = 16 * 1024 * 1024 * 1024;
@@ -453,7 +455,15 @@ impl<'a> FrameReader<'a> {
                 big_endian
             };
             let blen = u32_at(rest, 4, be).unwrap_or(0);
-            if blen < 12 || !blen.is_multiple_of(4) || blen > MAX_RECORD_LEN + 4096 {
+            // Packet blocks hold one record; other blocks (a Decryption Secrets
+            // Block of a few hundred sessions is over 1 MB) may be up to 16 MiB,
+            // as Wireshark allows.
+            let max = if matches!(btype, 2 | 3 | 6) {
+                MAX_RECORD_LEN + 4096
+            } else {
+                MAX_OTHER_BLOCK_LEN
+            };
+            if blen < 12 || !blen.is_multiple_of(4) || blen > max {
                 let msg = format!(
                     "damaged pcapng block at byte {}: length field says {} bytes; the rest of the file is skipped",
                     self.pos, blen
@@ -551,7 +561,10 @@ impl<'a> FrameReader<'a> {
                         continue;
                     };
                     let raw = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
-                    let secs = (raw / iface.resolution) as i64 + iface.offset_secs;
+                    // Never wraps: an if_tsoffset near i64::MAX saturates.
+                    let secs = i64::try_from(raw / iface.resolution)
+                        .unwrap_or(i64::MAX)
+                        .saturating_add(iface.offset_secs);
                     let frac = raw % iface.resolution;
                     let nanos = ((frac as u128 * 1_000_000_000u128) / iface.resolution as u128) as u32;
                     let caplen = (epb.caplen as usize).min(epb.data.len());
@@ -600,6 +613,14 @@ impl<'a> FrameReader<'a> {
                         self.next_number
                     ));
                     self.next_number += 1;
+                }
+                // Types this reader has no use for but the pcapng format defines
+                // (name resolution, statistics, secrets, journal export, custom).
+                Block::Unknown(u) if !matches!(u.block_type, 4 | 5 | 7..=10 | 0x0bad | 0x4000_0bad) => {
+                    self.notes.push(format!(
+                        "pcapng block at byte {block_pos} has type 0x{:08x}, which pcapng does not define (damage?); skipped",
+                        u.block_type
+                    ));
                 }
                 _ => {}
             }

@@ -15,8 +15,9 @@ use x509_parser::prelude::*;
 use crate::escape;
 use crate::timefmt;
 
-/// Certificates at most this large are parsed (a real one is a few KiB).
-pub const MAX_CERT_LEN: usize = 64 * 1024;
+/// Certificates at most this large are parsed: as large as the largest
+/// handshake message assembled (test captures carry certificates of 300 KB).
+pub const MAX_CERT_LEN: usize = crate::tls::MAX_HANDSHAKE_LEN;
 /// Days before expiry that make an `expires_soon` finding.
 pub const EXPIRES_SOON_DAYS: i64 = 30;
 
@@ -49,6 +50,9 @@ pub struct TrustInfo {
     pub verdict: String,
     pub anchor: Option<String>,
     pub missing_issuer: Option<String>,
+    /// Why the chain was not checked, when it was not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -69,6 +73,10 @@ pub struct ChainReport {
     pub certificates: Arc<Vec<CertInfo>>,
     pub trust: TrustInfo,
     pub findings: Vec<Finding>,
+    /// Which certificates are on the path from the leaf: findings about the
+    /// others never explain a failure.
+    #[serde(skip)]
+    pub on_path: Vec<bool>,
 }
 
 /// What a chain is checked for: a server's chain (serverAuth) or a client's (clientAuth).
@@ -105,20 +113,49 @@ const CACHE_MAX_BYTES: usize = 256 * 1024 * 1024;
 
 /// What depends on the chain only, not on the time or the host: analysed once
 /// per distinct chain and run (a capture of 100 000 handshakes to one backend
-/// parses and verifies its chain once).
+/// parses its chain once, and asks webpki once per span of time in which no
+/// certificate of it starts or stops being valid).
 #[derive(Debug)]
 struct Parsed {
     der: Arc<Vec<Vec<u8>>>,
     certificates: Arc<Vec<CertInfo>>,
     /// (not before, not after) per certificate, when it could be decoded.
     validity: Vec<Option<(i64, i64)>>,
+    /// Certificates on the path from the leaf to the anchor (or to where it breaks).
+    on_path: Vec<bool>,
     findings: Vec<Finding>,
-    /// The verdict at any time when every certificate is valid.
-    trust_in_window: TrustInfo,
-    /// When every certificate is valid at once, if ever.
-    window: Option<(i64, i64)>,
-    leaf_names: LeafNames,
+    walk: Walk,
+    /// The leaf's names, when the leaf could be parsed (no claim otherwise).
+    leaf_names: Option<LeafNames>,
+    /// Validity boundaries of every certificate, sorted: between two of them
+    /// webpki's answer cannot change.
+    boundaries: Vec<i64>,
+    /// webpki's answers per span [from, to) of `boundaries`.
+    verdicts: Mutex<Vec<(i64, i64, Verified)>>,
 }
+
+/// webpki's answer at one time: the anchor reached, or why not, in words.
+#[derive(Clone, Debug)]
+enum Verified {
+    Trusted(Option<String>),
+    Untrusted(String),
+    NotChecked(String),
+}
+
+/// The verifier (webpki) reads DER lengths of at most two bytes.
+const MAX_VERIFIABLE_CERT_LEN: usize = 65_535;
+
+/// What the issuer walk from the leaf found.
+#[derive(Clone, Debug, Default)]
+struct Walk {
+    /// The anchor the walk reached, by name.
+    anchor: Option<String>,
+    /// The subject of the certificate that would complete the path.
+    missing_issuer: Option<String>,
+}
+
+/// Answers kept per chain; more spans than this start the list again.
+const MAX_SPANS: usize = 64;
 
 #[derive(Clone, Debug, Default)]
 struct LeafNames {
@@ -211,8 +248,13 @@ impl TrustStore {
         let mut anchors = Vec::new();
         for (i, d) in ders.iter().enumerate() {
             let cd = CertificateDer::from(d.as_slice());
-            let a = webpki::anchor_from_trusted_cert(&cd)
-                .map_err(|e| format!("certificate {} is not usable as a trust anchor: {e}", i + 1))?;
+            let a = webpki::anchor_from_trusted_cert(&cd).map_err(|e| {
+                format!(
+                    "certificate {} is not usable as a trust anchor: {}",
+                    i + 1,
+                    webpki_reason(&e)
+                )
+            })?;
             anchors.push(a.to_owned());
         }
         if anchors.is_empty() {
@@ -253,7 +295,7 @@ impl TrustStore {
         let p = match cached {
             Some(p) => p,
             None => {
-                let p = Arc::new(self.parse(ders, purpose));
+                let p = Arc::new(self.parse(ders));
                 if let Ok(mut c) = self.cache.lock() {
                     // Certificates, their decoded fields and the key: about three times the DER.
                     let size = ders.iter().map(|d| d.len() * 3 + 512).sum::<usize>();
@@ -268,26 +310,42 @@ impl TrustStore {
             }
         };
         let mut findings = Vec::new();
-        if let Some(h) = host
-            && let Some(f) = hostname_finding(&p.leaf_names, h)
+        // No claim about the names of a leaf that could not be parsed.
+        if let (Some(h), Some(names)) = (host, &p.leaf_names)
+            && let Some(f) = hostname_finding(names, h)
         {
             findings.push(f);
         }
         findings.extend(time_findings(&p, at));
         findings.extend(p.findings.iter().cloned());
-        let in_window = p.window.is_some_and(|(a, b)| a <= at && at <= b);
-        let trust = if in_window {
-            p.trust_in_window.clone()
-        } else {
-            TrustInfo {
-                verdict: if p.trust_in_window.verdict == "not_checked" {
-                    "not_checked".into()
-                } else {
-                    "untrusted".into()
-                },
-                anchor: None,
-                missing_issuer: p.trust_in_window.missing_issuer.clone(),
+        let trust = match self.verified_at(&p, at, purpose) {
+            Verified::Trusted(a) => TrustInfo {
+                verdict: "trusted".into(),
+                anchor: p.walk.anchor.clone().or(a),
+                missing_issuer: None,
+                reason: None,
+            },
+            Verified::Untrusted(why) => {
+                if !findings.iter().any(|f| explains_untrusted(f, &p.on_path)) {
+                    findings.push(Finding {
+                        code: "verification_failed".into(),
+                        cert_index: None,
+                        message: format!("the chain does not verify: {why}"),
+                    });
+                }
+                TrustInfo {
+                    verdict: "untrusted".into(),
+                    anchor: None,
+                    missing_issuer: p.walk.missing_issuer.clone(),
+                    reason: None,
+                }
             }
+            Verified::NotChecked(why) => TrustInfo {
+                verdict: "not_checked".into(),
+                anchor: None,
+                missing_issuer: None,
+                reason: Some(why),
+            },
         };
         ChainReport {
             der: p.der.clone(),
@@ -295,10 +353,75 @@ impl TrustStore {
             certificates: p.certificates.clone(),
             trust,
             findings,
+            on_path: p.on_path.clone(),
         }
     }
 
-    fn parse(&self, ders: &[Vec<u8>], purpose: Purpose) -> Parsed {
+    /// webpki's verdict at `at`, asked once per span of time in which no
+    /// certificate of the chain starts or stops being valid. Only the path
+    /// webpki builds decides: an extra, expired certificate does not.
+    fn verified_at(&self, p: &Parsed, at: i64, purpose: Purpose) -> Verified {
+        if p.leaf_names.is_none() {
+            return Verified::NotChecked("the server's certificate could not be decoded".into());
+        }
+        if let Some((i, d)) = p
+            .der
+            .iter()
+            .enumerate()
+            .find(|(_, d)| d.len() > MAX_VERIFIABLE_CERT_LEN)
+        {
+            return Verified::NotChecked(format!(
+                "certificate {i} is {} bytes, more than the verifier reads ({MAX_VERIFIABLE_CERT_LEN})",
+                d.len()
+            ));
+        }
+        let from = p
+            .boundaries
+            .iter()
+            .rev()
+            .find(|&&b| b <= at)
+            .copied()
+            .unwrap_or(i64::MIN);
+        let to = p.boundaries.iter().find(|&&b| b > at).copied().unwrap_or(i64::MAX);
+        if let Ok(v) = p.verdicts.lock()
+            && let Some((_, _, hit)) = v.iter().find(|(f, t, _)| *f <= at && at < *t)
+        {
+            return hit.clone();
+        }
+        self.verifications.fetch_add(1, Ordering::Relaxed);
+        let ee_der = CertificateDer::from(p.der[0].as_slice());
+        let inter: Vec<CertificateDer> = p.der[1..].iter().map(|d| CertificateDer::from(d.as_slice())).collect();
+        let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(at.max(0).unsigned_abs()));
+        let usage = match purpose {
+            Purpose::Server => webpki::KeyUsage::server_auth(),
+            Purpose::Client => webpki::KeyUsage::client_auth(),
+        };
+        let result = webpki::EndEntityCert::try_from(&ee_der).and_then(|ee| {
+            ee.verify_for_usage(
+                webpki::ALL_VERIFICATION_ALGS,
+                &self.anchors,
+                &inter,
+                time,
+                usage,
+                None,
+                None,
+            )
+            .map(|path| self.anchor_named(path.anchor().subject.as_ref()).cloned())
+        });
+        let v = match result {
+            Ok(a) => Verified::Trusted(a),
+            Err(e) => Verified::Untrusted(webpki_reason(&e)),
+        };
+        if let Ok(mut list) = p.verdicts.lock() {
+            if list.len() >= MAX_SPANS {
+                list.clear();
+            }
+            list.push((from, to, v.clone()));
+        }
+        v
+    }
+
+    fn parse(&self, ders: &[Vec<u8>]) -> Parsed {
         let parsed: Vec<Option<X509Certificate>> = ders
             .iter()
             .map(|d| {
@@ -321,17 +444,16 @@ impl TrustStore {
                     .map(|c| (c.validity().not_before.timestamp(), c.validity().not_after.timestamp()))
             })
             .collect();
-        let (from, to) = validity
+        // A certificate stops being valid one second after its notAfter.
+        let mut boundaries: Vec<i64> = validity
             .iter()
             .flatten()
-            .fold((i64::MIN, i64::MAX), |(a, b), &(nb, na)| (a.max(nb), b.min(na)));
-        let window = (from <= to && validity.iter().any(Option::is_some)).then_some((from, to));
+            .flat_map(|&(nb, na)| [nb, na.saturating_add(1)])
+            .collect();
+        boundaries.sort_unstable();
+        boundaries.dedup();
         let mut findings = Vec::new();
-        let leaf_names = parsed
-            .first()
-            .and_then(|p| p.as_ref())
-            .map(leaf_names)
-            .unwrap_or_default();
+        let leaf_names = parsed.first().and_then(|p| p.as_ref()).map(leaf_names);
 
         for (i, p) in parsed.iter().enumerate() {
             let Some(c) = p else {
@@ -394,35 +516,26 @@ impl TrustStore {
             }
         }
 
-        let trust = self.path(ders, &parsed, window, purpose, &mut findings);
+        let (walk, on_path) = self.path(&parsed, &mut findings);
         Parsed {
             der: Arc::new(ders.to_vec()),
             certificates: Arc::new(certificates),
             validity,
+            on_path,
             findings,
-            trust_in_window: trust,
-            window,
+            walk,
             leaf_names,
+            boundaries,
+            verdicts: Mutex::new(Vec::new()),
         }
     }
 
     /// Follows issuer links from the leaf through the chain to an anchor,
-    /// naming what is missing, and asks webpki for the verdict at a time when
-    /// every certificate is valid.
-    fn path(
-        &self,
-        ders: &[Vec<u8>],
-        parsed: &[Option<X509Certificate>],
-        window: Option<(i64, i64)>,
-        purpose: Purpose,
-        findings: &mut Vec<Finding>,
-    ) -> TrustInfo {
+    /// naming what is missing; returns what it found and which certificates
+    /// are on the path. The verdict itself is webpki's (`verified_at`).
+    fn path(&self, parsed: &[Option<X509Certificate>], findings: &mut Vec<Finding>) -> (Walk, Vec<bool>) {
         let Some(Some(leaf)) = parsed.first() else {
-            return TrustInfo {
-                verdict: "not_checked".into(),
-                anchor: None,
-                missing_issuer: None,
-            };
+            return (Walk::default(), vec![false; parsed.len()]);
         };
         let mut on_path = vec![0usize];
         let mut cur = leaf;
@@ -436,10 +549,14 @@ impl TrustStore {
             let self_issued = cur.subject().as_raw() == issuer_raw;
             if let Some(n) = self.anchor_named(der_contents(issuer_raw)) {
                 anchor = Some(n.clone());
-                // A root the server sent as well is on the path, not unrelated.
+                // A root the server sent as well is on the path, not unrelated; a
+                // cross-signed copy of it (same subject, another issuer) is not.
                 if !self_issued
                     && let Some(j) = (0..parsed.len()).find(|j| {
-                        !on_path.contains(j) && parsed[*j].as_ref().is_some_and(|c| c.subject().as_raw() == issuer_raw)
+                        !on_path.contains(j)
+                            && parsed[*j].as_ref().is_some_and(|c| {
+                                c.subject().as_raw() == issuer_raw && c.issuer().as_raw() == issuer_raw
+                            })
                     })
                 {
                     on_path.push(j);
@@ -488,14 +605,10 @@ impl TrustStore {
             });
         }
         for (j, p) in parsed.iter().enumerate() {
-            if !on_path.contains(&j) && p.is_some() {
-                findings.push(Finding {
-                    code: "unrelated_certificate".into(),
-                    cert_index: Some(j),
-                    message: format!(
-                        "certificate {j} is on no path from the leaf to a root: remove it from the server's chain file"
-                    ),
-                });
+            if let Some(c) = p
+                && !on_path.contains(&j)
+            {
+                findings.push(extra_certificate(j, c, parsed, &on_path));
             }
         }
         if let Some(r) = ends_at_untrusted_root {
@@ -514,100 +627,85 @@ impl TrustStore {
             });
         }
         if let Some(m) = &missing {
-            let akid = authority_key_id(cur)
-                .map(|k| format!(" (key identifier {k})"))
-                .unwrap_or_default();
-            let message = if missing_is_public_root || cur.is_ca() {
-                // Servers send intermediates, trust stores hold roots: an issuer
-                // missing above a CA certificate is most likely the root.
-                format!(
-                    "the trust store ({}) lacks \"{m}\"{akid}, the issuer of certificate {cur_i}{}: add it to the client's trust store (if it is an intermediate CA, the server must send it instead)",
-                    self.source,
-                    if missing_is_public_root {
-                        ", a public root of the Mozilla program"
-                    } else {
-                        ""
-                    }
-                )
-            } else {
-                format!(
-                    "the server did not send the intermediate \"{m}\"{akid} that issued certificate {cur_i}, and the trust store does not have it: add it to the server's chain file (if it is a root, add it to the client's trust store instead)"
-                )
-            };
-            findings.push(Finding {
-                code: "incomplete_chain".into(),
-                cert_index: Some(cur_i),
-                message,
-            });
+            findings.push(self.missing_issuer_finding(m, cur, cur_i, missing_is_public_root));
         }
-
-        let Some((start, _)) = window else {
-            // No time at which every certificate is valid: untrusted whatever the store.
-            return TrustInfo {
-                verdict: "untrusted".into(),
-                anchor: None,
-                missing_issuer: missing
-                    .or_else(|| ends_at_untrusted_root.and_then(|r| parsed[r].as_ref().map(subject_text))),
-            };
-        };
-        self.verifications.fetch_add(1, Ordering::Relaxed);
-        let ee_der = CertificateDer::from(ders[0].as_slice());
-        let inter: Vec<CertificateDer> = ders[1..].iter().map(|d| CertificateDer::from(d.as_slice())).collect();
-        let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(start.max(0) as u64));
-        let usage = match purpose {
-            Purpose::Server => webpki::KeyUsage::server_auth(),
-            Purpose::Client => webpki::KeyUsage::client_auth(),
-        };
-        let result = webpki::EndEntityCert::try_from(&ee_der).and_then(|ee| {
-            ee.verify_for_usage(
-                webpki::ALL_VERIFICATION_ALGS,
-                &self.anchors,
-                &inter,
-                time,
-                usage,
-                None,
-                None,
-            )
-            .map(|p| self.anchor_named(p.anchor().subject.as_ref()).cloned())
-        });
-        let verdict = match result {
-            Ok(a) => {
-                if anchor.is_none() {
-                    anchor = a;
-                }
-                "trusted"
-            }
-            Err(e) => {
-                let known = findings.iter().any(|f| {
-                    matches!(
-                        f.code.as_str(),
-                        "untrusted_root"
-                            | "incomplete_chain"
-                            | "bad_signature"
-                            | "weak_key"
-                            | "weak_signature_algorithm"
-                    )
-                });
-                if !known {
-                    findings.push(Finding {
-                        code: "verification_failed".into(),
-                        cert_index: None,
-                        message: format!("the chain does not verify: {}", webpki_reason(&e)),
-                    });
-                }
-                "untrusted"
-            }
-        };
         let missing_issuer = match (&missing, ends_at_untrusted_root) {
             (Some(m), _) => Some(m.clone()),
             (None, Some(r)) => parsed[r].as_ref().map(subject_text),
             _ => None,
         };
-        TrustInfo {
-            verdict: verdict.into(),
-            anchor: if verdict == "trusted" { anchor } else { None },
-            missing_issuer: if verdict == "trusted" { None } else { missing_issuer },
+        let mut path = vec![false; parsed.len()];
+        for j in on_path {
+            path[j] = true;
         }
+        (Walk { anchor, missing_issuer }, path)
+    }
+
+    /// The path breaks above certificate `cur_i`: its issuer is neither sent
+    /// nor a trust anchor. Above a CA certificate (or a public root) it is the
+    /// root the client's store lacks (`untrusted_root`); above the leaf, the
+    /// intermediate the server did not send (`incomplete_chain`).
+    fn missing_issuer_finding(&self, m: &str, cur: &X509Certificate, cur_i: usize, public_root: bool) -> Finding {
+        let akid = authority_key_id(cur)
+            .map(|k| format!(" (key identifier {k})"))
+            .unwrap_or_default();
+        if public_root || cur.is_ca() {
+            Finding {
+                code: "untrusted_root".into(),
+                cert_index: Some(cur_i),
+                message: format!(
+                    "the trust store ({}) lacks \"{m}\"{akid}, the issuer of certificate {cur_i}{}: add it to the client's trust store (if it is an intermediate CA, the server must send it instead)",
+                    self.source,
+                    if public_root {
+                        ", a public root of the Mozilla program"
+                    } else {
+                        ""
+                    }
+                ),
+            }
+        } else {
+            Finding {
+                code: "incomplete_chain".into(),
+                cert_index: Some(cur_i),
+                message: format!(
+                    "the server did not send the intermediate \"{m}\"{akid} that issued certificate {cur_i}, and the trust store does not have it: add it to the server's chain file (if it is a root, add it to the client's trust store instead)"
+                ),
+            }
+        }
+    }
+}
+
+/// A certificate sent but not on the path: a cross-signed copy of a
+/// certificate on the path (an old root's cross-sign), or one unrelated to it.
+fn extra_certificate(j: usize, c: &X509Certificate, parsed: &[Option<X509Certificate>], on_path: &[usize]) -> Finding {
+    let path_issuers = on_path
+        .iter()
+        .filter_map(|&k| parsed.get(k).and_then(Option::as_ref))
+        .any(|p| p.issuer().as_raw() == c.subject().as_raw());
+    let message = if path_issuers {
+        format!(
+            "certificate {j} (\"{}\", issued by \"{}\") is a cross-signed copy of a CA the path goes through, and the path does not need it: it does not affect the verdict; remove it from the server's chain file unless old clients need it",
+            subject_text(c),
+            escape::text(c.issuer().to_string().as_bytes())
+        )
+    } else {
+        format!("certificate {j} is on no path from the leaf to a root: remove it from the server's chain file")
+    };
+    Finding {
+        code: "unrelated_certificate".into(),
+        cert_index: Some(j),
+        message,
+    }
+}
+
+/// True when the finding explains why the chain does not verify: a defect of
+/// the chain itself, or a validity problem of a certificate on the path.
+fn explains_untrusted(f: &Finding, on_path: &[bool]) -> bool {
+    let on = f.cert_index.is_none_or(|i| on_path.get(i).copied().unwrap_or(false));
+    match f.code.as_str() {
+        "untrusted_root" | "incomplete_chain" | "bad_signature" | "unparsable_certificate" => true,
+        "weak_key" | "weak_signature_algorithm" | "expired" | "not_yet_valid" => on,
+        _ => false,
     }
 }
 
@@ -617,15 +715,24 @@ fn time_findings(p: &Parsed, at: i64) -> Vec<Finding> {
     for (i, v) in p.validity.iter().enumerate() {
         let Some((nb, na)) = *v else { continue };
         let subj = &p.certificates[i].subject;
+        let off_path = !p.on_path.get(i).copied().unwrap_or(false);
         if at > na {
             out.push(Finding {
                 code: "expired".into(),
                 cert_index: Some(i),
-                message: format!(
-                    "expired on {} ({} days before the capture): renew \"{subj}\"",
-                    timefmt::seconds(na),
-                    (at - na) / 86400
-                ),
+                message: if off_path {
+                    format!(
+                        "expired on {} ({} days before the capture); it is not on the path to the trust anchor, so it does not affect the verdict: remove it from the server's chain file",
+                        timefmt::seconds(na),
+                        at.saturating_sub(na) / 86400
+                    )
+                } else {
+                    format!(
+                        "expired on {} ({} days before the capture): renew \"{subj}\"",
+                        timefmt::seconds(na),
+                        at.saturating_sub(na) / 86400
+                    )
+                },
             });
         } else if at < nb {
             out.push(Finding {
@@ -634,17 +741,17 @@ fn time_findings(p: &Parsed, at: i64) -> Vec<Finding> {
                 message: format!(
                     "not valid before {} ({} days after the capture): check the server's and the client's clocks, or the certificate's dates",
                     timefmt::seconds(nb),
-                    (nb - at) / 86400
+                    nb.saturating_sub(at) / 86400
                 ),
             });
-        } else if na - at < EXPIRES_SOON_DAYS * 86400 {
+        } else if na.saturating_sub(at) < EXPIRES_SOON_DAYS * 86400 {
             out.push(Finding {
                 code: "expires_soon".into(),
                 cert_index: Some(i),
                 message: format!(
                     "expires on {}, {} days after the capture: renew it",
                     timefmt::seconds(na),
-                    (na - at) / 86400
+                    na.saturating_sub(at) / 86400
                 ),
             });
         }
@@ -676,23 +783,46 @@ fn hostname_finding(n: &LeafNames, host: &str) -> Option<Finding> {
     })
 }
 
-fn webpki_reason(e: &webpki::Error) -> String {
-    match e {
-        webpki::Error::UnknownIssuer => "no path to a trust anchor".into(),
-        webpki::Error::CertExpired { .. } => "a certificate has expired".into(),
-        webpki::Error::CertNotValidYet { .. } => "a certificate is not yet valid".into(),
-        webpki::Error::InvalidSignatureForPublicKey => "a signature does not verify".into(),
-        webpki::Error::CaUsedAsEndEntity => "the leaf is a CA certificate".into(),
-        webpki::Error::RequiredEkuNotFoundContext(_) => {
-            "the leaf is not for TLS server authentication (extended key usage)".into()
+/// webpki's error as words for the report: never Rust's debug text.
+pub fn webpki_reason(e: &webpki::Error) -> String {
+    use webpki::Error as E;
+    let s = match e {
+        E::UnknownIssuer => "no path to a trust anchor",
+        E::CertExpired { .. } => "a certificate on the path has expired",
+        E::CertNotValidYet { .. } => "a certificate on the path is not yet valid",
+        E::InvalidCertValidity => "a certificate's validity period ends before it starts",
+        E::InvalidSignatureForPublicKey => "a signature does not verify with its issuer's key",
+        E::SignatureAlgorithmMismatch => "a certificate's signature algorithm fields disagree",
+        E::CaUsedAsEndEntity => "the leaf is a CA certificate",
+        E::EndEntityUsedAsCa => "a certificate that is not a CA issued another certificate",
+        E::RequiredEkuNotFoundContext(_) | E::EmptyEkuExtension => {
+            "the leaf's extended key usage does not allow this use (serverAuth or clientAuth)"
         }
-        webpki::Error::UnsupportedSignatureAlgorithmContext(_)
-        | webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
-            "a signature algorithm is not supported (SHA-1, MD5?)".into()
+        E::UnsupportedSignatureAlgorithmContext(_) | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            "a signature algorithm is not accepted (SHA-1 or MD5, or an unusual key type)"
         }
-        webpki::Error::UnsupportedCertVersion => "certificate version 1 or 2 is not accepted".into(),
-        other => format!("{other:?}").chars().take(80).collect(),
-    }
+        E::UnsupportedCertVersion => "certificate version 1 or 2 is not accepted",
+        E::UnsupportedCriticalExtension => "a certificate has a critical extension that is not understood",
+        E::PathLenConstraintViolated => "the path is longer than a CA's path length constraint allows",
+        E::NameConstraintViolation | E::InvalidNetworkMaskConstraint | E::MalformedNameConstraint => {
+            "a CA's name constraints forbid the leaf's names"
+        }
+        E::MaximumPathDepthExceeded
+        | E::MaximumPathBuildCallsExceeded
+        | E::MaximumSignatureChecksExceeded
+        | E::MaximumNameConstraintComparisonsExceeded => "the chain is too long or too tangled to build a path",
+        E::CertDistrusted => "a certificate on the path is distrusted",
+        E::CertRevoked => "a certificate on the path is revoked",
+        E::TrailingData(_) => "a certificate has bytes after its end",
+        E::BadDer | E::BadDerTime | E::MalformedExtensions | E::ExtensionValueInvalid | E::InvalidSerialNumber => {
+            "a certificate is not valid DER"
+        }
+        E::MalformedDnsIdentifier | E::UnsupportedNameType | E::CertNotValidForName(_) => {
+            "a certificate's names cannot be read"
+        }
+        _ => "the chain is rejected by the verifier",
+    };
+    s.to_string()
 }
 
 fn leaf_names(c: &X509Certificate) -> LeafNames {
@@ -891,12 +1021,33 @@ fn cert_info(index: usize, der: &[u8], p: Option<&X509Certificate>) -> CertInfo 
     }
 }
 
+/// The first DER element of `d` (tag, length and contents), or all of `d`
+/// when its length cannot be read.
+fn first_der_element(d: &[u8]) -> &[u8] {
+    let Some(&l) = d.get(1) else { return d };
+    let (hdr, len) = if l & 0x80 == 0 {
+        (2usize, l as usize)
+    } else {
+        let n = (l & 0x7f) as usize;
+        if n == 0 || n > 4 {
+            return d;
+        }
+        let Some(bytes) = d.get(2..2 + n) else { return d };
+        (2 + n, bytes.iter().fold(0usize, |a, &b| (a << 8) | b as usize))
+    };
+    hdr.checked_add(len).and_then(|end| d.get(..end)).unwrap_or(d)
+}
+
 /// Reads PEM bundles or DER files into DER certificates.
 pub fn read_certificates(bytes: &[u8]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for pem in Pem::iter_from_buffer(bytes).flatten() {
-        if pem.label == "CERTIFICATE" || pem.label == "TRUSTED CERTIFICATE" || pem.label == "X509 CERTIFICATE" {
-            out.push(pem.contents);
+        match pem.label.as_str() {
+            "CERTIFICATE" | "X509 CERTIFICATE" => out.push(pem.contents),
+            // `openssl x509 -trustout`: the certificate, then OpenSSL's trust
+            // settings (X509_CERT_AUX); the anchor is the certificate alone.
+            "TRUSTED CERTIFICATE" => out.push(first_der_element(&pem.contents).to_vec()),
+            _ => {}
         }
     }
     if out.is_empty() && X509Certificate::from_der(bytes).is_ok() {
@@ -955,7 +1106,7 @@ mod tests {
 mod finding_tests {
     //! Each chain finding on chains made with rcgen (ECDSA P-256 keys).
     use super::*;
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, date_time_ymd};
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType, date_time_ymd};
 
     /// 2026-06-01T00:00:00Z
     const AT: i64 = 1_780_272_000;
@@ -1040,7 +1191,7 @@ mod finding_tests {
         let l = leaf(&i);
         let other = root("Other");
         let rep = store(&[&other]).analyze(&[l.der.clone(), i.der.clone()], 5, AT, None, Purpose::Server);
-        let f = rep.findings.iter().find(|f| f.code == "incomplete_chain").unwrap();
+        let f = rep.findings.iter().find(|f| f.code == "untrusted_root").unwrap();
         assert!(f.message.contains("lacks \"CN=Root\""), "{}", f.message);
         // With the root in the chain: untrusted_root on it.
         let rep = store(&[&other]).analyze(&[l.der, i.der, r.der], 5, AT, None, Purpose::Server);
@@ -1130,6 +1281,153 @@ mod finding_tests {
             assert_eq!(rep.trust.verdict, "trusted");
         }
         assert_eq!(s.verifications(), 1);
+    }
+
+    /// The Let's Encrypt long chain: leaf, intermediate, and an expired
+    /// cross-sign of the root by an older root. Only the path decides.
+    #[test]
+    fn an_expired_cross_sign_off_the_path_leaves_the_chain_trusted() {
+        let r = root("Root");
+        let old = root("Old Root");
+        let i = issue("Inter", true, &r, (2025, 1, 1), (2030, 1, 1));
+        let l = leaf(&i);
+        // Root's name and key, signed by the old root, expired.
+        let mut xp = r.params.clone();
+        xp.not_before = date_time_ymd(2020, 1, 1);
+        xp.not_after = date_time_ymd(2024, 9, 30);
+        let cross = xp
+            .signed_by(&r.key, &Issuer::new(old.params.clone(), &old.key))
+            .unwrap()
+            .der()
+            .to_vec();
+        let s = store(&[&r]);
+        let rep = s.analyze(
+            &[l.der, i.der, cross],
+            5,
+            AT,
+            Some("backend.company.com"),
+            Purpose::Server,
+        );
+        assert_eq!(rep.trust.verdict, "trusted", "{:?}", rep.findings);
+        assert_eq!(rep.trust.anchor.as_deref(), Some("CN=Root"));
+        assert_eq!(rep.on_path, vec![true, true, false]);
+        let expired = rep.findings.iter().find(|f| f.code == "expired").unwrap();
+        assert_eq!(expired.cert_index, Some(2));
+        assert!(
+            expired.message.contains("does not affect the verdict"),
+            "{}",
+            expired.message
+        );
+        assert!(!codes(&rep).contains(&"verification_failed"), "{:?}", rep.findings);
+    }
+
+    #[test]
+    fn the_verdict_is_asked_at_the_time_given() {
+        let r = root("Root");
+        let i = issue("Inter", true, &r, (2025, 1, 1), (2030, 1, 1));
+        let l = leaf(&i); // 2026-01-01 .. 2027-01-01
+        let s = store(&[&r]);
+        let chain = vec![l.der, i.der];
+        assert_eq!(s.analyze(&chain, 1, AT, None, Purpose::Server).trust.verdict, "trusted");
+        let later = AT + 400 * 86400;
+        let rep = s.analyze(&chain, 1, later, None, Purpose::Server);
+        assert_eq!(rep.trust.verdict, "untrusted");
+        assert!(codes(&rep).contains(&"expired"));
+        assert_eq!(
+            s.analyze(&chain, 1, AT + 1, None, Purpose::Server).trust.verdict,
+            "trusted"
+        );
+        assert_eq!(s.verifications(), 2, "one question per span of validity");
+    }
+
+    #[test]
+    fn an_unparsed_leaf_gets_no_claim_about_its_names() {
+        let r = root("Root");
+        let s = store(&[&r]);
+        let rep = s.analyze(
+            &[vec![0x30, 0x03, 0x02, 0x01, 0x01]],
+            1,
+            AT,
+            Some("backend.company.com"),
+            Purpose::Server,
+        );
+        assert_eq!(codes(&rep), vec!["unparsable_certificate"]);
+        assert_eq!(rep.trust.verdict, "not_checked");
+    }
+
+    #[test]
+    fn certificates_larger_than_64_kib_are_parsed() {
+        let r = root("Root");
+        let key = KeyPair::generate().unwrap();
+        let mut p = params("backend.company.com", false, (2026, 1, 1), (2027, 1, 1));
+        // 300 KB of SANs, as in a public test capture's certificate.
+        for k in 0..12_000 {
+            p.subject_alt_names.push(SanType::DnsName(
+                format!("h{k:05}.backend.company.com").try_into().unwrap(),
+            ));
+        }
+        let der = p
+            .signed_by(&key, &Issuer::new(r.params.clone(), &r.key))
+            .unwrap()
+            .der()
+            .to_vec();
+        assert!(der.len() > 300_000, "{}", der.len());
+        let rep = store(&[&r]).analyze(&[der], 1, AT, Some("h11999.backend.company.com"), Purpose::Server);
+        // Parsed (names matched, no finding); too large for webpki, which says so.
+        assert!(codes(&rep).is_empty(), "{:?}", rep.findings);
+        assert_eq!(rep.trust.verdict, "not_checked");
+        assert!(
+            rep.trust.reason.as_deref().unwrap().contains("bytes"),
+            "{:?}",
+            rep.trust
+        );
+    }
+
+    #[test]
+    fn trusted_certificate_pem_blocks_are_anchors() {
+        let r = root("Root");
+        // `openssl x509 -trustout`: the certificate followed by X509_CERT_AUX (trust: serverAuth).
+        let mut body = r.der.clone();
+        body.extend_from_slice(&[
+            0x30, 0x0c, 0x30, 0x0a, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01,
+        ]);
+        const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut b64 = String::new();
+        for c in body.chunks(3) {
+            let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+            for k in 0..4 {
+                b64.push(if k <= c.len() {
+                    B64[(n >> (18 - 6 * k) & 63) as usize] as char
+                } else {
+                    '='
+                });
+            }
+        }
+        let lines: Vec<&str> = b64
+            .as_bytes()
+            .chunks(64)
+            .map(|l| std::str::from_utf8(l).unwrap())
+            .collect();
+        let pem = format!(
+            "-----BEGIN TRUSTED CERTIFICATE-----\n{}\n-----END TRUSTED CERTIFICATE-----\n",
+            lines.join("\n")
+        );
+        let certs = read_certificates(pem.as_bytes());
+        assert_eq!(certs, vec![r.der.clone()]);
+        assert!(TrustStore::from_certificates(&certs).is_ok());
+    }
+
+    #[test]
+    fn webpki_errors_are_sentences() {
+        for e in [
+            webpki::Error::TrailingData(webpki::DerTypeId::Certificate),
+            webpki::Error::UnknownIssuer,
+            webpki::Error::BadDer,
+            webpki::Error::CertRevoked,
+        ] {
+            let s = webpki_reason(&e);
+            assert!(!s.contains('(') && !s.contains("Certificate") && s.contains(' '), "{s}");
+        }
     }
 
     #[test]

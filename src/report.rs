@@ -47,6 +47,9 @@ pub struct CaptureReport {
     pub first_packet: Option<String>,
     pub last_packet: Option<String>,
     pub error: Option<String>,
+    /// True when damage stopped the reading before the end of the file: the
+    /// report covers only what came before it (see `warnings`).
+    pub read_stopped_early: bool,
     pub warnings: Vec<String>,
     pub summary: Summary,
     pub connections: Vec<ConnectionReport>,
@@ -171,7 +174,8 @@ fn render_capture(o: &mut String, c: &CaptureReport) {
     }
     let _ = writeln!(
         o,
-        "{}: {} {}, {}, {}: {}",
+        "{}{}: {} {}, {}, {}: {}",
+        if c.read_stopped_early { "INCOMPLETE READ " } else { "" },
         crate::escape::text(c.path.as_bytes()),
         c.format.as_deref().unwrap_or("?"),
         c.link_types.join("/"),
@@ -488,6 +492,9 @@ fn render_chain(o: &mut String, title: &str, ch: &ChainReport) {
     }
     if let Some(m) = &ch.trust.missing_issuer {
         let _ = write!(trust, " (missing: {m})");
+    }
+    if let Some(r) = &ch.trust.reason {
+        let _ = write!(trust, " ({r})");
     }
     let _ = writeln!(
         o,

@@ -1,5 +1,7 @@
 //! Agreement with tshark on real public captures nobody here made
-//! (`../shared/corpus/public`, oracle files derived from tshark 4.0).
+//! (`tests/corpus/public`, copied from the project's shared corpus with
+//! their sources and licences in `tests/corpus/README.md`; oracle files
+//! derived from tshark 4.0).
 //!
 //! For every TLS connection of the oracle (a tcp.stream with a ClientHello),
 //! the frames of the ClientHello, ServerHello, server Certificate, first
@@ -57,7 +59,7 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str)] = &[
 ];
 
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/public")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/public")
 }
 
 /// The oracle summaries of the corpus, with the names of their captures.
@@ -168,7 +170,7 @@ fn frames_agree_with_tshark_on_the_public_corpus() {
     let dir = corpus_dir();
     assert!(
         dir.is_dir(),
-        "{} is missing: the corpus comes with ../shared beside the checkout",
+        "{} is missing: the corpus is part of the repository",
         dir.display()
     );
     let opts = Options {

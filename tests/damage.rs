@@ -1,6 +1,7 @@
 //! Damaged and hostile captures: no panic, bounded time and memory, and the
-//! report says what was skipped and where. A hang fails by the harness's
-//! time-out; nothing here asserts speed.
+//! report says what was skipped and where. Each analysis runs on a thread
+//! with a generous deadline (`analyze`), so that a hang fails the test
+//! instead of stalling the suite; nothing here asserts speed.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,13 +25,20 @@ fn opts() -> Options {
 }
 
 fn analyze(bytes: Vec<u8>) -> CaptureReport {
-    match CaptureFile::from_bytes("damaged", bytes) {
-        Ok(cf) => analyze_capture(&cf, &opts()),
-        Err(e) => CaptureReport {
-            error: Some(e.to_string()),
-            ..CaptureReport::default()
-        },
-    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rep = match CaptureFile::from_bytes("damaged", bytes) {
+            Ok(cf) => analyze_capture(&cf, &opts()),
+            Err(e) => CaptureReport {
+                error: Some(e.to_string()),
+                ..CaptureReport::default()
+            },
+        };
+        let _ = tx.send(rep);
+    });
+    // Not a speed check: an input that hangs the analysis must fail, not stall CI.
+    rx.recv_timeout(std::time::Duration::from_secs(300))
+        .expect("the analysis hung (or panicked) on a damaged input")
 }
 
 /// A report document of one capture, for rendering.
@@ -243,8 +251,11 @@ fn zeroed_and_maximal_record_lengths() {
                 d[r + field..r + field + 4].copy_from_slice(&v.to_le_bytes());
                 let rep = analyze(d);
                 if field == 8 && v > 0xffff {
-                    let w = rep.warnings.join(" ");
+                    // Damage at the first record leaves nothing read: an error, never a clean capture.
+                    let w = format!("{} {}", rep.warnings.join(" "), rep.error.clone().unwrap_or_default());
                     assert!(w.contains(&format!("byte {r}")), "{w}");
+                    assert!(rep.read_stopped_early);
+                    assert_eq!(rep.error.is_some(), rep.packets == 0, "{w}");
                 }
             }
         }
@@ -265,6 +276,8 @@ fn pcapng_blocks_with_lying_lengths() {
         pos += len;
     }
     assert!(blocks.len() > 5);
+    let clean = analyze(s.clone());
+    assert!(!clean.read_stopped_early && clean.warnings.is_empty());
     for &b in &blocks {
         for v in [0u32, 4, 13, 28, 0x1000, 0xffff_fff0, 0xffff_ffff] {
             for at in [4usize, 20] {
@@ -272,7 +285,24 @@ fn pcapng_blocks_with_lying_lengths() {
                 if b + at + 4 <= d.len() {
                     d[b + at..b + at + 4].copy_from_slice(&v.to_le_bytes());
                 }
-                let _ = analyze(d);
+                let rep = analyze(d);
+                // A block length that cannot be right stops the reading at that block, and says so.
+                if at == 4 && (v < 12 || v % 4 != 0 || v as usize > s.len() - b) {
+                    assert!(rep.read_stopped_early, "block at {b}, length {v}");
+                    let said = format!("{} {}", rep.warnings.join(" "), rep.error.clone().unwrap_or_default());
+                    assert!(said.contains(&format!("byte {b}")), "block at {b}, length {v}: {said}");
+                }
+                // Damage inside a block (not a valid type written over the next
+                // block's, which no reader can tell) never looks clean.
+                let block_len = u32::from_le_bytes(s[b + 4..b + 8].try_into().unwrap()) as usize;
+                if at + 4 <= block_len && rep.packets < clean.packets {
+                    assert!(
+                        rep.read_stopped_early || rep.error.is_some() || !rep.warnings.is_empty(),
+                        "block at {b}, field {at} = {v}: {} of {} packets and no word of it",
+                        rep.packets,
+                        clean.packets
+                    );
+                }
             }
         }
     }
@@ -285,12 +315,52 @@ fn handshake_messages_declaring_16_mib() {
     ch.extend_from_slice(&[0; 4]);
     let mut cert = vec![22, 3, 3, 0x40, 0x00, 11, 0xff, 0xff, 0xff];
     cert.extend_from_slice(&vec![0u8; 0x4000 - 4]);
-    let mut server = record(22, &[2, 0, 0, 38, 3, 3]);
-    server.truncate(5 + 6);
     let r = analyze(pcap(&connection(&ch, &cert)));
     let w = r.connections[0].warnings.join(" ");
-    assert!(w.contains("declares 16777215 bytes, over the limit"), "{w}");
-    let _ = server;
+    // Both directions' messages are refused, not buffered.
+    assert_eq!(w.matches("declares 16777215 bytes, over the limit").count(), 2, "{w}");
+    assert!(r.connections[0].client_hello.is_none());
+}
+
+/// A pcapng with a Decryption Secrets Block of `len` bytes after the
+/// interface description, as `editcap --inject-secrets` writes it.
+fn with_secrets_block(len: usize) -> Vec<u8> {
+    let s = sample("tls12-ok.pcapng");
+    let shb = u32::from_le_bytes(s[4..8].try_into().unwrap()) as usize;
+    let idb = u32::from_le_bytes(s[shb + 4..shb + 8].try_into().unwrap()) as usize;
+    let mut secrets = b"CLIENT_RANDOM 00 00\n".repeat(len / 20 + 1);
+    secrets.truncate(len);
+    let padded = secrets.len().div_ceil(4) * 4;
+    let total = (12 + 8 + padded) as u32;
+    let mut dsb = Vec::new();
+    dsb.extend_from_slice(&0x0au32.to_le_bytes());
+    dsb.extend_from_slice(&total.to_le_bytes());
+    dsb.extend_from_slice(&0x544c_534bu32.to_le_bytes());
+    dsb.extend_from_slice(&(secrets.len() as u32).to_le_bytes());
+    dsb.extend_from_slice(&secrets);
+    dsb.resize(8 + 8 + padded, 0);
+    dsb.extend_from_slice(&total.to_le_bytes());
+    let mut out = s[..shb + idb].to_vec();
+    out.extend_from_slice(&dsb);
+    out.extend_from_slice(&s[shb + idb..]);
+    out
+}
+
+#[test]
+fn large_non_packet_blocks_are_read_like_wireshark() {
+    let clean = analyze(sample("tls12-ok.pcapng"));
+    let r = analyze(with_secrets_block(1_500_000));
+    assert_eq!(r.packets, clean.packets);
+    assert!(!r.read_stopped_early && r.warnings.is_empty(), "{:?}", r.warnings);
+    assert_eq!(r.connections[0].status, "ok");
+    // Past 16 MiB the block is damage: the reading stops there and says so.
+    let r = analyze(with_secrets_block(17 * 1024 * 1024));
+    assert!(r.read_stopped_early);
+    assert!(
+        r.error.as_deref().unwrap_or("").contains("no packet could be read"),
+        "{:?}",
+        r.error
+    );
 }
 
 /// A Certificate handshake message around a certificate list, in records.
