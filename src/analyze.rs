@@ -427,6 +427,12 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
             warnings.push(format!("frame {}: {}", e.frame, crate::escape::text(w.as_bytes())));
         }
     }
+    if t.events_not_listed > 0 {
+        warnings.push(format!(
+            "{} more events of kinds already listed (repeated alerts, handshake messages or capture gaps) were counted, not listed",
+            t.events_not_listed
+        ));
+    }
     let mut note = verdict.note.clone();
     if server_chain.is_none() && version.is_some_and(is_tls13) && verdict.status != Status::NoConnection {
         let s = "TLS 1.3: the server's certificate chain is encrypted; only the session keys (an SSLKEYLOGFILE) would show it, and this version does not decrypt yet.".to_string();

@@ -62,6 +62,8 @@ pub struct Trace {
     pub client_is_a: bool,
     /// Encrypted records seen per side (client, server), beyond the events kept.
     pub encrypted_counts: [u64; 2],
+    /// Events of repeated kinds counted but not kept (see `tls::MAX_EVENTS_PER_KIND`).
+    pub events_not_listed: u64,
 }
 
 /// Which of the two directions is the client's.
@@ -190,6 +192,7 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
     // gap) keeps the frame it came in: put every event in frame order, keeping
     // the order of events within a frame.
     raw.sort_by_key(|(frame, _, _)| *frame);
+    let merged_gaps = bound_gaps(&mut raw);
     let cd = client_dir(flow, &raw);
     let side = |dir: u8| if dir == cd { Side::Client } else { Side::Server };
     let server_port = if cd == 0 { flow.b.port() } else { flow.a.port() };
@@ -220,5 +223,38 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
         server_port,
         client_is_a: cd == 0,
         encrypted_counts: ec,
+        events_not_listed: tls.events_not_listed + merged_gaps,
     }
+}
+
+/// Gap events kept per direction; the bytes of later gaps are added to the last one kept.
+const MAX_GAP_EVENTS: usize = 32;
+
+/// Keeps the first `MAX_GAP_EVENTS` gaps of each direction (a capture that
+/// lost every other segment must not make the report as long as the
+/// capture); the bytes of the others are added to the last one kept, so
+/// that the total missed stays right. Returns how many were merged.
+fn bound_gaps(raw: &mut Vec<(u64, u8, EventKind)>) -> u64 {
+    let mut kept = [0usize; 2];
+    let mut last: [Option<usize>; 2] = [None, None];
+    let mut merged = 0u64;
+    let mut out: Vec<(u64, u8, EventKind)> = Vec::with_capacity(raw.len());
+    for (frame, dir, kind) in raw.drain(..) {
+        let d = (dir & 1) as usize;
+        if let EventKind::Gap(n) = kind {
+            if kept[d] >= MAX_GAP_EVENTS
+                && let Some(i) = last[d]
+                && let Some((_, _, EventKind::Gap(total))) = out.get_mut(i)
+            {
+                *total = total.saturating_add(n);
+                merged += 1;
+                continue;
+            }
+            kept[d] += 1;
+            last[d] = Some(out.len());
+        }
+        out.push((frame, dir, kind));
+    }
+    *raw = out;
+    merged
 }

@@ -420,9 +420,11 @@ fn decisive_event<'a>(
                 if *level == 2 || matches!(description, 0 | 90) {
                     return Some((i, e));
                 }
-                // A warning is decisive only if its sender says nothing more.
+                // A warning is decisive only if its sender says nothing more
+                // than other warnings (a later fatal alert decides instead).
                 let more = v.any_after(i, |x| {
-                    x.from == e.from && matches!(x.kind, EventKind::Tls(ref m) if !matches!(m, TlsMsg::Alert { .. }))
+                    x.from == e.from
+                        && matches!(x.kind, EventKind::Tls(ref m) if !matches!(m, TlsMsg::Alert { level: 1, .. }))
                 });
                 if !more {
                     return Some((i, e));
@@ -1012,6 +1014,7 @@ mod tests {
             server_port: 443,
             client_is_a: true,
             encrypted_counts: [0, 0],
+            events_not_listed: 0,
         };
         diagnose(&t, ctx)
     }

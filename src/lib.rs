@@ -23,3 +23,4 @@ pub mod tcp;
 pub mod timefmt;
 pub mod tls;
 pub mod truststore;
+pub mod vocabulary;

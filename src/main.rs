@@ -16,6 +16,7 @@ use pcap_tls_audit::export::export_certs;
 use pcap_tls_audit::report::{CaptureReport, Document, Tool, TrustStoreInfo, render_text};
 use pcap_tls_audit::timefmt;
 use pcap_tls_audit::truststore::read_keystore;
+use pcap_tls_audit::vocabulary;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Format {
@@ -88,48 +89,106 @@ struct Cli {
 /// Files larger than this show a progress percentage on a terminal.
 const PROGRESS_MIN_BYTES: usize = 64 * 1024 * 1024;
 
-const STATUSES: &[&str] = &["ok", "failed", "incomplete", "not_tls", "no_connection"];
-
+/// The inputs named on the command line, directories walked (symbolic links
+/// followed, loops detected). Every file or directory that cannot be read,
+/// and every input that yields no capture, is a message in `errors`.
 fn collect_inputs(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
-        if p.is_dir() {
-            let mut found = Vec::new();
-            walk(p, &mut found, errors, 0);
-            found.sort();
-            out.extend(found);
-        } else {
+        if !p.is_dir() {
             out.push(p.clone());
+            continue;
         }
+        let mut found = Vec::new();
+        for ent in walkdir::WalkDir::new(p).follow_links(true).sort_by_file_name() {
+            let ent = match ent {
+                Ok(e) => e,
+                Err(e) => {
+                    errors.push(walk_error(&e));
+                    continue;
+                }
+            };
+            if !ent.file_type().is_file() {
+                continue;
+            }
+            let mut head = [0u8; 4];
+            match std::fs::File::open(ent.path()).and_then(|mut f| std::io::Read::read(&mut f, &mut head)) {
+                Ok(n) if looks_like_capture(&head[..n]) => found.push(ent.into_path()),
+                Ok(_) => {}
+                Err(e) => errors.push(format!("{}: cannot read: {e}", shown(ent.path()))),
+            }
+        }
+        if found.is_empty() {
+            errors.push(format!(
+                "{}: no pcap, pcapng or gzip capture found in this directory",
+                shown(p)
+            ));
+        }
+        out.extend(found);
     }
     out
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<String>, depth: usize) {
-    if depth > 64 {
-        return;
+fn walk_error(e: &walkdir::Error) -> String {
+    let path = e.path().map(shown).unwrap_or_else(|| "?".into());
+    if let Some(anc) = e.loop_ancestor() {
+        return format!("{path}: symbolic link loop back to {}; not followed", shown(anc));
     }
-    let rd = match std::fs::read_dir(dir) {
-        Ok(r) => r,
-        Err(e) => {
-            errors.push(format!("{}: cannot read directory: {e}", dir.display()));
+    match e.io_error() {
+        Some(io) => format!("{path}: cannot read: {io}"),
+        None => format!("{path}: cannot read"),
+    }
+}
+
+/// A path for a message, control characters escaped.
+fn shown(p: &Path) -> String {
+    pcap_tls_audit::escape::text(p.display().to_string().as_bytes())
+}
+
+/// The progress display on stderr: one line redrawn in place on a terminal,
+/// plain lines (no escape codes) when forced elsewhere; erased before any
+/// message so that the two never mix.
+struct Progress {
+    on: bool,
+    tty: bool,
+    drawn: std::cell::Cell<bool>,
+    last: std::cell::Cell<Option<std::time::Instant>>,
+}
+
+impl Progress {
+    fn new(on: bool, tty: bool) -> Progress {
+        Progress {
+            on,
+            tty,
+            drawn: std::cell::Cell::new(false),
+            last: std::cell::Cell::new(None),
+        }
+    }
+
+    /// Shows a line; `always` for a new file, else at most every 200 ms (5 s off a terminal).
+    fn show(&self, line: &str, always: bool) {
+        let every = if self.tty { 200 } else { 5000 };
+        if !self.on || (!always && self.last.get().is_some_and(|t| t.elapsed().as_millis() < every)) {
             return;
         }
-    };
-    for ent in rd.flatten() {
-        let p = ent.path();
-        let Ok(ft) = ent.file_type() else { continue };
-        if ft.is_dir() {
-            walk(&p, out, errors, depth + 1);
-        } else if ft.is_file() {
-            let mut head = [0u8; 4];
-            let n = std::fs::File::open(&p)
-                .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
-                .unwrap_or(0);
-            if looks_like_capture(&head[..n]) {
-                out.push(p);
-            }
+        self.last.set(Some(std::time::Instant::now()));
+        if self.tty {
+            eprint!("\r{line}\x1b[K");
+            self.drawn.set(true);
+        } else {
+            eprintln!("{line}");
         }
+    }
+
+    fn clear(&self) {
+        if self.drawn.replace(false) {
+            eprint!("\r\x1b[K");
+        }
+    }
+
+    fn message(&self, m: &str) {
+        self.clear();
+        eprintln!("pcap-tls-audit: {m}");
     }
 }
 
@@ -227,12 +286,11 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
         let _ = rayon::ThreadPoolBuilder::new().num_threads(j).build_global();
     }
     for f in &cli.fail_on {
-        let known = STATUSES.contains(&f.as_str())
-            || f.chars()
-                .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit());
-        if !known || f.is_empty() {
+        if !vocabulary::is_known(f) {
             return Err(UsageError::Invalid(format!(
-                "--fail-on: {f:?} is not a status or a code"
+                "--fail-on: {:?} is not a status, a cause or a finding code. Valid words:\n{}",
+                pcap_tls_audit::escape::text(f.as_bytes()),
+                vocabulary::describe()
             )));
         }
     }
@@ -250,37 +308,34 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
     };
     let mut errors = Vec::new();
     let inputs = collect_inputs(&cli.captures, &mut errors);
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    // On a terminal unless --quiet; --progress forces it (plain lines off a terminal).
+    let progress = Progress::new(cli.progress || (!cli.quiet && tty), tty);
     let mut unreadable = !errors.is_empty();
     for e in &errors {
-        eprintln!("pcap-tls-audit: {e}");
+        progress.message(e);
     }
-    // On a terminal, unless asked to be quiet: a line per file for batches, percentages for large files.
-    let progress = cli.progress || (!cli.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let mut captures = Vec::new();
     for (i, p) in inputs.iter().enumerate() {
-        if progress && inputs.len() > 1 {
-            eprint!(
-                "\r[{}/{}] {}\x1b[K",
-                i + 1,
-                inputs.len(),
-                pcap_tls_audit::escape::text(p.display().to_string().as_bytes())
-            );
+        let name = shown(p);
+        if inputs.len() > 1 {
+            progress.show(&format!("[{}/{}] {name}", i + 1, inputs.len()), true);
         }
         let rep = match CaptureFile::open(p) {
             Ok(cf) => {
                 // Large files show how far the reading got.
-                let show = progress && (cli.progress || cf.data().len() > PROGRESS_MIN_BYTES);
-                let name = pcap_tls_audit::escape::text(p.display().to_string().as_bytes());
-                let last = std::cell::Cell::new(None::<std::time::Instant>);
+                let big = cli.progress || cf.data().len() > PROGRESS_MIN_BYTES;
                 let report = |done: u64, total: u64| {
-                    if show && last.get().is_none_or(|t| t.elapsed().as_millis() >= 200) {
-                        last.set(Some(std::time::Instant::now()));
-                        eprint!(
-                            "\r[{}/{}] {name}: {}% of {} MB\x1b[K",
-                            i + 1,
-                            inputs.len(),
-                            done * 100 / total.max(1),
-                            total / 1_000_000
+                    if big {
+                        progress.show(
+                            &format!(
+                                "[{}/{}] {name}: {}% of {} MB",
+                                i + 1,
+                                inputs.len(),
+                                done * 100 / total.max(1),
+                                total / 1_000_000
+                            ),
+                            false,
                         );
                     }
                 };
@@ -294,27 +349,18 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
         };
         if let Some(e) = &rep.error {
             unreadable = true;
-            eprintln!(
-                "{}pcap-tls-audit: {}",
-                if progress { "\r" } else { "" },
-                pcap_tls_audit::escape::text(e.as_bytes())
-            );
+            progress.message(&pcap_tls_audit::escape::text(e.as_bytes()));
         }
+        // --quiet silences the progress display only: warnings always reach stderr.
         for w in &rep.warnings {
-            if !cli.quiet {
-                eprintln!(
-                    "{}pcap-tls-audit: {}: warning: {}",
-                    if progress { "\r" } else { "" },
-                    pcap_tls_audit::escape::text(rep.path.as_bytes()),
-                    w
-                );
-            }
+            progress.message(&format!(
+                "{}: warning: {w}",
+                pcap_tls_audit::escape::text(rep.path.as_bytes())
+            ));
         }
         captures.push(rep);
     }
-    if progress {
-        eprint!("\r\x1b[K");
-    }
+    progress.clear();
     if let Some(dir) = &cli.export_certs {
         export_certs(dir, &captures).map_err(|e| UsageError::Output {
             path: dir.display().to_string(),

@@ -175,6 +175,11 @@ fn from_ip(d: &[u8], cut: u32, depth: u8) -> Result<TcpSegment<'_>, Skip> {
 }
 
 fn from_lax<'a>(p: LaxSlicedPacket<'a>, cut: u32, depth: u8) -> Result<TcpSegment<'a>, Skip> {
+    // Every tunnel (IP-in-IP, PPPoE, VXLAN, Geneve, GTP-U) comes back here or
+    // through from_ip / from_ether_type, which check the depth too.
+    if depth > MAX_DEPTH {
+        return Err(Skip::Malformed);
+    }
     let (src, dst, ipp) = match &p.net {
         Some(LaxNetSlice::Ipv4(v4)) => {
             let h = v4.header();
@@ -345,6 +350,90 @@ mod tests {
         f.extend_from_slice(&ip);
         let s = decode(linktype::ETHERNET, &f, f.len() as u32).unwrap();
         assert!(s.payload.is_empty(), "{:?}", s.payload);
+    }
+
+    /// A UDP/IPv4 header around `inner` to `port`, as a tunnel carries it.
+    fn udp4(port: u16, inner: &[u8]) -> Vec<u8> {
+        let total = (20 + 8 + inner.len()) as u16;
+        let mut p = vec![0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+        p[2..4].copy_from_slice(&total.to_be_bytes());
+        p.extend_from_slice(&[0x30, 0x39]);
+        p.extend_from_slice(&port.to_be_bytes());
+        p.extend_from_slice(&((8 + inner.len()) as u16).to_be_bytes());
+        p.extend_from_slice(&[0, 0]);
+        p.extend_from_slice(inner);
+        p
+    }
+
+    fn ether(et: u16, inner: &[u8]) -> Vec<u8> {
+        let mut e = vec![0u8; 12];
+        e.extend_from_slice(&et.to_be_bytes());
+        e.extend_from_slice(inner);
+        e
+    }
+
+    /// `layers` tunnels around one TCP segment, built from the inside out.
+    fn nested(layers: usize, wrap: impl Fn(&[u8]) -> Vec<u8>) -> Vec<u8> {
+        let mut p = ipv4_tcp(b"hello");
+        for _ in 0..layers {
+            p = wrap(&p);
+        }
+        ether(0x0800, &p)
+    }
+
+    fn vxlan(ip: &[u8]) -> Vec<u8> {
+        let mut v = vec![0x08, 0, 0, 0, 0, 0, 1, 0];
+        v.extend_from_slice(&ether(0x0800, ip));
+        udp4(4789, &v)
+    }
+
+    fn geneve(ip: &[u8]) -> Vec<u8> {
+        let mut g = vec![0, 0, 0x08, 0x00, 0, 0, 1, 0];
+        g.extend_from_slice(ip);
+        udp4(6081, &g)
+    }
+
+    fn gtpu(ip: &[u8]) -> Vec<u8> {
+        let mut g = vec![0x30, 0xff];
+        g.extend_from_slice(&(ip.len() as u16).to_be_bytes());
+        g.extend_from_slice(&[0, 0, 0, 1]);
+        g.extend_from_slice(ip);
+        udp4(2152, &g)
+    }
+
+    #[test]
+    fn each_tunnel_is_decoded_to_its_tcp_segment() {
+        for (name, wrap) in [
+            ("vxlan", vxlan as fn(&[u8]) -> Vec<u8>),
+            ("geneve", geneve),
+            ("gtp-u", gtpu),
+        ] {
+            let f = nested(1, wrap);
+            let s = decode(linktype::ETHERNET, &f, f.len() as u32).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            assert_eq!(s.payload, b"hello", "{name}");
+            assert_eq!((s.sport, s.dport), (1234, 443), "{name}");
+        }
+    }
+
+    #[test]
+    fn tunnel_depth_is_bounded_for_every_tunnel() {
+        for (name, wrap) in [
+            ("vxlan", vxlan as fn(&[u8]) -> Vec<u8>),
+            ("geneve", geneve),
+            ("gtp-u", gtpu),
+        ] {
+            // Within the limit: decoded; 5 000 layers (a 250 KB frame): refused, on a small stack.
+            let ok = nested(MAX_DEPTH as usize - 1, wrap);
+            assert!(decode(linktype::ETHERNET, &ok, ok.len() as u32).is_ok(), "{name}");
+            let deep = nested(5000, wrap);
+            let r = std::thread::Builder::new()
+                .stack_size(256 * 1024)
+                .spawn(move || decode(linktype::ETHERNET, &deep, deep.len() as u32).err())
+                .unwrap()
+                .join()
+                .unwrap();
+            assert_eq!(r, Some(Skip::Malformed), "{name}");
+        }
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub const MAX_PROLOGUE: usize = 64 * 1024;
 pub const MAX_CERTS: usize = 64;
 /// Encrypted records reported per direction; more are only counted.
 const MAX_ENCRYPTED_EVENTS: usize = 6;
+/// Events of one kind (an alert of one level and description, a handshake
+/// message type...) recorded per direction; more are counted only.
+pub const MAX_EVENTS_PER_KIND: u32 = 32;
 /// Non-TLS chunks reported per direction.
 const MAX_NOT_TLS_EVENTS: usize = 3;
 /// Bytes of a non-TLS answer kept as evidence.
@@ -99,6 +102,31 @@ pub enum TlsMsg {
 }
 
 impl TlsMsg {
+    /// What makes two events "of the same kind" for `MAX_EVENTS_PER_KIND`:
+    /// the message, and for alerts their level and description.
+    fn kind_key(&self) -> (u8, u16) {
+        match self {
+            TlsMsg::ClientHello(_) => (0, 0),
+            TlsMsg::ServerHello(_) => (1, 0),
+            TlsMsg::Certificate(_) => (2, 0),
+            TlsMsg::ServerKeyExchange(_) => (3, 0),
+            TlsMsg::CertificateRequest(_) => (4, 0),
+            TlsMsg::ServerHelloDone => (5, 0),
+            TlsMsg::ClientKeyExchange => (6, 0),
+            TlsMsg::CertificateVerify => (7, 0),
+            TlsMsg::NewSessionTicket => (8, 0),
+            TlsMsg::Handshake(t) => (9, *t as u16),
+            TlsMsg::EncryptedHandshake => (10, 0),
+            TlsMsg::ChangeCipherSpec => (11, 0),
+            TlsMsg::Alert { level, description } => (12, (*level as u16) << 8 | *description as u16),
+            TlsMsg::EncryptedAlert { .. } => (13, 0),
+            TlsMsg::Encrypted { .. } => (14, 0),
+            TlsMsg::NotTls { .. } => (15, 0),
+            TlsMsg::Sslv2Record => (16, 0),
+            TlsMsg::Malformed(_) => (17, 0),
+        }
+    }
+
     /// The event's name as the report's `handshake` list shows it.
     pub fn name(&self) -> String {
         match self {
@@ -190,6 +218,10 @@ pub struct TlsParser {
     pub events: Vec<TlsEvent>,
     /// Encrypted records per direction, including those not reported.
     pub encrypted_counts: [u64; 2],
+    /// Events recorded per direction and kind.
+    kinds: std::collections::HashMap<(usize, (u8, u16)), u32>,
+    /// Events beyond `MAX_EVENTS_PER_KIND`, counted only.
+    pub events_not_listed: u64,
 }
 
 impl Default for TlsParser {
@@ -355,10 +387,23 @@ impl TlsParser {
             client_offers_tls13: false,
             events: Vec::new(),
             encrypted_counts: [0, 0],
+            kinds: std::collections::HashMap::new(),
+            events_not_listed: 0,
         }
     }
 
+    /// Records an event, unless this direction already sent
+    /// `MAX_EVENTS_PER_KIND` of its kind (a flood of warning alerts or
+    /// renegotiations): those are counted only, so that the work and the
+    /// report stay bounded by the capture's variety, not its repetition.
     fn push(&mut self, dir: usize, frame: u64, msg: TlsMsg) {
+        let key = (dir, msg.kind_key());
+        let n = self.kinds.entry(key).or_insert(0);
+        if *n >= MAX_EVENTS_PER_KIND {
+            self.events_not_listed += 1;
+            return;
+        }
+        *n += 1;
         self.events.push(TlsEvent { frame, dir, msg });
     }
 

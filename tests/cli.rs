@@ -137,3 +137,80 @@ fn at_changes_the_validity_verdict() {
         Some(2)
     );
 }
+
+#[test]
+fn an_unknown_fail_on_word_is_exit_2_with_the_valid_words() {
+    let o = run(&["--fail-on", "faild", "samples/tls12-ok.pcap"]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("\"faild\" is not a status"), "{e}");
+    assert!(
+        e.contains("no_connection") && e.contains("untrusted_root") && e.contains("tcp_refused"),
+        "{e}"
+    );
+    assert!(o.stdout.is_empty());
+    // Causes, alert causes and codes of the contract are words.
+    for w in [
+        "certificate_rejected_by_client",
+        "alert_decode_error",
+        "reset_after_idle",
+        "incomplete",
+    ] {
+        let o = run(&["--fail-on", w, "samples/tls12-ok.pcap"]);
+        assert_eq!(o.status.code(), Some(0), "{w}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    let o = run(&["--fail-on", "alert_decode_error", "samples/alert-decode-error.pcap"]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[cfg(unix)]
+#[test]
+fn directories_follow_links_detect_loops_and_name_what_cannot_be_read() {
+    let d = tmpdir("walk");
+    std::fs::create_dir_all(d.join("hosts/mp1")).unwrap();
+    std::fs::copy(top().join("samples/tls12-ok.pcap"), d.join("hosts/mp1/gw.pcap")).unwrap();
+    // A linked directory is followed; a link back up is a loop, reported once, not followed.
+    std::os::unix::fs::symlink(top().join("samples/pki"), d.join("hosts/pki-link")).unwrap();
+    let far = tmpdir("walk-far");
+    std::fs::copy(top().join("samples/refused.pcap"), far.join("r.pcap")).unwrap();
+    std::os::unix::fs::symlink(&far, d.join("hosts/far")).unwrap();
+    std::os::unix::fs::symlink(d.join("hosts"), d.join("hosts/mp1/loop")).unwrap();
+    std::os::unix::fs::symlink(d.join("nowhere"), d.join("hosts/dangling.pcap")).unwrap();
+    let o = run(&["--format", "jsonl", d.to_str().unwrap()]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("symbolic link loop"), "{e}");
+    assert!(e.contains("dangling.pcap: cannot read"), "{e}");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("mp1/gw.pcap"), "{out}");
+    assert!(out.contains("far/r.pcap"), "the linked directory is walked: {out}");
+}
+
+#[test]
+fn an_input_without_any_capture_is_exit_2() {
+    let d = tmpdir("empty");
+    std::fs::write(d.join("notes.txt"), "not a capture").unwrap();
+    let o = run(&[d.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("no pcap, pcapng or gzip capture found"), "{e}");
+}
+
+#[test]
+fn quiet_keeps_warnings_and_forced_progress_writes_no_escape_codes_off_a_terminal() {
+    let bytes = std::fs::read(top().join("samples/tls12-ok.pcap")).unwrap();
+    let d = tmpdir("quiet");
+    let cut = d.join("cut.pcap");
+    std::fs::write(&cut, &bytes[..bytes.len() - 10]).unwrap();
+    let o = run(&["-q", cut.to_str().unwrap()]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("warning: reading stopped early"), "{e}");
+    let o = run(&["--progress", cut.to_str().unwrap(), "samples/tls12-ok.pcap"]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("[2/2] samples/tls12-ok.pcap"), "{e}");
+    assert!(!e.contains('\x1b') && !e.contains('\r'), "{e:?}");
+    assert!(
+        !String::from_utf8_lossy(&o.stdout).contains("[1/2]"),
+        "progress never reaches the report"
+    );
+}

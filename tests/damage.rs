@@ -526,3 +526,49 @@ fn strings_from_the_capture_are_escaped_in_text_and_json() {
         "evil\\x1b[31m\\x07\\xff.example"
     );
 }
+
+#[test]
+fn a_flood_of_warning_alerts_is_counted_not_listed() {
+    // 65 000 warning alerts from the server after the ClientHello, then a fatal one.
+    let mut server = Vec::new();
+    for _ in 0..65_000 {
+        server.extend_from_slice(&record(21, &[1, 112]));
+    }
+    server.extend_from_slice(&record(21, &[2, 40]));
+    let r = analyze(pcap(&connection(&client_hello(), &server)));
+    let c = &r.connections[0];
+    assert!(c.handshake.len() < 100, "{} entries", c.handshake.len());
+    let w = c.warnings.join(" ");
+    assert!(w.contains("64968 more events"), "{w}");
+    // The fatal alert after the flood still decides.
+    let f = c.failure.as_ref().unwrap();
+    assert_eq!(f.cause, "no_shared_cipher", "{}", f.explanation);
+    let json = serde_json::to_string(&document(r)).unwrap();
+    assert!(json.len() < 64 * 1024, "{} bytes of JSON", json.len());
+}
+
+#[test]
+fn timestamps_near_the_limits_never_wrap() {
+    // A pcapng whose interface says if_tsoffset = i64::MAX - 5.
+    let s = sample("tls12-ok.pcapng");
+    let shb = u32::from_le_bytes(s[4..8].try_into().unwrap()) as usize;
+    let idb_len = u32::from_le_bytes(s[shb + 4..shb + 8].try_into().unwrap()) as usize;
+    let mut idb = s[shb..shb + 16].to_vec(); // type, length, link type, snap length
+    let opt: i64 = i64::MAX - 5;
+    idb.extend_from_slice(&14u16.to_le_bytes()); // if_tsoffset
+    idb.extend_from_slice(&8u16.to_le_bytes());
+    idb.extend_from_slice(&opt.to_le_bytes());
+    idb.extend_from_slice(&[0, 0, 0, 0]); // end of options
+    let total = (idb.len() + 4) as u32;
+    idb[4..8].copy_from_slice(&total.to_le_bytes());
+    idb.extend_from_slice(&total.to_le_bytes());
+    let mut d = s[..shb].to_vec();
+    d.extend_from_slice(&idb);
+    d.extend_from_slice(&s[shb + idb_len..]);
+    let r = analyze(d);
+    assert_eq!(r.packets, 16, "{:?} {:?}", r.error, r.warnings);
+    let first = r.first_packet.clone().unwrap_or_default();
+    assert!(!first.starts_with('-'), "{first}");
+    let text = pcap_tls_audit::report::render_text(&document(r));
+    assert!(!text.contains("captured -"), "{text}");
+}
