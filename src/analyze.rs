@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::capture::{CaptureFile, Timestamp};
 use crate::chain::{ChainReport, Finding, Purpose, TrustStore};
-use crate::connection::{Event, EventKind, Side, Trace, trace};
+use crate::connection::{Event, EventKind, Side, Trace, seconds_between, trace};
 use crate::diagnose::{ChainContext, Status, diagnose};
 use crate::flow::{Flow, FlowTable};
 use crate::keyexchange::SkeCheck;
@@ -361,8 +361,11 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
             _ => None,
         })
     };
-    let server_chain = chain_of(Side::Server);
+    let mut server_chain = chain_of(Side::Server);
     let client_chain = chain_of(Side::Client);
+    if let (Some(c), Some((_, s))) = (server_chain.as_mut(), sh) {
+        key_usage_check(c, s);
+    }
 
     let key_check = check_key_exchange(&t, ch.map(|(_, c)| c), sh.map(|(_, s)| s), server_chain.as_ref());
     let key_mismatch = match &key_check {
@@ -371,13 +374,14 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
     };
     let ctx = ChainContext {
         problem: server_chain.as_ref().and_then(chain_problem),
+        rejected_after_handshake: server_chain.as_ref().is_some_and(post_handshake_rejectable),
         trusted: server_chain.as_ref().is_some_and(|c| c.trust.verdict == "trusted"),
         checked: server_chain.is_some(),
         key_mismatch: key_mismatch.clone(),
     };
     let verdict = diagnose(&t, &ctx);
 
-    let mut findings: Vec<Finding> = Vec::new();
+    let mut findings: Vec<Finding> = verdict.findings.clone();
     if let Some((_, c)) = ch
         && c.sni.is_none()
         && verdict.status != Status::NotTls
@@ -442,24 +446,7 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
         });
     }
 
-    let mut close = CloseReport::default();
-    for e in &t.events {
-        match e.kind {
-            EventKind::Fin if close.first_fin.is_none() => {
-                close.first_fin = Some(CloseEvent {
-                    frame: e.frame,
-                    by: e.from.name(),
-                })
-            }
-            EventKind::Rst if close.first_rst.is_none() => {
-                close.first_rst = Some(CloseEvent {
-                    frame: e.frame,
-                    by: e.from.name(),
-                })
-            }
-            _ => {}
-        }
-    }
+    let close = close_report(&t);
     let acceptable_client_cas = t
         .events
         .iter()
@@ -524,6 +511,38 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
     }
 }
 
+/// How the connection ended: first FIN and RST, who ended it and how, when,
+/// after how long a silence, and the bytes each side sent.
+fn close_report(t: &Trace) -> CloseReport {
+    let tm = &t.timing;
+    let ev = |m: Option<crate::connection::Mark>| {
+        m.map(|m| CloseEvent {
+            frame: m.frame,
+            by: m.from.name(),
+        })
+    };
+    let first = tm.first_close();
+    let end = first.map(|(m, _)| m.ts).unwrap_or(tm.end);
+    let last_data = tm.data_before_close.or(tm.data_tail[1]).map(|m| m.ts);
+    let round = |x: f64| (x * 1e6).round() / 1e6;
+    CloseReport {
+        first_fin: ev(tm.first_fin),
+        first_rst: ev(tm.first_rst),
+        ended_by: first.map(|(m, _)| m.from.name()).unwrap_or("capture_end"),
+        how: match first {
+            Some((_, true)) => "rst",
+            Some((_, false)) => "fin",
+            None => "capture_end",
+        },
+        duration_s: round(seconds_between(tm.start, end)),
+        idle_before_close_s: last_data.map(|d| round(seconds_between(d, end))),
+        bytes: SideBytes {
+            client: t.client_bytes,
+            server: t.server_bytes,
+        },
+    }
+}
+
 /// Checks the ServerKeyExchange signature against the leaf the server sent.
 fn check_key_exchange(
     t: &Trace,
@@ -551,6 +570,45 @@ fn orient(f: &Flow, t: &Trace) -> (SocketAddr, SocketAddr) {
     if t.client_is_a { (f.a, f.b) } else { (f.b, f.a) }
 }
 
+/// Adds wrong_key_usage when the leaf's keyUsage forbids the negotiated key exchange.
+fn key_usage_check(c: &mut ChainReport, sh: &crate::tls::ServerHello) {
+    let suite = cipher_name(sh.cipher_suite);
+    let signs = if is_tls13(sh.version()) || suite.contains("DHE_") {
+        true
+    } else if suite.starts_with("TLS_RSA_WITH") {
+        false
+    } else {
+        return;
+    };
+    if let Some(f) = c
+        .leaf_usage
+        .and_then(|u| crate::chain::key_usage_finding(u, signs, &suite))
+    {
+        c.findings.push(f);
+    }
+}
+
+/// The codes a client that verifies after the handshake (nginx, Node.js) rejects.
+const POST_HANDSHAKE_REJECTED: &[&str] = &[
+    "untrusted_root",
+    "incomplete_chain",
+    "hostname_mismatch",
+    "expired",
+    "not_yet_valid",
+    "self_signed",
+    "weak_key",
+    "weak_signature_algorithm",
+    "bad_signature",
+];
+
+/// True when the visible chain has, on its path, a finding such a client rejects.
+fn post_handshake_rejectable(c: &ChainReport) -> bool {
+    c.findings.iter().any(|f| {
+        POST_HANDSHAKE_REJECTED.contains(&f.code.as_str())
+            && f.cert_index.is_none_or(|i| c.on_path.get(i).copied().unwrap_or(false))
+    })
+}
+
 /// One sentence on why a client would reject this chain, for the failure's explanation.
 fn chain_problem(c: &ChainReport) -> Option<String> {
     // Findings about certificates off the path (an expired cross-sign) never explain a failure.
@@ -574,6 +632,12 @@ fn chain_problem(c: &ChainReport) -> Option<String> {
         return Some(format!(
             "{}.",
             cert(f).replace("Certificate 0 ", "The server's certificate ")
+        ));
+    }
+    if let Some(f) = pick("wrong_key_usage") {
+        return Some(format!(
+            "The server's certificate has the wrong key usage: {}.",
+            f.message
         ));
     }
     if let Some(f) = pick("untrusted_root").or_else(|| pick("incomplete_chain")) {

@@ -77,6 +77,33 @@ pub struct ChainReport {
     /// others never explain a failure.
     #[serde(skip)]
     pub on_path: Vec<bool>,
+    /// The leaf's key usages, when the leaf was parsed.
+    #[serde(skip)]
+    pub leaf_usage: Option<LeafUsage>,
+}
+
+/// What the leaf's keyUsage and extendedKeyUsage extensions allow (None: no such extension).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LeafUsage {
+    /// keyUsage: (digitalSignature, keyEncipherment).
+    pub key_usage: Option<(bool, bool)>,
+    /// extendedKeyUsage: (serverAuth, clientAuth, anyExtendedKeyUsage).
+    pub extended: Option<(bool, bool, bool)>,
+}
+
+fn leaf_usage(c: &X509Certificate) -> LeafUsage {
+    LeafUsage {
+        key_usage: c
+            .key_usage()
+            .ok()
+            .flatten()
+            .map(|k| (k.value.digital_signature(), k.value.key_encipherment())),
+        extended: c
+            .extended_key_usage()
+            .ok()
+            .flatten()
+            .map(|e| (e.value.server_auth, e.value.client_auth, e.value.any)),
+    }
 }
 
 /// What a chain is checked for: a server's chain (serverAuth) or a client's (clientAuth).
@@ -127,6 +154,7 @@ struct Parsed {
     walk: Walk,
     /// The leaf's names, when the leaf could be parsed (no claim otherwise).
     leaf_names: Option<LeafNames>,
+    leaf_usage: Option<LeafUsage>,
     /// Validity boundaries of every certificate, sorted: between two of them
     /// webpki's answer cannot change.
     boundaries: Vec<i64>,
@@ -318,6 +346,9 @@ impl TrustStore {
         }
         findings.extend(time_findings(&p, at));
         findings.extend(p.findings.iter().cloned());
+        if let Some(f) = p.leaf_usage.and_then(|u| extended_usage_finding(u, purpose)) {
+            findings.push(f);
+        }
         let trust = match self.verified_at(&p, at, purpose) {
             Verified::Trusted(a) => TrustInfo {
                 verdict: "trusted".into(),
@@ -354,6 +385,7 @@ impl TrustStore {
             trust,
             findings,
             on_path: p.on_path.clone(),
+            leaf_usage: p.leaf_usage,
         }
     }
 
@@ -454,6 +486,7 @@ impl TrustStore {
         boundaries.dedup();
         let mut findings = Vec::new();
         let leaf_names = parsed.first().and_then(|p| p.as_ref()).map(leaf_names);
+        let leaf_usage = parsed.first().and_then(|p| p.as_ref()).map(leaf_usage);
 
         for (i, p) in parsed.iter().enumerate() {
             let Some(c) = p else {
@@ -525,6 +558,7 @@ impl TrustStore {
             findings,
             walk,
             leaf_names,
+            leaf_usage,
             boundaries,
             verdicts: Mutex::new(Vec::new()),
         }
@@ -698,12 +732,48 @@ fn extra_certificate(j: usize, c: &X509Certificate, parsed: &[Option<X509Certifi
     }
 }
 
+/// wrong_key_usage when the leaf's extendedKeyUsage leaves out the purpose
+/// the chain was sent for (serverAuth for a server, clientAuth for a client).
+fn extended_usage_finding(u: LeafUsage, purpose: Purpose) -> Option<Finding> {
+    let (server, client, any) = u.extended?;
+    let (ok, name) = match purpose {
+        Purpose::Server => (server || any, "serverAuth (TLS server)"),
+        Purpose::Client => (client || any, "clientAuth (TLS client)"),
+    };
+    (!ok).then(|| Finding {
+        code: "wrong_key_usage".into(),
+        cert_index: Some(0),
+        message: format!(
+            "the certificate's extendedKeyUsage does not include {name}: clients refuse it for this use; reissue it with that usage"
+        ),
+    })
+}
+
+/// wrong_key_usage when the leaf's keyUsage forbids what the negotiated key
+/// exchange needs: digitalSignature for (EC)DHE suites and TLS 1.3,
+/// keyEncipherment for RSA key exchange. `signs` tells which one.
+pub fn key_usage_finding(u: LeafUsage, signs: bool, suite: &str) -> Option<Finding> {
+    let (digital_signature, key_encipherment) = u.key_usage?;
+    let (ok, bit) = if signs {
+        (digital_signature, "digitalSignature")
+    } else {
+        (key_encipherment, "keyEncipherment")
+    };
+    (!ok).then(|| Finding {
+        code: "wrong_key_usage".into(),
+        cert_index: Some(0),
+        message: format!(
+            "the certificate's keyUsage lacks {bit}, which {suite} needs: strict clients (Java, GnuTLS, Go) reject it; reissue the certificate with {bit}"
+        ),
+    })
+}
+
 /// True when the finding explains why the chain does not verify: a defect of
 /// the chain itself, or a validity problem of a certificate on the path.
 fn explains_untrusted(f: &Finding, on_path: &[bool]) -> bool {
     let on = f.cert_index.is_none_or(|i| on_path.get(i).copied().unwrap_or(false));
     match f.code.as_str() {
-        "untrusted_root" | "incomplete_chain" | "bad_signature" | "unparsable_certificate" => true,
+        "untrusted_root" | "incomplete_chain" | "bad_signature" | "unparsable_certificate" | "wrong_key_usage" => true,
         "weak_key" | "weak_signature_algorithm" | "expired" | "not_yet_valid" => on,
         _ => false,
     }

@@ -2,7 +2,8 @@
 //! TCP control (SYN, SYN-ACK, FIN, RST), capture gaps and TLS events, each
 //! with its frame, and which direction is the client.
 
-use crate::flow::{Flow, SegRef};
+use crate::capture::Timestamp;
+use crate::flow::{DataMark, Flow, SegRef};
 use crate::packet::{ACK, FIN, RST, SYN};
 use crate::tcp::{Delivery, Reassembler};
 use crate::tls::{TlsMsg, TlsParser};
@@ -46,6 +47,46 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+/// A moment of the connection: frame, who, when.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mark {
+    pub frame: u64,
+    pub from: Side,
+    pub ts: Timestamp,
+}
+
+/// When things happened, for what follows a completed handshake.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Timing {
+    pub start: Timestamp,
+    /// The last packet.
+    pub end: Timestamp,
+    /// The last two payload segments before the first RST, oldest first.
+    pub data_tail: [Option<Mark>; 2],
+    /// The last payload segment before the first FIN or RST.
+    pub data_before_close: Option<Mark>,
+    pub first_fin: Option<Mark>,
+    pub first_rst: Option<Mark>,
+}
+
+impl Timing {
+    /// The first FIN or RST, whichever came first, and whether it was a RST.
+    pub fn first_close(&self) -> Option<(Mark, bool)> {
+        match (self.first_fin, self.first_rst) {
+            (Some(f), Some(r)) => Some(if r.frame < f.frame { (r, true) } else { (f, false) }),
+            (Some(f), None) => Some((f, false)),
+            (None, Some(r)) => Some((r, true)),
+            (None, None) => None,
+        }
+    }
+}
+
+/// Seconds from `a` to `b` (never negative, never wrapping).
+pub fn seconds_between(a: Timestamp, b: Timestamp) -> f64 {
+    let s = b.secs.saturating_sub(a.secs) as f64 + (b.nanos as f64 - a.nanos as f64) / 1e9;
+    s.max(0.0)
+}
+
 /// Everything the diagnosis needs about one connection, sides resolved.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
@@ -64,6 +105,7 @@ pub struct Trace {
     pub encrypted_counts: [u64; 2],
     /// Events of repeated kinds counted but not kept (see `tls::MAX_EVENTS_PER_KIND`).
     pub events_not_listed: u64,
+    pub timing: Timing,
 }
 
 /// Which of the two directions is the client's.
@@ -100,8 +142,9 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
     let mut seen_syn = false;
     let mut seen_synack = false;
     let mut syn_count = 0u32;
-    let mut bytes = [0u64, 0u64];
     let mut last_frame = flow.first_frame;
+    let mut fin_at: Option<(u64, u8, Timestamp)> = None;
+    let mut rst_at: Option<(u64, u8, Timestamp)> = None;
 
     let deliver = |d: usize, out: &mut Vec<Delivery>, tls: &mut TlsParser, raw: &mut Vec<(u64, u8, EventKind)>| {
         for del in out.drain(..) {
@@ -145,7 +188,6 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
             deliver(1 - d, &mut out, &mut tls, &mut raw);
         }
         if s.len > 0 || s.missing > 0 {
-            bytes[d] += s.len as u64 + s.missing as u64;
             // Bulk data is bounded by the index cap (flow::MAX_INDEXED_PAYLOAD);
             // framing goes on so that alerts after the handshake are still seen.
             let seq = if s.flags & SYN != 0 {
@@ -159,6 +201,7 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
         take_tls(&mut tls, &mut raw);
         if s.flags & FIN != 0 && !seen_fin[d] {
             seen_fin[d] = true;
+            fin_at = fin_at.or(Some((s.frame, s.dir, s.ts)));
             let seq = if s.flags & SYN != 0 {
                 s.seq.wrapping_add(1)
             } else {
@@ -172,6 +215,7 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
         }
         if s.flags & RST != 0 && !seen_rst[d] {
             seen_rst[d] = true;
+            rst_at = rst_at.or(Some((s.frame, s.dir, s.ts)));
             reasm[d].finish(s.frame, &mut out);
             deliver(d, &mut out, &mut tls, &mut raw);
             take_tls(&mut tls, &mut raw);
@@ -204,26 +248,36 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
             kind,
         })
         .collect();
-    let (cb, sb) = if cd == 0 {
-        (bytes[0], bytes[1])
-    } else {
-        (bytes[1], bytes[0])
-    };
     let ec = if cd == 0 {
         tls.encrypted_counts
     } else {
         [tls.encrypted_counts[1], tls.encrypted_counts[0]]
     };
+    let mark = |(frame, dir, ts): (u64, u8, Timestamp)| Mark {
+        frame,
+        from: side(dir),
+        ts,
+    };
+    let data = |m: Option<DataMark>| m.map(|m| mark((m.frame, m.dir, m.ts)));
+    let timing = Timing {
+        start: flow.start,
+        end: flow.end,
+        data_tail: [data(flow.data_tail[0]), data(flow.data_tail[1])],
+        data_before_close: data(flow.data_before_close),
+        first_fin: fin_at.map(mark),
+        first_rst: rst_at.map(mark),
+    };
     Trace {
         events,
         syn_count,
         last_frame,
-        client_bytes: cb + flow.not_indexed[cd as usize],
-        server_bytes: sb + flow.not_indexed[1 - cd as usize],
+        client_bytes: flow.bytes[cd as usize],
+        server_bytes: flow.bytes[1 - cd as usize],
         server_port,
         client_is_a: cd == 0,
         encrypted_counts: ec,
         events_not_listed: tls.events_not_listed + merged_gaps,
+        timing,
     }
 }
 

@@ -5,7 +5,9 @@
 //! Every status is derived here and nowhere else, so that the report can never
 //! say two contradictory things about one connection.
 
+use crate::chain::Finding;
 use crate::connection::{Event, EventKind, Side, Trace};
+use crate::established::{ALERT_RECORD_MAX, Handshake, after_handshake, tls13_flight};
 use crate::names::{alert_meaning, alert_name, is_tls13, version_name};
 use crate::tls::TlsMsg;
 
@@ -80,6 +82,8 @@ pub struct Verdict {
     pub failure: Option<Failure>,
     /// For ok, incomplete and not_tls: one sentence on what the capture shows.
     pub note: Option<String>,
+    /// Connection findings the verdict came with (what followed the handshake).
+    pub findings: Vec<Finding>,
 }
 
 /// What the chain stage says about the server's chain, for explanations.
@@ -87,6 +91,8 @@ pub struct Verdict {
 pub struct ChainContext {
     /// A sentence on why the chain would be rejected, if it would be.
     pub problem: Option<String>,
+    /// The chain has a finding that a client verifying after the handshake rejects.
+    pub rejected_after_handshake: bool,
     /// True when the chain verified against the trust store given.
     pub trusted: bool,
     pub checked: bool,
@@ -208,13 +214,9 @@ pub fn diagnose(t: &Trace, chain: &ChainContext) -> Verdict {
     let tls13 = version.is_some_and(is_tls13);
     let sslv2 = version == Some(0x0002);
 
-    // 3. Did the handshake complete?
-    if let Some(note) = completed(&v, sh, tls13, sslv2) {
-        return Verdict {
-            status: Status::Ok,
-            failure: None,
-            note: Some(note),
-        };
+    // 3. Did the handshake complete? Then what followed it.
+    if let Some((note, done)) = completed(&v, sh, tls13, sslv2) {
+        return established(t, chain, note, done, sh, tls13);
     }
 
     // 4. The decisive evidence of a failure, from the ClientHello on.
@@ -250,6 +252,7 @@ fn failure(
             explanation,
         }),
         note: None,
+        findings: Vec::new(),
     }
 }
 
@@ -302,10 +305,62 @@ fn not_tls(t: &Trace, v: &View) -> Verdict {
         status: Status::NotTls,
         failure: None,
         note: Some(note),
+        findings: Vec::new(),
     }
 }
 
-fn completed(v: &View, sh: Option<(usize, &Event)>, tls13: bool, sslv2: bool) -> Option<String> {
+fn suite_of(e: &Event) -> u16 {
+    match tls(e) {
+        Some(TlsMsg::ServerHello(s)) => s.cipher_suite,
+        _ => 0,
+    }
+}
+
+/// The verdict of a completed handshake: `ok` with what followed it, or a
+/// client that verified the chain after the handshake and rejected it.
+fn established(
+    t: &Trace,
+    chain: &ChainContext,
+    note: String,
+    done: usize,
+    sh: Option<(usize, &Event)>,
+    tls13: bool,
+) -> Verdict {
+    let (shi, she) = sh.unwrap_or((0, &t.events[0]));
+    let h = Handshake {
+        done,
+        tls13,
+        cipher_suite: suite_of(she),
+        server_hello: shi,
+    };
+    let after = after_handshake(t, h, chain.rejected_after_handshake);
+    if let Some(close) = after.rejected_at {
+        let mut v = failure(
+            Status::Failed,
+            "certificate_rejected_by_client",
+            Blame::Client,
+            Some(close.frame),
+            None,
+            format!(
+                "{note} Then the client closed the connection (frame {}) without sending a request: this client verifies the server's certificate after the handshake (nginx's proxy_ssl_verify and the gateways built on nginx, Node.js, a browser showing a certificate warning) and rejected it; a gateway reports a 502 (\"upstream SSL certificate verify error\").{}",
+                close.frame,
+                chain.problem.as_ref().map(|p| format!(" {p}")).unwrap_or_default()
+            ),
+        );
+        v.findings = after.findings;
+        return v;
+    }
+    Verdict {
+        status: Status::Ok,
+        failure: None,
+        note: Some(note),
+        findings: after.findings,
+    }
+}
+
+/// Whether the handshake completed: a sentence saying so, and the index of
+/// the event that completed it.
+fn completed(v: &View, sh: Option<(usize, &Event)>, tls13: bool, sslv2: bool) -> Option<(String, usize)> {
     let (shi, she) = sh?;
     if sslv2 {
         let c =
@@ -318,63 +373,89 @@ fn completed(v: &View, sh: Option<(usize, &Event)>, tls13: bool, sslv2: bool) ->
                 .skip(shi)
                 .filter(|e| is_msg(e, Side::Server, |m| *m == TlsMsg::Sslv2Record))
                 .count();
-        return (c >= 2 && s >= 1)
-            .then(|| format!("SSL 2.0 handshake completed (server hello in frame {}).", she.frame));
+        return (c >= 2 && s >= 1).then(|| {
+            (
+                format!("SSL 2.0 handshake completed (server hello in frame {}).", she.frame),
+                shi,
+            )
+        });
     }
     if tls13 {
-        let client_enc: Vec<&Event> =
-            v.ev.iter()
-                .skip(shi)
-                .filter(|e| is_msg(e, Side::Client, |m| matches!(m, TlsMsg::Encrypted { .. })))
-                .collect();
-        let first = client_enc.first()?;
-        let server_after =
-            v.ev.iter()
-                .skip(shi)
-                .any(|e| e.frame > first.frame && is_msg(e, Side::Server, |m| matches!(m, TlsMsg::Encrypted { .. })));
-        if tls13_server_rejection(v, shi).is_some() {
-            return None;
-        }
-        if client_enc.len() >= 2 || server_after {
-            return Some(format!(
-                "TLS 1.3 handshake completed: ServerHello in frame {}, the client's encrypted Finished in frame {}.",
-                she.frame, first.frame
-            ));
-        }
-        return None;
+        return tls13_completed(v, shi, she);
     }
-    let done = |side: Side| -> Option<u64> {
+    let done = |side: Side| -> Option<usize> {
         let (ci, _) =
             v.ev.iter()
                 .enumerate()
                 .find(|(_, e)| is_msg(e, side, |m| *m == TlsMsg::ChangeCipherSpec))?;
         v.ev.iter()
+            .enumerate()
             .skip(ci + 1)
-            .find(|e| is_msg(e, side, |m| *m == TlsMsg::EncryptedHandshake))
-            .map(|e| e.frame)
+            .find(|(_, e)| is_msg(e, side, |m| *m == TlsMsg::EncryptedHandshake))
+            .map(|(i, _)| i)
     };
     if let (Some(c), Some(s)) = (done(Side::Client), done(Side::Server)) {
-        return Some(format!(
-            "Handshake completed: Finished from the client in frame {c} and from the server in frame {s}."
+        return Some((
+            format!(
+                "Handshake completed: Finished from the client in frame {} and from the server in frame {}.",
+                v.ev[c].frame, v.ev[s].frame
+            ),
+            c.max(s),
         ));
     }
     // Application data both ways can only follow a completed handshake, even
     // when part of it could not be read.
     let data = |side: Side| {
         v.ev.iter()
+            .enumerate()
             .skip(shi)
-            .find(|e| is_msg(e, side, |m| matches!(m, TlsMsg::Encrypted { .. })))
-            .map(|e| e.frame)
+            .find(|(_, e)| is_msg(e, side, |m| matches!(m, TlsMsg::Encrypted { .. })))
+            .map(|(i, _)| i)
     };
     let (c, s) = (data(Side::Client)?, data(Side::Server)?);
-    Some(format!(
-        "Handshake completed: application data from the client (frame {c}) and from the server (frame {s})."
+    Some((
+        format!(
+            "Handshake completed: application data from the client (frame {}) and from the server (frame {}).",
+            v.ev[c].frame, v.ev[s].frame
+        ),
+        c.min(s),
     ))
 }
 
-/// Largest encrypted record that can only be an alert: 2 bytes of alert, the
-/// inner content type and a 16-byte AEAD tag make 19; allow a little padding.
-const ALERT_RECORD_MAX: usize = 24;
+/// TLS 1.3: the client's encrypted flight answered (or followed by its data),
+/// and no alert-sized answer rejecting a client certificate.
+fn tls13_completed(v: &View, shi: usize, she: &Event) -> Option<(String, usize)> {
+    let client_enc: Vec<usize> =
+        v.ev.iter()
+            .enumerate()
+            .skip(shi)
+            .filter(|(_, e)| is_msg(e, Side::Client, |m| matches!(m, TlsMsg::Encrypted { .. })))
+            .map(|(i, _)| i)
+            .collect();
+    let first = *client_enc.first()?;
+    let server_after =
+        v.ev.iter()
+            .skip(first + 1)
+            .any(|e| is_msg(e, Side::Server, |m| matches!(m, TlsMsg::Encrypted { .. })));
+    // The client's data after its Finished, with no client certificate in its
+    // flight, proves completion: the server's small answer is data, not a rejection.
+    let flight = tls13_flight(v.ev, shi, suite_of(she));
+    let proven = flight.finished.is_some() && flight.certificate_records == 0 && flight.data_after_finished.is_some();
+    if !proven && tls13_server_rejection(v, shi).is_some() {
+        return None;
+    }
+    if client_enc.len() >= 2 || server_after {
+        let fin = flight.finished.unwrap_or(first);
+        return Some((
+            format!(
+                "TLS 1.3 handshake completed: ServerHello in frame {}, the client's encrypted Finished in frame {}.",
+                she.frame, v.ev[fin].frame
+            ),
+            fin,
+        ));
+    }
+    None
+}
 
 /// TLS 1.3: the server answered the client's encrypted flight only with an
 /// alert-sized record and then closed: it rejected the flight. Returns that record.
@@ -609,7 +690,8 @@ fn explain(
                         ch.map(|(_, e)| offered_count(e)).unwrap_or(0)
                     ),
                 ),
-                40 | 71 | 116
+                // Go and Java servers answer a missing client certificate with bad_certificate (42).
+                40 | 42 | 71 | 116
                     if d.from == Side::Server && cert_req.is_some() && client_cert.is_none_or(|(_, n)| n == 0) =>
                 {
                     (
@@ -918,6 +1000,7 @@ fn incomplete(t: &Trace, saw_ch: bool, v: &View) -> Verdict {
         status: Status::Incomplete,
         failure: None,
         note: Some(note),
+        findings: Vec::new(),
     }
 }
 
@@ -1015,6 +1098,7 @@ mod tests {
             client_is_a: true,
             encrypted_counts: [0, 0],
             events_not_listed: 0,
+            timing: Default::default(),
         };
         diagnose(&t, ctx)
     }

@@ -32,6 +32,14 @@ pub struct SegRef {
     pub missing: u32,
 }
 
+/// A payload segment's frame, time and direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DataMark {
+    pub frame: u64,
+    pub ts: Timestamp,
+    pub dir: u8,
+}
+
 /// One TCP connection's index.
 #[derive(Debug)]
 pub struct Flow {
@@ -44,6 +52,17 @@ pub struct Flow {
     pub indexed: [u64; 2],
     /// Payload segments left out of the index after the cap.
     pub not_indexed: [u64; 2],
+    /// Payload bytes per direction (captured or missed), indexed or not.
+    pub bytes: [u64; 2],
+    /// The last two payload segments before the first RST, oldest first:
+    /// how long the connection was silent before it was reset.
+    pub data_tail: [Option<DataMark>; 2],
+    /// The last payload segment before the first FIN or RST.
+    pub data_before_close: Option<DataMark>,
+    /// The last packet of the connection.
+    pub end: Timestamp,
+    rst_seen: bool,
+    close_seen: bool,
     syn_seq: Option<u32>,
     closed: bool,
     has_payload: bool,
@@ -85,8 +104,11 @@ impl FlowTable {
         let idx = match existing {
             Some(i) => {
                 let f = &self.flows[i];
-                // Port reuse: a new SYN (not a retransmission of the first)
-                // after the old connection carried data or closed starts a new one.
+                // Port reuse: a SYN whose sequence number differs from the
+                // connection's first SYN starts a new connection (a retransmitted
+                // SYN keeps its number). On a connection first seen mid-stream
+                // (no SYN), a SYN starts a new one once the old one carried data
+                // or closed.
                 let new_conn =
                     is_syn && f.syn_seq != Some(seg.seq) && (f.closed || f.has_payload || f.syn_seq.is_some());
                 if new_conn { None } else { Some(i) }
@@ -108,6 +130,12 @@ impl FlowTable {
                     segs: Vec::new(),
                     indexed: [0, 0],
                     not_indexed: [0, 0],
+                    bytes: [0, 0],
+                    data_tail: [None, None],
+                    data_before_close: None,
+                    end: ts,
+                    rst_seen: false,
+                    close_seen: false,
                     syn_seq: None,
                     closed: false,
                     has_payload: false,
@@ -122,12 +150,24 @@ impl FlowTable {
         if is_syn && f.syn_seq.is_none() {
             f.syn_seq = Some(seg.seq);
         }
-        if seg.flags & (FIN | RST) != 0 {
-            f.closed = true;
-        }
+        f.end = ts;
         let has_payload = !seg.payload.is_empty() || seg.missing > 0;
         if has_payload {
             f.has_payload = true;
+            f.bytes[dir as usize] += seg.payload.len() as u64 + seg.missing as u64;
+            if !f.rst_seen {
+                f.data_tail = [f.data_tail[1], Some(DataMark { frame, ts, dir })];
+            }
+        }
+        if seg.flags & (FIN | RST) != 0 {
+            f.closed = true;
+            if !f.close_seen {
+                f.close_seen = true;
+                f.data_before_close = f.data_tail[1];
+            }
+        }
+        if seg.flags & RST != 0 {
+            f.rst_seen = true;
         }
         let control = seg.flags & (SYN | FIN | RST) != 0;
         if !has_payload && !control {

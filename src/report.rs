@@ -105,6 +105,22 @@ pub struct CloseEvent {
 pub struct CloseReport {
     pub first_fin: Option<CloseEvent>,
     pub first_rst: Option<CloseEvent>,
+    /// Who sent the first FIN or RST: `client`, `server`, or `capture_end`.
+    pub ended_by: &'static str,
+    /// `fin`, `rst` or `capture_end`.
+    pub how: &'static str,
+    /// From the first packet to the end (`ended_by`'s FIN or RST, or the last packet).
+    pub duration_s: f64,
+    /// Seconds without payload before that end (null when no payload was seen).
+    pub idle_before_close_s: Option<f64>,
+    /// Payload bytes each side sent (captured or missed).
+    pub bytes: SideBytes,
+}
+
+#[derive(Serialize, Debug, Default, Clone, Copy)]
+pub struct SideBytes {
+    pub client: u64,
+    pub server: u64,
 }
 
 #[derive(Serialize, Debug, Clone)]

@@ -603,7 +603,11 @@ impl TlsParser {
                 }
             }
             21 => {
-                if encrypted || !body.len().is_multiple_of(2) || body.len() > 8 {
+                // TLS 1.3 protects alerts inside records of type 23: a type-21
+                // record after its ServerHello was sent before the sender had
+                // keys (a client failing on the ServerHello) and is plaintext.
+                let tls13_plain = self.negotiated.is_some_and(crate::names::is_tls13) && body.len() == 2;
+                if (encrypted && !tls13_plain) || !body.len().is_multiple_of(2) || body.len() > 8 {
                     self.push(dir, frame, TlsMsg::EncryptedAlert { len: body.len() });
                 } else {
                     for a in body.chunks_exact(2) {

@@ -1,0 +1,248 @@
+//! After a completed handshake: a client that verified the chain afterwards
+//! and closed without a request, a client certificate asked for and not
+//! sent, a reset after a silence or in the middle of the data. Pure: from a
+//! connection's events and times to findings (and, for a post-handshake
+//! rejection, the failure).
+
+use crate::chain::Finding;
+use crate::connection::{Event, EventKind, Mark, Side, Trace, seconds_between};
+use crate::tls::TlsMsg;
+
+/// Largest encrypted record that can only be an alert: 2 bytes of alert, the
+/// inner content type and a 16-byte AEAD tag make 19; allow a little padding.
+pub const ALERT_RECORD_MAX: usize = 24;
+/// A TLS 1.3 record holding an empty client Certificate: 4 bytes of header,
+/// an empty request context and an empty list (8), the inner type, the tag.
+pub const EMPTY_CERTIFICATE_RECORD: usize = 8 + 1 + 16;
+/// A silence of at least this long before a RST makes `reset_after_idle`.
+pub const IDLE_SECONDS: f64 = 1.0;
+
+/// The client's encrypted records after a TLS 1.3 ServerHello, read by size.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tls13Flight {
+    /// Index (in the events) of the record of exactly Finished's size.
+    pub finished: Option<usize>,
+    /// Records before the Finished: a Certificate (and CertificateVerify).
+    pub certificate_records: usize,
+    /// The first of those is an empty Certificate.
+    pub empty_certificate: bool,
+    /// A record larger than an alert after the Finished: application data.
+    pub data_after_finished: Option<usize>,
+}
+
+/// The size of the client's TLS 1.3 Finished record: the verify data (the
+/// hash's size), 4 bytes of header, the inner type and the tag.
+pub fn finished_record_len(cipher_suite: u16) -> usize {
+    let hash = if cipher_suite == 0x1302 { 48 } else { 32 };
+    hash + 4 + 1 + 16
+}
+
+fn encrypted_len(e: &Event) -> Option<usize> {
+    match &e.kind {
+        EventKind::Tls(TlsMsg::Encrypted { len }) => Some(*len),
+        _ => None,
+    }
+}
+
+/// Reads the client's flight from `shi` (the ServerHello's index) on.
+pub fn tls13_flight(ev: &[Event], shi: usize, cipher_suite: u16) -> Tls13Flight {
+    let fin_len = finished_record_len(cipher_suite);
+    let client: Vec<(usize, usize)> = ev
+        .iter()
+        .enumerate()
+        .skip(shi)
+        .filter(|(_, e)| e.from == Side::Client)
+        .filter_map(|(i, e)| encrypted_len(e).map(|l| (i, l)))
+        .collect();
+    let mut f = Tls13Flight::default();
+    let Some(k) = client.iter().position(|&(_, l)| l == fin_len) else {
+        return f;
+    };
+    f.finished = Some(client[k].0);
+    f.certificate_records = k;
+    f.empty_certificate = k >= 1 && client[0].1 == EMPTY_CERTIFICATE_RECORD;
+    f.data_after_finished = client[k + 1..]
+        .iter()
+        .find(|&&(_, l)| l > ALERT_RECORD_MAX)
+        .map(|&(i, _)| i);
+    f
+}
+
+/// What a completed handshake was followed by.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Afterwards {
+    /// The client closed without a request after a chain it would reject:
+    /// the client's first closing event.
+    pub rejected_at: Option<Mark>,
+    pub findings: Vec<Finding>,
+}
+
+/// The facts `after_handshake` needs beyond the events.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Handshake {
+    /// Index of the event that completed the handshake (the last Finished
+    /// or, in TLS 1.3, the client's Finished).
+    pub done: usize,
+    pub tls13: bool,
+    pub cipher_suite: u16,
+    /// Index of the (non-retry) ServerHello.
+    pub server_hello: usize,
+}
+
+/// Looks at what followed a completed handshake. `rejectable`: the visible
+/// chain has a finding that a client verifying after the handshake rejects.
+pub fn after_handshake(t: &Trace, h: Handshake, rejectable: bool) -> Afterwards {
+    let mut out = Afterwards::default();
+    let flight = h.tls13.then(|| tls13_flight(&t.events, h.server_hello, h.cipher_suite));
+    if let Some(close) = closed_without_request(t, h, flight.as_ref()) {
+        if rejectable {
+            out.rejected_at = Some(close);
+        } else {
+            out.findings.push(Finding {
+                code: "closed_without_request".into(),
+                cert_index: None,
+                message: format!(
+                    "the handshake completed and the client closed the connection (frame {}) without sending a request: a client that verifies the certificate after the handshake (nginx's proxy_ssl_verify, Node.js) against a trust store that differs from the one given, or a health check",
+                    close.frame
+                ),
+            });
+        }
+    }
+    if let Some(f) = certificate_not_sent(t, flight.as_ref()) {
+        out.findings.push(f);
+    }
+    if let Some(f) = reset_finding(t) {
+        out.findings.push(f);
+    }
+    out
+}
+
+/// The client's first closing event after the handshake when the client sent
+/// no application data and closed before the server did.
+fn closed_without_request(t: &Trace, h: Handshake, flight: Option<&Tls13Flight>) -> Option<Mark> {
+    let after = t.events.get(h.done + 1..)?;
+    let client_data = match flight {
+        Some(f) => f.data_after_finished.is_some() || t.encrypted_counts[0] > 6,
+        None => t.encrypted_counts[0] > 0,
+    };
+    if client_data {
+        return None;
+    }
+    let closing = after.iter().find(|e| match &e.kind {
+        EventKind::Fin | EventKind::Rst => true,
+        EventKind::Tls(TlsMsg::EncryptedAlert { .. } | TlsMsg::Alert { .. }) => true,
+        EventKind::Tls(TlsMsg::Encrypted { len }) => h.tls13 && e.from == Side::Client && *len <= ALERT_RECORD_MAX,
+        _ => false,
+    })?;
+    if closing.from != Side::Client {
+        return None;
+    }
+    let ts = match closing.kind {
+        EventKind::Rst => t.timing.first_rst.map(|m| m.ts),
+        EventKind::Fin => t.timing.first_fin.map(|m| m.ts),
+        _ => None,
+    };
+    Some(Mark {
+        frame: closing.frame,
+        from: Side::Client,
+        ts: ts.unwrap_or(t.timing.end),
+    })
+}
+
+fn certificate_not_sent(t: &Trace, flight: Option<&Tls13Flight>) -> Option<Finding> {
+    let message = |how: String| Finding {
+        code: "client_certificate_not_sent".into(),
+        cert_index: None,
+        message: format!(
+            "the server asked for a client certificate and the client sent none ({how}), yet the handshake completed: servers such as nginx with ssl_verify_client then answer 400 (\"No required SSL certificate was sent\") inside TLS; configure the client with a certificate the server accepts"
+        ),
+    };
+    if let Some(f) = flight {
+        return (f.empty_certificate && f.certificate_records == 1).then(|| {
+            message(
+                "TLS 1.3: an empty Certificate, inferred from the size of the client's first encrypted record".into(),
+            )
+        });
+    }
+    let request = t
+        .events
+        .iter()
+        .find(|e| e.from == Side::Server && matches!(e.kind, EventKind::Tls(TlsMsg::CertificateRequest(_))))?;
+    let sent = t.events.iter().find_map(|e| match &e.kind {
+        EventKind::Tls(TlsMsg::Certificate(c)) if e.from == Side::Client => Some((e.frame, c.len())),
+        _ => None,
+    });
+    match sent {
+        Some((_, n)) if n > 0 => None,
+        Some((frame, _)) => Some(message(format!(
+            "CertificateRequest in frame {}, an empty Certificate in frame {frame}",
+            request.frame
+        ))),
+        None => Some(message(format!(
+            "CertificateRequest in frame {}, no Certificate",
+            request.frame
+        ))),
+    }
+}
+
+/// reset_after_idle or reset_mid_stream for a connection ended by a RST.
+fn reset_finding(t: &Trace) -> Option<Finding> {
+    let tm = &t.timing;
+    let (first, is_rst) = tm.first_close()?;
+    let rst = tm.first_rst?;
+    let last = tm.data_tail[1]?;
+    let who = rst.from.name();
+    let silence = seconds_between(last.ts, rst.ts);
+    let before_last = tm.data_tail[0].map(|p| seconds_between(p.ts, last.ts)).unwrap_or(0.0);
+    // The silence ends with the RST, or with the client's request that the RST answers.
+    let idle = if silence >= IDLE_SECONDS {
+        Some((silence, None))
+    } else if last.from == Side::Client && rst.from == Side::Server && before_last >= IDLE_SECONDS {
+        Some((before_last, Some(last.frame)))
+    } else {
+        None
+    };
+    if let Some((secs, request)) = idle {
+        let (mine, theirs) = match rst.from {
+            Side::Server => ("server", "client"),
+            Side::Client => ("client", "server"),
+        };
+        return Some(Finding {
+            code: "reset_after_idle".into(),
+            cert_index: None,
+            message: format!(
+                "the {who} reset the established connection (RST, frame {}) after {secs:.1} s without data{}: an idle timeout on the {mine} side (a load balancer's, e.g. 350 s on an AWS NLB, or the backend's keep-alive timeout) is shorter than the {theirs}'s keep-alive. Make the {theirs}'s idle keep-alive shorter than the {mine} side's idle timeout (or raise that timeout)",
+                rst.frame,
+                request
+                    .map(|f| format!(", right after the client's next request (frame {f})"))
+                    .unwrap_or_default()
+            ),
+        });
+    }
+    // Data still flowing, the RST first (not after a FIN or the resetter's close_notify).
+    if !is_rst || first.frame != rst.frame || closed_by_alert(t, rst) {
+        return None;
+    }
+    Some(Finding {
+        code: "reset_mid_stream".into(),
+        cert_index: None,
+        message: format!(
+            "the {who} reset the established connection (RST, frame {}) while data was still flowing (last data in frame {}, {silence:.3} s before): it aborted mid-stream (a crash, a timeout, a proxy giving up); check the {who}'s logs",
+            rst.frame, last.frame
+        ),
+    })
+}
+
+/// The resetter sent a close_notify (its last record is an alert) before its RST.
+fn closed_by_alert(t: &Trace, rst: Mark) -> bool {
+    t.events
+        .iter()
+        .rev()
+        .filter(|e| e.from == rst.from && e.frame <= rst.frame)
+        .find_map(|e| match &e.kind {
+            EventKind::Tls(TlsMsg::EncryptedAlert { .. } | TlsMsg::Alert { .. }) => Some(true),
+            EventKind::Tls(TlsMsg::Encrypted { len }) => Some(*len <= ALERT_RECORD_MAX),
+            _ => None,
+        })
+        .unwrap_or(false)
+}
