@@ -79,6 +79,8 @@ trap cleanup EXIT
 if [[ ! -f pki/root.pem || "${1:-}" == "--new-pki" ]]; then
   python3 tools/pki.py pki
 fi
+# Later additions to the PKI, made without touching the certificates above.
+[[ -f pki/noku.pem && -f pki/root-cross.pem ]] || python3 tools/pki_extra.py pki
 [[ "${1:-}" == "--new-pki" ]] && shift
 # The gateway's trust stores of the keystore samples: they lack the samples' root.
 if [[ ! -f pki/truststore.jks ]]; then
@@ -87,7 +89,11 @@ if [[ ! -f pki/truststore.jks ]]; then
   keytool -importcert -noprompt -alias unrelated-root -file pki/other-root.pem -keystore pki/truststore.p12 \
     -storetype PKCS12 -storepass gateway >/dev/null 2>&1
 fi
-javac -d "$work" tools/JavaClient.java tools/MismatchServer.java
+javac -d "$work" tools/JavaClient.java tools/MismatchServer.java tools/JavaServer.java
+(cd tools/gotls && GOCACHE="$work/gocache" GO111MODULE=off go build -o "$work/gotls" main.go)
+# The server's key and chain for Java (PKCS#12) and haproxy (one PEM).
+openssl pkcs12 -export -in pki/chain.pem -inkey pki/leaf.key -passout pass:changeit -out "$work/server.p12"
+cat pki/chain.pem pki/leaf.key > "$work/haproxy.pem"
 # A Java trust store that holds the samples' root (for Java clients that must get past the chain).
 [[ -f pki/root-truststore.jks ]] || keytool -importcert -noprompt -alias root -file pki/root.pem \
   -keystore pki/root-truststore.jks -storetype JKS -storepass changeit >/dev/null 2>&1
@@ -124,7 +130,7 @@ record() {
   ip netns exec "$ns" ip link set lo gso_max_size 1500 2>/dev/null || true
   local extra=()
   [[ "$name" == *.nano.pcap ]] && extra=(--time-stamp-precision=nano)
-  ip netns exec "$ns" tcpdump -i "$iface" -U -s 0 "${extra[@]}" -w "$work/$name" tcp 2>/dev/null &
+  ip netns exec "$ns" tcpdump -i "$iface" -U -s 0 "${extra[@]}" -w "$work/$name" ${FILTER:-tcp} 2>/dev/null &
   local tpid=$!
   sleep 1
   local spid=""
@@ -238,6 +244,102 @@ record client-aborted.pcap any "python3 tools/rawserver.py $PORT hang" \
 record server-aborted.pcap any "bash -c 'echo \$\$ > $work/server.pid; exec $SERVER -tls1_2'" \
   "python3 tools/stall_client.py 127.0.0.1 $PORT $SNI pki/root.pem 3 & sleep 1; kill -9 \$(cat $work/server.pid); wait"
 record_no_response tcp-no-response.pcap
+
+# Issue 9: verdicts that a review found wrong, from real stacks.
+# A chain with an expired cross-sign of the root appended (Let's Encrypt's long chain).
+record crosssign-expired.pcap any "$(srv leaf crosssign-chain.pem)" "$CL12"
+# TLS 1.3 server that answers the first request with a few bytes, no ticket, and closes.
+record tls13-short-answer.pcap any "python3 tools/tls_server.py $PORT short" \
+  "curl -sS -o /dev/null --http1.1 --cacert pki/root.pem --resolve $SNI:$PORT:127.0.0.1 https://$SNI:$PORT/"
+# After a good handshake: a RST after an idle keep-alive, and one in the middle of a response.
+record reset-after-idle.pcap any "python3 tools/tls_server.py $PORT idle-reset" \
+  "python3 tools/keepalive_client.py 127.0.0.1 $PORT $SNI pki/root.pem 4"
+record reset-mid-stream.pcap any "python3 tools/tls_server.py $PORT mid-reset" \
+  "curl -sS -o /dev/null --cacert pki/root.pem --resolve $SNI:$PORT:127.0.0.1 https://$SNI:$PORT/"
+
+# nginx as a reverse proxy (port 8080) verifying its upstream after the handshake
+# (proxy_ssl_verify); only the upstream connection (port 8443) is captured.
+nginx_proxy() { # NAME TRUSTED-CA SNI-ON|SNI-OFF
+  local conf="$work/nginx-$1.conf" sni="proxy_ssl_server_name on;"
+  [[ "$3" == SNI-OFF ]] && sni=""
+  cat > "$conf" <<NGINX
+user root root;
+worker_processes 1;
+pid $work/nginx-$1.pid;
+error_log $work/nginx-$1.log info;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx-body; proxy_temp_path $work/nginx-proxy;
+  fastcgi_temp_path $work/nginx-fcgi; uwsgi_temp_path $work/nginx-uwsgi; scgi_temp_path $work/nginx-scgi;
+  server {
+    listen 127.0.0.1:8080;
+    location / {
+      proxy_pass https://127.0.0.1:$PORT;
+      proxy_ssl_verify on;
+      proxy_ssl_trusted_certificate $here/pki/$2;
+      proxy_ssl_name $SNI;
+      proxy_ssl_protocols TLSv1.2;
+      $sni
+    }
+  }
+}
+NGINX
+  echo "nginx -c $conf; sleep 0.5; curl -sS -o /dev/null -w '%{http_code}\\n' http://127.0.0.1:8080/; kill \$(cat $work/nginx-$1.pid)"
+}
+# The backends answer with -www (they wait for a request, as a web server does).
+FILTER="tcp port $PORT" record nginx-untrusted.pcap any "$(srv leaf inter.pem -www)" "$(nginx_proxy untrusted other-root.pem SNI-ON)"
+FILTER="tcp port $PORT" record nginx-name-mismatch.pcap any "$(srv apigee inter.pem -www)" "$(nginx_proxy mismatch root.pem SNI-ON)"
+# Without proxy_ssl_server_name nginx sends no SNI: the backend returns its default certificate.
+FILTER="tcp port $PORT" record nginx-no-sni.pcap any \
+  "openssl s_server -accept $PORT -cert pki/apigee.pem -key pki/apigee.key -cert_chain pki/inter.pem -servername $SNI -cert2 pki/leaf.pem -key2 pki/leaf.key -naccept 1 -quiet -www -tls1_2" \
+  "$(nginx_proxy nosni root.pem SNI-OFF)"
+record node-reject.pcap any "$(srv leaf inter.pem -www)" "node tools/node_client.js 127.0.0.1 $PORT $SNI pki/other-root.pem"
+# nginx as the server, ssl_verify_client on: the handshake completes without the certificate.
+cat > "$work/nginx-mtls.conf" <<NGINX
+user root root;
+worker_processes 1;
+pid $work/nginx-mtls.pid;
+error_log $work/nginx-mtls.log info;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx-body; proxy_temp_path $work/nginx-proxy;
+  fastcgi_temp_path $work/nginx-fcgi; uwsgi_temp_path $work/nginx-uwsgi; scgi_temp_path $work/nginx-scgi;
+  server {
+    listen 127.0.0.1:$PORT ssl;
+    ssl_certificate $here/pki/chain.pem;
+    ssl_certificate_key $here/pki/leaf.key;
+    ssl_client_certificate $here/pki/root.pem;
+    ssl_verify_client on;
+    ssl_protocols TLSv1.2;
+    location / { return 200 "ok\n"; }
+  }
+}
+NGINX
+record nginx-client-cert-not-sent.pcap any "nginx -g 'daemon off;' -c $work/nginx-mtls.conf" \
+  "curl -sS -o /dev/null -w '%{http_code}\\n' --cacert pki/root.pem --resolve $SNI:$PORT:127.0.0.1 https://$SNI:$PORT/"
+# Servers that answer an empty client Certificate with bad_certificate (42): Go and Java.
+record go-server-no-client-cert.pcap any "$work/gotls server $PORT pki/chain.pem pki/leaf.key" "$CLIENT -tls1_2"
+record java-server-no-client-cert.pcap any "java -cp '$work' JavaServer $PORT $work/server.p12 changeit TLSv1.2" "$CLIENT -tls1_2"
+# haproxy requiring a client certificate.
+cat > "$work/haproxy.cfg" <<HAPROXY
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 5s
+  timeout server 5s
+frontend fe
+  bind 127.0.0.1:$PORT ssl crt $work/haproxy.pem ca-file $here/pki/root.pem verify required ssl-max-ver TLSv1.2
+  http-request return status 200 content-type text/plain string ok
+HAPROXY
+record haproxy-no-client-cert.pcap any "haproxy -f $work/haproxy.cfg -db" "$CLIENT -tls1_2"
+# A Go client that cannot use the TLS 1.3 ServerHello's key share: its alert goes out in plaintext.
+record go-tls13-plaintext-alert.pcap any "python3 tools/bad_keyshare_server.py $PORT" \
+  "$work/gotls client 127.0.0.1:$PORT $SNI pki/root.pem"
+# A leaf whose keyUsage lacks digitalSignature, with an ECDHE_RSA suite: Java refuses it.
+record wrong-key-usage.pcap any "$(srv noku inter.pem)" \
+  "java -Djavax.net.ssl.trustStore=pki/root-truststore.jks -Djavax.net.ssl.trustStorePassword=changeit -cp '$work' JavaClient 127.0.0.1 $PORT $SNI TLSv1.2"
 
 # Two interfaces with different link types in one pcapng (Ethernet and SLL2).
 want mixed-links.pcapng && mergecap -F pcapng -w mixed-links.pcapng tls13-ok.pcap java-pkix-tls12.pcap

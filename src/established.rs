@@ -190,6 +190,10 @@ fn reset_finding(t: &Trace) -> Option<Finding> {
     let tm = &t.timing;
     let (first, is_rst) = tm.first_close()?;
     let rst = tm.first_rst?;
+    // Only a RST that ended the connection (not one after a FIN).
+    if !is_rst || first.frame != rst.frame {
+        return None;
+    }
     let last = tm.data_tail[1]?;
     let who = rst.from.name();
     let silence = seconds_between(last.ts, rst.ts);
@@ -219,8 +223,8 @@ fn reset_finding(t: &Trace) -> Option<Finding> {
             ),
         });
     }
-    // Data still flowing, the RST first (not after a FIN or the resetter's close_notify).
-    if !is_rst || first.frame != rst.frame || closed_by_alert(t, rst) {
+    // Data still flowing (not after the resetter's close_notify).
+    if closed_by_alert(t, rst) {
         return None;
     }
     Some(Finding {
