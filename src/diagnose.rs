@@ -764,8 +764,20 @@ fn explain(
                         _ => None,
                     })
                     .collect();
-            let empty_cert = flight.len() == 2 && flight[0] <= 40;
-            let with_cert = flight.len() == 3 && flight[0] > 200;
+            // With the client's Finished found by its size, the records before it are
+            // its Certificate (and CertificateVerify), whatever follows; else by count.
+            let f = tls13_flight(v.ev, shi, sh.map(|(_, e)| suite_of(e)).unwrap_or(0));
+            let (empty_cert, with_cert) = if f.finished.is_some() {
+                (
+                    f.empty_certificate && f.certificate_records == 1,
+                    f.certificate_records >= 2 && flight.first().is_some_and(|&l| l > 200),
+                )
+            } else {
+                (
+                    flight.len() == 2 && flight[0] <= 40,
+                    flight.len() == 3 && flight[0] > 200,
+                )
+            };
             let (cause, why) = if empty_cert {
                 (
                     "client_certificate_required",
@@ -1085,10 +1097,13 @@ mod tests {
         frames.iter().map(|(f, s, k)| e(*f, *s, k.clone())).collect()
     }
     fn run_with(events: Vec<Event>, ctx: &ChainContext) -> Verdict {
+        diagnose(&trace_of(events), ctx)
+    }
+    fn trace_of(events: Vec<Event>) -> Trace {
         let syn_count = events.iter().filter(|x| x.kind == EventKind::Syn).count() as u32;
         let last_frame = events.iter().map(|x| x.frame).max().unwrap_or(0);
         let has_data = events.iter().any(|x| matches!(x.kind, EventKind::Tls(_)));
-        let t = Trace {
+        Trace {
             events,
             syn_count,
             last_frame,
@@ -1099,8 +1114,7 @@ mod tests {
             encrypted_counts: [0, 0],
             events_not_listed: 0,
             timing: Default::default(),
-        };
-        diagnose(&t, ctx)
+        }
     }
     fn run(events: Vec<Event>) -> Verdict {
         run_with(events, &ChainContext::default())
@@ -1283,6 +1297,136 @@ mod tests {
             ev.push(enc(12, C, l));
         }
         ev
+    }
+
+    fn sh13(frame: u64, suite: u16) -> Event {
+        m(
+            frame,
+            S,
+            TlsMsg::ServerHello(Box::new(ServerHello {
+                legacy_version: 0x0303,
+                selected_version: Some(0x0304),
+                cipher_suite: suite,
+                ..ServerHello::default()
+            })),
+        )
+    }
+
+    /// TLS 1.3 with TLS_AES_256_GCM_SHA384 (Finished record: 69 bytes) up to the client's flight.
+    fn tls13_sha384(client_records: &[(u64, usize)]) -> Vec<Event> {
+        let mut ev = handshake_start();
+        ev.push(ch(4));
+        ev.push(sh13(6, 0x1302));
+        ev.push(enc(6, S, 23));
+        ev.push(enc(8, S, 2400));
+        ev.push(enc(8, S, 281));
+        ev.push(enc(8, S, 69));
+        for &(f, l) in client_records {
+            ev.push(enc(f, C, l));
+        }
+        ev
+    }
+
+    #[test]
+    fn tls13_a_short_answer_to_the_clients_request_is_ok() {
+        // Finished, then a request; the server answers 3 bytes (20-byte record) and closes, no ticket.
+        let mut ev = tls13_sha384(&[(10, 69), (10, 95)]);
+        ev.push(enc(11, S, 20));
+        ev.push(e(11, S, EventKind::Fin));
+        let v = run(ev);
+        assert_eq!(v.status, Status::Ok, "{:?}", v.failure);
+        // The same sizes after an empty Certificate: the server rejected the missing certificate.
+        let mut ev = tls13_sha384(&[(10, 25), (10, 69), (10, 95)]);
+        ev.push(enc(11, S, 19));
+        ev.push(e(11, S, EventKind::Fin));
+        assert_eq!(cause(&run(ev)), ("client_certificate_required", "server", Some(11)));
+    }
+
+    #[test]
+    fn tls13_client_closing_without_a_request() {
+        // Finished then a close_notify-sized record and FIN: closed_without_request (chain encrypted).
+        let mut ev = tls13_sha384(&[(10, 69), (12, 19)]);
+        ev.push(e(12, C, EventKind::Fin));
+        ev.push(enc(13, S, 19));
+        let v = run(ev);
+        assert_eq!(v.status, Status::Ok);
+        assert_eq!(
+            v.findings.iter().map(|f| f.code.as_str()).collect::<Vec<_>>(),
+            vec!["closed_without_request"]
+        );
+    }
+
+    #[test]
+    fn post_handshake_rejection_tls12() {
+        let mut ev = tls12_ok_handshake();
+        ev.push(m(10, C, TlsMsg::EncryptedAlert { len: 26 }));
+        ev.push(e(11, C, EventKind::Fin));
+        ev.push(m(12, S, TlsMsg::EncryptedAlert { len: 26 }));
+        let rejecting = ChainContext {
+            rejected_after_handshake: true,
+            checked: true,
+            problem: Some("The chain does not lead to a trusted root: X.".into()),
+            ..ChainContext::default()
+        };
+        let v = run_with(ev.clone(), &rejecting);
+        assert_eq!(cause(&v), ("certificate_rejected_by_client", "client", Some(10)));
+        let f = v.failure.unwrap();
+        assert!(
+            f.explanation
+                .contains("verifies the server's certificate after the handshake"),
+            "{}",
+            f.explanation
+        );
+        assert!(f.explanation.contains("trusted root: X."), "{}", f.explanation);
+        // Without a finding such a client rejects: ok, closed_without_request.
+        let v = run(ev);
+        assert_eq!(v.status, Status::Ok);
+        assert_eq!(v.findings[0].code, "closed_without_request");
+    }
+
+    #[test]
+    fn no_post_handshake_rejection_when_the_server_closes_first_or_the_client_sends_data() {
+        let rejecting = ChainContext {
+            rejected_after_handshake: true,
+            ..ChainContext::default()
+        };
+        let mut ev = tls12_ok_handshake();
+        ev.push(m(10, S, TlsMsg::EncryptedAlert { len: 26 }));
+        ev.push(e(11, S, EventKind::Fin));
+        ev.push(e(12, C, EventKind::Fin));
+        let v = run_with(ev, &rejecting);
+        assert_eq!(v.status, Status::Ok);
+        assert!(v.findings.is_empty(), "{:?}", v.findings);
+        let mut ev = tls12_ok_handshake();
+        ev.push(enc(10, C, 120));
+        ev.push(e(11, C, EventKind::Fin));
+        let mut t = trace_of(ev);
+        t.encrypted_counts = [1, 0];
+        let v = diagnose(&t, &rejecting);
+        assert_eq!(v.status, Status::Ok);
+        assert!(v.findings.is_empty(), "{:?}", v.findings);
+    }
+
+    #[test]
+    fn bad_certificate_after_an_empty_certificate_is_client_certificate_required() {
+        let mut ev = handshake_start();
+        ev.push(ch(4));
+        ev.extend(tls12_server_flight(6));
+        ev.insert(ev.len() - 1, m(6, S, TlsMsg::CertificateRequest(vec![])));
+        ev.push(m(8, C, TlsMsg::Certificate(vec![])));
+        ev.push(m(8, C, TlsMsg::ClientKeyExchange));
+        ev.push(alert(9, S, 2, 42));
+        assert_eq!(cause(&run(ev)), ("client_certificate_required", "server", Some(9)));
+    }
+
+    #[test]
+    fn a_plaintext_alert_after_a_tls13_server_hello_is_that_alert() {
+        let mut ev = handshake_start();
+        ev.push(ch(4));
+        ev.push(sh13(6, 0x1301));
+        ev.push(alert(8, C, 2, 47));
+        ev.push(e(8, C, EventKind::Fin));
+        assert_eq!(cause(&run(ev)), ("alert_illegal_parameter", "client", Some(8)));
     }
 
     #[test]

@@ -250,3 +250,125 @@ fn closed_by_alert(t: &Trace, rst: Mark) -> bool {
         })
         .unwrap_or(false)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::Timestamp;
+    use crate::connection::Timing;
+
+    fn at(ms: i64) -> Timestamp {
+        Timestamp {
+            secs: 1_780_000_000 + ms / 1000,
+            nanos: (ms % 1000) as u32 * 1_000_000,
+        }
+    }
+    fn mark(frame: u64, from: Side, ms: i64) -> Mark {
+        Mark {
+            frame,
+            from,
+            ts: at(ms),
+        }
+    }
+    fn trace(events: Vec<Event>, timing: Timing) -> Trace {
+        Trace {
+            events,
+            timing,
+            ..Trace::default()
+        }
+    }
+    fn codes(t: &Trace) -> Vec<String> {
+        reset_finding(t).into_iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn a_reset_after_a_silence_is_reset_after_idle() {
+        let timing = Timing {
+            data_tail: [Some(mark(12, Side::Client, 0)), Some(mark(13, Side::Server, 5))],
+            first_rst: Some(mark(15, Side::Server, 2505)),
+            ..Timing::default()
+        };
+        let f = reset_finding(&trace(vec![], timing)).unwrap();
+        assert_eq!(f.code, "reset_after_idle");
+        assert!(
+            f.message.contains("the server reset") && f.message.contains("after 2.5 s without data"),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
+    fn a_reset_answering_a_request_after_a_silence_is_reset_after_idle() {
+        let timing = Timing {
+            data_tail: [Some(mark(13, Side::Server, 0)), Some(mark(17, Side::Client, 350_000))],
+            first_rst: Some(mark(18, Side::Server, 350_001)),
+            ..Timing::default()
+        };
+        let f = reset_finding(&trace(vec![], timing)).unwrap();
+        assert!(
+            f.message.contains("after 350.0 s") && f.message.contains("next request (frame 17)"),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
+    fn a_reset_while_data_flows_is_reset_mid_stream() {
+        let timing = Timing {
+            data_tail: [Some(mark(52, Side::Server, 100)), Some(mark(53, Side::Server, 110))],
+            first_rst: Some(mark(54, Side::Server, 115)),
+            ..Timing::default()
+        };
+        assert_eq!(codes(&trace(vec![], timing)), vec!["reset_mid_stream"]);
+    }
+
+    #[test]
+    fn a_reset_after_a_fin_or_a_close_notify_is_no_finding() {
+        let timing = Timing {
+            data_tail: [Some(mark(12, Side::Client, 0)), Some(mark(13, Side::Server, 5))],
+            first_fin: Some(mark(14, Side::Server, 6)),
+            first_rst: Some(mark(16, Side::Client, 7)),
+            ..Timing::default()
+        };
+        assert!(codes(&trace(vec![], timing)).is_empty());
+        let timing = Timing {
+            data_tail: [Some(mark(12, Side::Client, 0)), Some(mark(13, Side::Server, 5))],
+            first_rst: Some(mark(15, Side::Client, 7)),
+            ..Timing::default()
+        };
+        let close_notify = Event {
+            frame: 14,
+            from: Side::Client,
+            kind: EventKind::Tls(TlsMsg::EncryptedAlert { len: 26 }),
+        };
+        assert!(codes(&trace(vec![close_notify], timing)).is_empty());
+    }
+
+    #[test]
+    fn the_tls13_flight_is_read_by_record_sizes() {
+        let ev: Vec<Event> = [
+            (Side::Server, 90),
+            (Side::Client, 25),
+            (Side::Client, 53),
+            (Side::Client, 300),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, &(from, len))| Event {
+            frame: i as u64,
+            from,
+            kind: EventKind::Tls(TlsMsg::Encrypted { len }),
+        })
+        .collect();
+        let f = tls13_flight(&ev, 0, 0x1301);
+        assert_eq!(f.finished, Some(2));
+        assert_eq!(f.certificate_records, 1);
+        assert!(f.empty_certificate);
+        assert_eq!(f.data_after_finished, Some(3));
+        assert_eq!(
+            tls13_flight(&ev, 0, 0x1302).finished,
+            None,
+            "SHA-384 suites have 69-byte Finished records"
+        );
+    }
+}

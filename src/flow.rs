@@ -201,3 +201,78 @@ impl FlowTable {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::packet::TcpSegment;
+
+    fn seg(sport: u16, dport: u16, seq: u32, flags: u8, payload: &'static [u8]) -> TcpSegment<'static> {
+        let (src, dst) = if dport == 443 {
+            ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap())
+        } else {
+            ("10.0.0.2".parse().unwrap(), "10.0.0.1".parse().unwrap())
+        };
+        TcpSegment {
+            src,
+            dst,
+            sport,
+            dport,
+            seq,
+            ack: 0,
+            flags,
+            payload,
+            missing: 0,
+        }
+    }
+
+    fn add(t: &mut FlowTable, frame: u64, s: &TcpSegment<'_>) {
+        t.add(frame, Timestamp::default(), s, 0);
+    }
+
+    #[test]
+    fn port_reuse_follows_the_documented_rule() {
+        let mut t = FlowTable::new();
+        add(&mut t, 1, &seg(40000, 443, 100, SYN, b""));
+        // A retransmitted SYN (same number) stays in the connection.
+        add(&mut t, 2, &seg(40000, 443, 100, SYN, b""));
+        assert_eq!(t.flows.len(), 1);
+        // A SYN with another number starts a new one, even before any data.
+        add(&mut t, 3, &seg(40000, 443, 9000, SYN, b""));
+        assert_eq!(t.flows.len(), 2);
+        assert_eq!(t.flows[1].first_frame, 3);
+        // First seen mid-stream (no SYN): a SYN starts a new one only after data or a close.
+        add(&mut t, 4, &seg(40001, 443, 5, ACK, b""));
+        add(&mut t, 5, &seg(40001, 443, 77, SYN, b""));
+        assert_eq!(t.flows.len(), 3, "no data, no close: the SYN joins the connection");
+        add(&mut t, 6, &seg(40002, 443, 5, ACK, b"data"));
+        add(&mut t, 7, &seg(40002, 443, 77, SYN, b""));
+        assert_eq!(t.flows.len(), 5, "after data the SYN starts a new connection");
+    }
+
+    #[test]
+    fn payload_index_cap_counts_bytes_and_keeps_control_segments() {
+        static BIG: [u8; 1400] = [7; 1400];
+        let mut t = FlowTable::new();
+        add(&mut t, 1, &seg(40000, 443, 100, SYN, b""));
+        let n = (MAX_INDEXED_PAYLOAD / 1400 + 10) as u32;
+        for i in 0..n {
+            add(&mut t, 2 + i as u64, &seg(40000, 443, 101 + i * 1400, ACK, &BIG));
+        }
+        add(&mut t, 10_000, &seg(40000, 443, 101 + n * 1400, FIN | ACK, b""));
+        let f = &t.flows[0];
+        assert!(f.indexed[0] >= MAX_INDEXED_PAYLOAD && f.indexed[0] < MAX_INDEXED_PAYLOAD + 1400);
+        assert!(f.not_indexed[0] >= 9);
+        assert_eq!(f.bytes[0], n as u64 * 1400, "bytes are bytes, indexed or not");
+        assert!(
+            f.segs.last().is_some_and(|s| s.flags & FIN != 0),
+            "the FIN is indexed past the cap"
+        );
+    }
+
+    #[test]
+    fn an_indexed_segment_is_small() {
+        // docs/design.md states this size.
+        assert_eq!(std::mem::size_of::<SegRef>(), 56);
+    }
+}

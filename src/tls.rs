@@ -23,7 +23,7 @@ pub const MAX_EVENTS_PER_KIND: u32 = 32;
 /// Non-TLS chunks reported per direction.
 const MAX_NOT_TLS_EVENTS: usize = 3;
 /// Bytes of a non-TLS answer kept as evidence.
-pub const PREVIEW_LEN: usize = 96;
+pub use crate::escape::PREVIEW_LEN;
 
 /// The random of a TLS 1.3 HelloRetryRequest (RFC 8446 4.1.3).
 const HRR_RANDOM: [u8; 32] = [
@@ -822,6 +822,29 @@ mod tests {
         assert_eq!(p.events[0].msg, TlsMsg::Certificate(vec![vec![1, 2, 3]]));
         assert_eq!(p.events[0].frame, 11);
         assert_eq!(p.events[1].msg, TlsMsg::ServerHelloDone);
+    }
+
+    #[test]
+    fn a_type_21_record_after_a_tls13_server_hello_is_a_plaintext_alert() {
+        // ServerHello: TLS 1.3 by supported_versions, TLS_AES_128_GCM_SHA256.
+        let mut body = vec![3, 3];
+        body.extend_from_slice(&[7; 32]);
+        body.extend_from_slice(&[0, 0x13, 0x01, 0, 0, 6, 0, 0x2b, 0, 2, 3, 4]);
+        let mut p = TlsParser::new();
+        p.feed(1, &record(22, &hs(2, &body)), 6);
+        assert!(matches!(p.events[0].msg, TlsMsg::ServerHello(_)), "{:?}", p.events);
+        // The client fails on the ServerHello before it has keys: its alert is plaintext.
+        p.feed(0, &record(21, &[2, 47]), 8);
+        assert_eq!(
+            p.events[1].msg,
+            TlsMsg::Alert {
+                level: 2,
+                description: 47
+            }
+        );
+        // Anything encrypted in TLS 1.3 travels as type 23.
+        p.feed(1, &record(23, &[0; 19]), 9);
+        assert_eq!(p.events[2].msg, TlsMsg::Encrypted { len: 19 });
     }
 
     #[test]
