@@ -194,3 +194,50 @@ fn key_exchange_signatures_are_checked() {
         );
     }
 }
+
+fn first_connection(args: &[&str], sample: &str) -> serde_json::Value {
+    let mut a: Vec<String> = vec!["--format".into(), "json".into()];
+    a.extend(args.iter().map(|s| s.to_string()));
+    let (j, _) = run(&a, &[], sample);
+    let v: serde_json::Value = serde_json::from_str(&j).unwrap();
+    v["captures"][0]["connections"][0].clone()
+}
+
+#[test]
+fn only_the_path_decides_the_trust_verdict() {
+    let c = first_connection(&["--ca-file", "samples/pki/root.pem"], "crosssign-expired.pcap");
+    let ch = &c["server_chain"];
+    assert_eq!(ch["trust"]["verdict"], "trusted", "{ch}");
+    assert_eq!(ch["trust"]["anchor"], "C=US, O=Audit Test PKI, CN=Audit Test Root CA");
+    let expired: Vec<&serde_json::Value> = ch["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "expired")
+        .collect();
+    assert_eq!(expired.len(), 1);
+    assert_eq!(expired[0]["cert_index"], 2, "only the cross-sign is expired");
+}
+
+#[test]
+fn what_follows_a_completed_handshake_is_reported() {
+    let root = ["--ca-file", "samples/pki/root.pem"];
+    let c = first_connection(&root, "reset-after-idle.pcap");
+    assert_eq!(c["close"]["ended_by"], "server");
+    assert_eq!(c["close"]["how"], "rst");
+    let idle = c["close"]["idle_before_close_s"].as_f64().unwrap();
+    assert!((2.4..3.0).contains(&idle), "{idle}");
+    assert!(c["close"]["bytes"]["server"].as_u64().unwrap() > 3000);
+    let c = first_connection(&root, "reset-mid-stream.pcap");
+    assert!(c["close"]["idle_before_close_s"].as_f64().unwrap() < 1.0);
+    assert!(c["close"]["bytes"]["server"].as_u64().unwrap() > 150_000, "bytes past the index cap are counted");
+    // nginx's post-handshake rejection: decided at the client's close_notify.
+    let c = first_connection(&["--ca-file", "samples/pki/other-root.pem"], "nginx-untrusted.pcap");
+    assert_eq!(c["failure"]["frame"], 12);
+    let e = c["failure"]["explanation"].as_str().unwrap();
+    assert!(e.contains("after the handshake") && e.contains("Audit Test Root CA"), "{e}");
+    // The key usage is named in the explanation of the client's alert.
+    let c = first_connection(&root, "wrong-key-usage.pcap");
+    let e = c["failure"]["explanation"].as_str().unwrap();
+    assert!(e.contains("keyUsage lacks digitalSignature"), "{e}");
+}
