@@ -51,6 +51,8 @@ write_goldens() {
     # shellcheck disable=SC2086
     golden "$name" json json $args
   done < cases.tsv
+  # docs/failures.md quotes the goldens.
+  python3 "$top/scripts/failures_doc.py" >&2
   echo "goldens written to samples/golden/; what changed:" >&2
   (cd "$top" && git diff --stat -- samples/golden >&2 && git status --short -- samples/golden >&2)
 }
@@ -259,10 +261,9 @@ record reset-mid-stream.pcap any "python3 tools/tls_server.py $PORT mid-reset" \
 
 # nginx as a reverse proxy (port 8080) verifying its upstream after the handshake
 # (proxy_ssl_verify); only the upstream connection (port 8443) is captured.
-nginx_proxy() { # NAME TRUSTED-CA SNI-ON|SNI-OFF
-  local conf="$work/nginx-$1.conf" sni="proxy_ssl_server_name on;"
-  [[ "$3" == SNI-OFF ]] && sni=""
-  cat > "$conf" <<NGINX
+# The start of an nginx configuration of this script (pid, logs and temp files in $work).
+nginx_head() { # NAME
+  cat <<NGINX
 user root root;
 worker_processes 1;
 pid $work/nginx-$1.pid;
@@ -272,6 +273,12 @@ http {
   access_log off;
   client_body_temp_path $work/nginx-body; proxy_temp_path $work/nginx-proxy;
   fastcgi_temp_path $work/nginx-fcgi; uwsgi_temp_path $work/nginx-uwsgi; scgi_temp_path $work/nginx-scgi;
+NGINX
+}
+nginx_proxy() { # NAME TRUSTED-CA SNI-ON|SNI-OFF
+  local conf="$work/nginx-$1.conf" sni="proxy_ssl_server_name on;"
+  [[ "$3" == SNI-OFF ]] && sni=""
+  { nginx_head "$1"; cat <<NGINX
   server {
     listen 127.0.0.1:8080;
     location / {
@@ -285,6 +292,7 @@ http {
   }
 }
 NGINX
+  } > "$conf"
   echo "nginx -c $conf; sleep 0.5; curl -sS -o /dev/null -w '%{http_code}\\n' http://127.0.0.1:8080/; kill \$(cat $work/nginx-$1.pid)"
 }
 # The backends answer with -www (they wait for a request, as a web server does).
@@ -296,16 +304,7 @@ FILTER="tcp port $PORT" record nginx-no-sni.pcap any \
   "$(nginx_proxy nosni root.pem SNI-OFF)"
 record node-reject.pcap any "$(srv leaf inter.pem -www)" "node tools/node_client.js 127.0.0.1 $PORT $SNI pki/other-root.pem"
 # nginx as the server, ssl_verify_client on: the handshake completes without the certificate.
-cat > "$work/nginx-mtls.conf" <<NGINX
-user root root;
-worker_processes 1;
-pid $work/nginx-mtls.pid;
-error_log $work/nginx-mtls.log info;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx-body; proxy_temp_path $work/nginx-proxy;
-  fastcgi_temp_path $work/nginx-fcgi; uwsgi_temp_path $work/nginx-uwsgi; scgi_temp_path $work/nginx-scgi;
+{ nginx_head mtls; cat <<NGINX
   server {
     listen 127.0.0.1:$PORT ssl;
     ssl_certificate $here/pki/chain.pem;
@@ -317,6 +316,7 @@ http {
   }
 }
 NGINX
+} > "$work/nginx-mtls.conf"
 record nginx-client-cert-not-sent.pcap any "nginx -g 'daemon off;' -c $work/nginx-mtls.conf" \
   "curl -sS -o /dev/null -w '%{http_code}\\n' --cacert pki/root.pem --resolve $SNI:$PORT:127.0.0.1 https://$SNI:$PORT/"
 # Servers that answer an empty client Certificate with bad_certificate (42): Go and Java.

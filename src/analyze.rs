@@ -588,23 +588,10 @@ fn key_usage_check(c: &mut ChainReport, sh: &crate::tls::ServerHello) {
     }
 }
 
-/// The codes a client that verifies after the handshake (nginx, Node.js) rejects.
-const POST_HANDSHAKE_REJECTED: &[&str] = &[
-    "untrusted_root",
-    "incomplete_chain",
-    "hostname_mismatch",
-    "expired",
-    "not_yet_valid",
-    "self_signed",
-    "weak_key",
-    "weak_signature_algorithm",
-    "bad_signature",
-];
-
 /// True when the visible chain has, on its path, a finding such a client rejects.
 fn post_handshake_rejectable(c: &ChainReport) -> bool {
     c.findings.iter().any(|f| {
-        POST_HANDSHAKE_REJECTED.contains(&f.code.as_str())
+        crate::vocabulary::POST_HANDSHAKE_REJECTED.contains(&f.code.as_str())
             && f.cert_index.is_none_or(|i| c.on_path.get(i).copied().unwrap_or(false))
     })
 }

@@ -55,6 +55,20 @@ pub const FINDINGS: &[&str] = &[
     "client_certificate_not_sent",
 ];
 
+/// The chain findings a client that verifies after the handshake (nginx's
+/// proxy_ssl_verify, Node.js) rejects: the contract's post-handshake rule.
+pub const POST_HANDSHAKE_REJECTED: &[&str] = &[
+    "untrusted_root",
+    "incomplete_chain",
+    "hostname_mismatch",
+    "expired",
+    "not_yet_valid",
+    "self_signed",
+    "weak_key",
+    "weak_signature_algorithm",
+    "bad_signature",
+];
+
 /// `alert_<name>` for every alert description that has a name.
 pub fn alert_causes() -> Vec<String> {
     (0..=255u8)

@@ -282,17 +282,7 @@ const KNOWN_LABEL_DIFFERENCES: &[(&str, &str, &str)] = &[
 /// the client's close the decisive event, and a chain finding such a client rejects.
 fn post_handshake_rejection(c: &ConnectionReport) -> bool {
     let finished = |side: &str| c.handshake.iter().any(|h| h.message == "Finished" && h.from == side);
-    let rejecting = [
-        "untrusted_root",
-        "incomplete_chain",
-        "hostname_mismatch",
-        "expired",
-        "not_yet_valid",
-        "self_signed",
-        "weak_key",
-        "weak_signature_algorithm",
-        "bad_signature",
-    ];
+    let rejecting = pcap_tls_audit::vocabulary::POST_HANDSHAKE_REJECTED;
     c.failure
         .as_ref()
         .is_some_and(|f| f.cause == "certificate_rejected_by_client" && f.side == "client")

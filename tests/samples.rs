@@ -230,12 +230,18 @@ fn what_follows_a_completed_handshake_is_reported() {
     assert!(c["close"]["bytes"]["server"].as_u64().unwrap() > 3000);
     let c = first_connection(&root, "reset-mid-stream.pcap");
     assert!(c["close"]["idle_before_close_s"].as_f64().unwrap() < 1.0);
-    assert!(c["close"]["bytes"]["server"].as_u64().unwrap() > 150_000, "bytes past the index cap are counted");
+    assert!(
+        c["close"]["bytes"]["server"].as_u64().unwrap() > 150_000,
+        "bytes past the index cap are counted"
+    );
     // nginx's post-handshake rejection: decided at the client's close_notify.
     let c = first_connection(&["--ca-file", "samples/pki/other-root.pem"], "nginx-untrusted.pcap");
     assert_eq!(c["failure"]["frame"], 12);
     let e = c["failure"]["explanation"].as_str().unwrap();
-    assert!(e.contains("after the handshake") && e.contains("Audit Test Root CA"), "{e}");
+    assert!(
+        e.contains("after the handshake") && e.contains("Audit Test Root CA"),
+        "{e}"
+    );
     // The key usage is named in the explanation of the client's alert.
     let c = first_connection(&root, "wrong-key-usage.pcap");
     let e = c["failure"]["explanation"].as_str().unwrap();
