@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::capture::{CaptureFile, Timestamp};
-use crate::chain::{ChainReport, Finding, Purpose, TrustStore};
+use crate::chain::{ChainReport, Finding, FindingCode, Purpose, TrustStore, TrustVerdict};
 use crate::connection::{Event, EventKind, Side, Trace, seconds_between, trace};
 use crate::diagnose::{ChainContext, Status, diagnose};
 use crate::flow::{Flow, FlowTable};
@@ -25,7 +25,7 @@ pub const MAX_LISTED_CONNECTIONS: usize = 200_000;
 
 enum Outcome {
     Listed(Box<ConnectionReport>),
-    Counted(&'static str),
+    Counted(Status),
 }
 
 /// Settings of a run that the analysis needs.
@@ -183,11 +183,11 @@ pub fn analyze_capture_with_progress(cf: &CaptureFile, opts: &Options, progress:
         };
         s.connections += 1;
         match status {
-            "ok" => s.ok += 1,
-            "failed" => s.failed += 1,
-            "incomplete" => s.incomplete += 1,
-            "not_tls" => s.not_tls += 1,
-            _ => s.no_connection += 1,
+            Status::Ok => s.ok += 1,
+            Status::Failed => s.failed += 1,
+            Status::Incomplete => s.incomplete += 1,
+            Status::NotTls => s.not_tls += 1,
+            Status::NoConnection => s.no_connection += 1,
         }
     }
     if s.connections as usize > MAX_LISTED_CONNECTIONS {
@@ -375,7 +375,9 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
     let ctx = ChainContext {
         problem: server_chain.as_ref().and_then(chain_problem),
         rejected_after_handshake: server_chain.as_ref().is_some_and(post_handshake_rejectable),
-        trusted: server_chain.as_ref().is_some_and(|c| c.trust.verdict == "trusted"),
+        trusted: server_chain
+            .as_ref()
+            .is_some_and(|c| c.trust.verdict == TrustVerdict::Trusted),
         checked: server_chain.is_some(),
         key_mismatch: key_mismatch.clone(),
     };
@@ -387,14 +389,14 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
         && verdict.status != Status::NotTls
     {
         findings.push(Finding {
-            code: "no_sni".into(),
+            code: FindingCode::NoSni,
             cert_index: None,
             message: "the ClientHello carries no server name (SNI): a server with several certificates returns its default one. Configure the client to send SNI (Java does not for IP addresses).".into(),
         });
     }
     if let Some(m) = &key_mismatch {
         findings.push(Finding {
-            code: "server_key_mismatch".into(),
+            code: FindingCode::ServerKeyMismatch,
             cert_index: None,
             message: format!("{m}: install the private key that belongs to the certificate (or the certificate that belongs to the key)."),
         });
@@ -404,7 +406,7 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
         && matches!(v, 0x0002 | 0x0300 | 0x0301 | 0x0302)
     {
         findings.push(Finding {
-            code: "deprecated_version".into(),
+            code: FindingCode::DeprecatedVersion,
             cert_index: None,
             message: format!(
                 "{} was negotiated; it is deprecated (RFC 8996): enable TLS 1.2 or 1.3",
@@ -417,7 +419,7 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
         && cipher_is_weak(s)
     {
         findings.push(Finding {
-            code: "weak_cipher".into(),
+            code: FindingCode::WeakCipher,
             cert_index: None,
             message: format!(
                 "the weak cipher suite {s} was negotiated: disable RC4, 3DES, NULL, EXPORT and anonymous suites"
@@ -464,7 +466,7 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
         start: timefmt::timestamp(f.start, nanos),
         wireshark_filter: wireshark_filter(client, server),
         sni,
-        status: verdict.status.name(),
+        status: verdict.status,
         tls_version: version.map(version_name),
         cipher_suite: suite,
         client_hello: ch.map(|(frame, c)| ClientHelloReport {
@@ -484,7 +486,7 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
         handshake: t.events.iter().map(entry).collect(),
         failure: verdict.failure.map(|fl| FailureReport {
             cause: fl.cause,
-            side: fl.side.name(),
+            side: fl.side,
             frame: fl.frame,
             alert: fl.alert.map(|a| AlertReport {
                 level: if a.level == 2 { "fatal".into() } else { "warning".into() },
@@ -591,8 +593,7 @@ fn key_usage_check(c: &mut ChainReport, sh: &crate::tls::ServerHello) {
 /// True when the visible chain has, on its path, a finding such a client rejects.
 fn post_handshake_rejectable(c: &ChainReport) -> bool {
     c.findings.iter().any(|f| {
-        crate::vocabulary::POST_HANDSHAKE_REJECTED.contains(&f.code.as_str())
-            && f.cert_index.is_none_or(|i| c.on_path.get(i).copied().unwrap_or(false))
+        f.code.rejected_after_handshake() && f.cert_index.is_none_or(|i| c.on_path.get(i).copied().unwrap_or(false))
     })
 }
 
@@ -600,44 +601,44 @@ fn post_handshake_rejectable(c: &ChainReport) -> bool {
 fn chain_problem(c: &ChainReport) -> Option<String> {
     // Findings about certificates off the path (an expired cross-sign) never explain a failure.
     let on_path = |f: &&Finding| f.cert_index.is_none_or(|i| c.on_path.get(i).copied().unwrap_or(false));
-    let pick = |code: &str| c.findings.iter().filter(on_path).find(|f| f.code == code);
+    let pick = |code: FindingCode| c.findings.iter().filter(on_path).find(|f| f.code == code);
     let cert = |f: &Finding| match f.cert_index {
         Some(i) => format!("Certificate {i} {}", f.message),
         None => f.message.clone(),
     };
-    if let Some(f) = pick("unparsable_certificate") {
+    if let Some(f) = pick(FindingCode::UnparsableCertificate) {
         let mut m = f.message.clone();
         if let Some(c) = m.get_mut(..1) {
             c.make_ascii_uppercase();
         }
         return Some(format!("{m}: nothing is claimed about its names or dates."));
     }
-    if let Some(f) = pick("hostname_mismatch") {
+    if let Some(f) = pick(FindingCode::HostnameMismatch) {
         return Some(format!("The certificate's names do not match: {}.", f.message));
     }
-    if let Some(f) = pick("expired").or_else(|| pick("not_yet_valid")) {
+    if let Some(f) = pick(FindingCode::Expired).or_else(|| pick(FindingCode::NotYetValid)) {
         return Some(format!(
             "{}.",
             cert(f).replace("Certificate 0 ", "The server's certificate ")
         ));
     }
-    if let Some(f) = pick("wrong_key_usage") {
+    if let Some(f) = pick(FindingCode::WrongKeyUsage) {
         return Some(format!(
             "The server's certificate has the wrong key usage: {}.",
             f.message
         ));
     }
-    if let Some(f) = pick("untrusted_root").or_else(|| pick("incomplete_chain")) {
+    if let Some(f) = pick(FindingCode::UntrustedRoot).or_else(|| pick(FindingCode::IncompleteChain)) {
         return Some(format!("The chain does not lead to a trusted root: {}.", f.message));
     }
-    if let Some(f) = pick("weak_key")
-        .or_else(|| pick("weak_signature_algorithm"))
-        .or_else(|| pick("bad_signature"))
+    if let Some(f) = pick(FindingCode::WeakKey)
+        .or_else(|| pick(FindingCode::WeakSignatureAlgorithm))
+        .or_else(|| pick(FindingCode::BadSignature))
     {
         return Some(format!("Certificate {}: {}.", f.cert_index.unwrap_or(0), f.message));
     }
-    if c.trust.verdict == "trusted" {
+    if c.trust.verdict == TrustVerdict::Trusted {
         return None;
     }
-    pick("verification_failed").map(|f| format!("{}.", f.message))
+    pick(FindingCode::VerificationFailed).map(|f| format!("{}.", f.message))
 }

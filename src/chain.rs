@@ -14,6 +14,7 @@ use x509_parser::prelude::*;
 
 use crate::escape;
 use crate::timefmt;
+pub use crate::vocabulary::{FindingCode, TrustVerdict};
 
 /// Certificates at most this large are parsed: as large as the largest
 /// handshake message assembled (test captures carry certificates of 300 KB).
@@ -47,7 +48,7 @@ pub struct CertInfo {
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct TrustInfo {
-    pub verdict: String,
+    pub verdict: TrustVerdict,
     pub anchor: Option<String>,
     pub missing_issuer: Option<String>,
     /// Why the chain was not checked, when it was not.
@@ -57,7 +58,7 @@ pub struct TrustInfo {
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Finding {
-    pub code: String,
+    pub code: FindingCode,
     /// The certificate it concerns; null for chain-wide and connection findings.
     pub cert_index: Option<usize>,
     pub message: String,
@@ -351,7 +352,7 @@ impl TrustStore {
         }
         let trust = match self.verified_at(&p, at, purpose) {
             Verified::Trusted(a) => TrustInfo {
-                verdict: "trusted".into(),
+                verdict: TrustVerdict::Trusted,
                 anchor: p.walk.anchor.clone().or(a),
                 missing_issuer: None,
                 reason: None,
@@ -359,20 +360,20 @@ impl TrustStore {
             Verified::Untrusted(why) => {
                 if !findings.iter().any(|f| explains_untrusted(f, &p.on_path)) {
                     findings.push(Finding {
-                        code: "verification_failed".into(),
+                        code: FindingCode::VerificationFailed,
                         cert_index: None,
                         message: format!("the chain does not verify: {why}"),
                     });
                 }
                 TrustInfo {
-                    verdict: "untrusted".into(),
+                    verdict: TrustVerdict::Untrusted,
                     anchor: None,
                     missing_issuer: p.walk.missing_issuer.clone(),
                     reason: None,
                 }
             }
             Verified::NotChecked(why) => TrustInfo {
-                verdict: "not_checked".into(),
+                verdict: TrustVerdict::NotChecked,
                 anchor: None,
                 missing_issuer: None,
                 reason: Some(why),
@@ -491,7 +492,7 @@ impl TrustStore {
         for (i, p) in parsed.iter().enumerate() {
             let Some(c) = p else {
                 findings.push(Finding {
-                    code: "unparsable_certificate".into(),
+                    code: FindingCode::UnparsableCertificate,
                     cert_index: Some(i),
                     message: format!("certificate {i} could not be decoded ({} bytes)", ders[i].len()),
                 });
@@ -500,7 +501,7 @@ impl TrustStore {
             let self_signed = c.subject().as_raw() == c.issuer().as_raw();
             if self_signed && i == 0 {
                 findings.push(Finding {
-                    code: "self_signed".into(),
+                    code: FindingCode::SelfSigned,
                     cert_index: Some(0),
                     message: "the certificate is self-signed: clients trust it only if it is in their trust store; use a certificate issued by a CA the clients trust".into(),
                 });
@@ -513,7 +514,7 @@ impl TrustStore {
             };
             if weak {
                 findings.push(Finding {
-                    code: "weak_key".into(),
+                    code: FindingCode::WeakKey,
                     cert_index: Some(i),
                     message: format!(
                         "{} key of {} bits is too small (RSA needs 2048, EC 224); modern clients refuse it: reissue with a larger key",
@@ -527,7 +528,7 @@ impl TrustStore {
                 && ki.algorithm == "RSA"
             {
                 findings.push(Finding {
-                    code: "key_too_large".into(),
+                    code: FindingCode::KeyTooLarge,
                     cert_index: Some(i),
                     message: format!(
                         "RSA key of {bits} bits is larger than the {max} bits allowed (--max-key-bits): some gateways refuse such keys"
@@ -539,7 +540,7 @@ impl TrustStore {
             let root = self_signed && i > 0;
             if (sa.contains("md5") || sa.contains("sha1") || sa.contains("md2")) && !root {
                 findings.push(Finding {
-                    code: "weak_signature_algorithm".into(),
+                    code: FindingCode::WeakSignatureAlgorithm,
                     cert_index: Some(i),
                     message: format!(
                         "signed with {}, which clients no longer accept: reissue it with SHA-256",
@@ -609,7 +610,7 @@ impl TrustStore {
                 Some((j, Some(c))) => {
                     if cur.verify_signature(Some(c.public_key())).is_err() {
                         findings.push(Finding {
-                            code: "bad_signature".into(),
+                            code: FindingCode::BadSignature,
                             cert_index: Some(cur_i),
                             message: format!(
                                 "the signature of certificate {cur_i} does not verify with the key of its issuer, certificate {j} (same name, another key): the chain mixes certificates of different issuances; send the intermediate that issued this certificate"
@@ -630,7 +631,7 @@ impl TrustStore {
         let in_order = on_path.iter().enumerate().all(|(k, &j)| k == j);
         if !in_order {
             findings.push(Finding {
-                code: "wrong_order".into(),
+                code: FindingCode::WrongOrder,
                 cert_index: None,
                 message: format!(
                     "the certificates are not sent in path order: the path from the leaf is {}; strict clients reject this: send the leaf first, then its issuer, and so on",
@@ -651,7 +652,7 @@ impl TrustStore {
                 .as_ref()
                 .is_some_and(|c| mozilla_subjects().contains(der_contents(c.subject().as_raw())));
             findings.push(Finding {
-                code: "untrusted_root".into(),
+                code: FindingCode::UntrustedRoot,
                 cert_index: Some(r),
                 message: format!(
                     "the chain ends at the root \"{name}\", which the trust store ({}) lacks{}: add it to the client's trust store, or use a certificate from a CA the client trusts",
@@ -685,7 +686,7 @@ impl TrustStore {
             .unwrap_or_default();
         if public_root || cur.is_ca() {
             Finding {
-                code: "untrusted_root".into(),
+                code: FindingCode::UntrustedRoot,
                 cert_index: Some(cur_i),
                 message: format!(
                     "the trust store ({}) lacks \"{m}\"{akid}, the issuer of certificate {cur_i}{}: add it to the client's trust store (if it is an intermediate CA, the server must send it instead)",
@@ -699,7 +700,7 @@ impl TrustStore {
             }
         } else {
             Finding {
-                code: "incomplete_chain".into(),
+                code: FindingCode::IncompleteChain,
                 cert_index: Some(cur_i),
                 message: format!(
                     "the server did not send the intermediate \"{m}\"{akid} that issued certificate {cur_i}, and the trust store does not have it: add it to the server's chain file (if it is a root, add it to the client's trust store instead)"
@@ -726,7 +727,7 @@ fn extra_certificate(j: usize, c: &X509Certificate, parsed: &[Option<X509Certifi
         format!("certificate {j} is on no path from the leaf to a root: remove it from the server's chain file")
     };
     Finding {
-        code: "unrelated_certificate".into(),
+        code: FindingCode::UnrelatedCertificate,
         cert_index: Some(j),
         message,
     }
@@ -741,7 +742,7 @@ fn extended_usage_finding(u: LeafUsage, purpose: Purpose) -> Option<Finding> {
         Purpose::Client => (client || any, "clientAuth (TLS client)"),
     };
     (!ok).then(|| Finding {
-        code: "wrong_key_usage".into(),
+        code: FindingCode::WrongKeyUsage,
         cert_index: Some(0),
         message: format!(
             "the certificate's extendedKeyUsage does not include {name}: clients refuse it for this use; reissue it with that usage"
@@ -760,7 +761,7 @@ pub fn key_usage_finding(u: LeafUsage, signs: bool, suite: &str) -> Option<Findi
         (key_encipherment, "keyEncipherment")
     };
     (!ok).then(|| Finding {
-        code: "wrong_key_usage".into(),
+        code: FindingCode::WrongKeyUsage,
         cert_index: Some(0),
         message: format!(
             "the certificate's keyUsage lacks {bit}, which {suite} needs: strict clients (Java, GnuTLS, Go) reject it; reissue the certificate with {bit}"
@@ -771,10 +772,11 @@ pub fn key_usage_finding(u: LeafUsage, signs: bool, suite: &str) -> Option<Findi
 /// True when the finding explains why the chain does not verify: a defect of
 /// the chain itself, or a validity problem of a certificate on the path.
 fn explains_untrusted(f: &Finding, on_path: &[bool]) -> bool {
+    use FindingCode::*;
     let on = f.cert_index.is_none_or(|i| on_path.get(i).copied().unwrap_or(false));
-    match f.code.as_str() {
-        "untrusted_root" | "incomplete_chain" | "bad_signature" | "unparsable_certificate" | "wrong_key_usage" => true,
-        "weak_key" | "weak_signature_algorithm" | "expired" | "not_yet_valid" => on,
+    match f.code {
+        UntrustedRoot | IncompleteChain | BadSignature | UnparsableCertificate | WrongKeyUsage => true,
+        WeakKey | WeakSignatureAlgorithm | Expired | NotYetValid => on,
         _ => false,
     }
 }
@@ -788,7 +790,7 @@ fn time_findings(p: &Parsed, at: i64) -> Vec<Finding> {
         let off_path = !p.on_path.get(i).copied().unwrap_or(false);
         if at > na {
             out.push(Finding {
-                code: "expired".into(),
+                code: FindingCode::Expired,
                 cert_index: Some(i),
                 message: if off_path {
                     format!(
@@ -806,7 +808,7 @@ fn time_findings(p: &Parsed, at: i64) -> Vec<Finding> {
             });
         } else if at < nb {
             out.push(Finding {
-                code: "not_yet_valid".into(),
+                code: FindingCode::NotYetValid,
                 cert_index: Some(i),
                 message: format!(
                     "not valid before {} ({} days after the capture): check the server's and the client's clocks, or the certificate's dates",
@@ -816,7 +818,7 @@ fn time_findings(p: &Parsed, at: i64) -> Vec<Finding> {
             });
         } else if na.saturating_sub(at) < EXPIRES_SOON_DAYS * 86400 {
             out.push(Finding {
-                code: "expires_soon".into(),
+                code: FindingCode::ExpiresSoon,
                 cert_index: Some(i),
                 message: format!(
                     "expires on {}, {} days after the capture: renew it",
@@ -843,7 +845,7 @@ fn hostname_finding(n: &LeafNames, host: &str) -> Option<Finding> {
         v.join(", ")
     };
     Some(Finding {
-        code: "hostname_mismatch".into(),
+        code: FindingCode::HostnameMismatch,
         cert_index: Some(0),
         message: format!(
             "the certificate is not valid for \"{}\": it names {}. Use a certificate whose subjectAltName includes the host the client connects to, or make the client use a name in it",
@@ -1232,7 +1234,7 @@ mod finding_tests {
         let l = leaf(&i);
         let s = store(&[&r]);
         let rep = s.analyze(&[l.der, i.der], 5, AT, Some("backend.company.com"), Purpose::Server);
-        assert_eq!(rep.trust.verdict, "trusted");
+        assert_eq!(rep.trust.verdict.as_str(), "trusted");
         assert_eq!(rep.trust.anchor.as_deref(), Some("CN=Root"));
         assert!(codes(&rep).is_empty(), "{:?}", rep.findings);
     }
@@ -1243,9 +1245,13 @@ mod finding_tests {
         let i = issue("Inter", true, &r, (2025, 1, 1), (2030, 1, 1));
         let l = leaf(&i);
         let rep = store(&[&r]).analyze(&[l.der], 5, AT, None, Purpose::Server);
-        assert_eq!(rep.trust.verdict, "untrusted");
+        assert_eq!(rep.trust.verdict.as_str(), "untrusted");
         assert_eq!(rep.trust.missing_issuer.as_deref(), Some("CN=Inter"));
-        let f = rep.findings.iter().find(|f| f.code == "incomplete_chain").unwrap();
+        let f = rep
+            .findings
+            .iter()
+            .find(|f| f.code.as_str() == "incomplete_chain")
+            .unwrap();
         assert!(
             f.message
                 .contains("the server did not send the intermediate \"CN=Inter\""),
@@ -1261,11 +1267,19 @@ mod finding_tests {
         let l = leaf(&i);
         let other = root("Other");
         let rep = store(&[&other]).analyze(&[l.der.clone(), i.der.clone()], 5, AT, None, Purpose::Server);
-        let f = rep.findings.iter().find(|f| f.code == "untrusted_root").unwrap();
+        let f = rep
+            .findings
+            .iter()
+            .find(|f| f.code.as_str() == "untrusted_root")
+            .unwrap();
         assert!(f.message.contains("lacks \"CN=Root\""), "{}", f.message);
         // With the root in the chain: untrusted_root on it.
         let rep = store(&[&other]).analyze(&[l.der, i.der, r.der], 5, AT, None, Purpose::Server);
-        let f = rep.findings.iter().find(|f| f.code == "untrusted_root").unwrap();
+        let f = rep
+            .findings
+            .iter()
+            .find(|f| f.code.as_str() == "untrusted_root")
+            .unwrap();
         assert_eq!(f.cert_index, Some(2));
     }
 
@@ -1278,11 +1292,11 @@ mod finding_tests {
         let new = issue("backend.company.com", false, &r, (2026, 12, 1), (2027, 1, 1));
         let rep = s.analyze(&[new.der], 1, AT, None, Purpose::Server);
         assert!(codes(&rep).contains(&"not_yet_valid"));
-        assert_eq!(rep.trust.verdict, "untrusted");
+        assert_eq!(rep.trust.verdict.as_str(), "untrusted");
         let soon = issue("backend.company.com", false, &r, (2026, 1, 1), (2026, 6, 15));
         let rep = s.analyze(&[soon.der], 1, AT, None, Purpose::Server);
         assert!(codes(&rep).contains(&"expires_soon"));
-        assert_eq!(rep.trust.verdict, "trusted");
+        assert_eq!(rep.trust.verdict.as_str(), "trusted");
     }
 
     #[test]
@@ -1323,7 +1337,7 @@ mod finding_tests {
         let s = store(&[&r]);
         let rep = s.analyze(&[l.der.clone(), i2.der.clone()], 1, AT, None, Purpose::Server);
         assert!(codes(&rep).contains(&"bad_signature"), "{:?}", rep.findings);
-        assert_eq!(rep.trust.verdict, "untrusted");
+        assert_eq!(rep.trust.verdict.as_str(), "untrusted");
         let other = root("Other");
         let rep = s.analyze(
             &[l.der.clone(), r.der.clone(), i.der.clone()],
@@ -1335,7 +1349,11 @@ mod finding_tests {
         assert!(codes(&rep).contains(&"wrong_order"), "{:?}", rep.findings);
         assert!(!codes(&rep).contains(&"unrelated_certificate"), "{:?}", rep.findings);
         let rep = s.analyze(&[l.der, i.der, other.der], 1, AT, None, Purpose::Server);
-        let f = rep.findings.iter().find(|f| f.code == "unrelated_certificate").unwrap();
+        let f = rep
+            .findings
+            .iter()
+            .find(|f| f.code.as_str() == "unrelated_certificate")
+            .unwrap();
         assert_eq!(f.cert_index, Some(2));
     }
 
@@ -1348,7 +1366,7 @@ mod finding_tests {
         let chain = vec![l.der, i.der];
         for k in 0..1000 {
             let rep = s.analyze(&chain, k, AT + k as i64, Some("backend.company.com"), Purpose::Server);
-            assert_eq!(rep.trust.verdict, "trusted");
+            assert_eq!(rep.trust.verdict.as_str(), "trusted");
         }
         assert_eq!(s.verifications(), 1);
     }
@@ -1378,10 +1396,10 @@ mod finding_tests {
             Some("backend.company.com"),
             Purpose::Server,
         );
-        assert_eq!(rep.trust.verdict, "trusted", "{:?}", rep.findings);
+        assert_eq!(rep.trust.verdict.as_str(), "trusted", "{:?}", rep.findings);
         assert_eq!(rep.trust.anchor.as_deref(), Some("CN=Root"));
         assert_eq!(rep.on_path, vec![true, true, false]);
-        let expired = rep.findings.iter().find(|f| f.code == "expired").unwrap();
+        let expired = rep.findings.iter().find(|f| f.code.as_str() == "expired").unwrap();
         assert_eq!(expired.cert_index, Some(2));
         assert!(
             expired.message.contains("does not affect the verdict"),
@@ -1398,14 +1416,17 @@ mod finding_tests {
         let l = leaf(&i); // 2026-01-01 .. 2027-01-01
         let s = store(&[&r]);
         let chain = vec![l.der, i.der];
-        assert_eq!(s.analyze(&chain, 1, AT, None, Purpose::Server).trust.verdict, "trusted");
+        assert_eq!(
+            s.analyze(&chain, 1, AT, None, Purpose::Server).trust.verdict.as_str(),
+            "trusted"
+        );
         let later = AT + 400 * 86400;
         let rep = s.analyze(&chain, 1, later, None, Purpose::Server);
-        assert_eq!(rep.trust.verdict, "untrusted");
+        assert_eq!(rep.trust.verdict.as_str(), "untrusted");
         assert!(codes(&rep).contains(&"expired"));
         assert_eq!(
             s.analyze(&chain, 1, AT + 1, None, Purpose::Server).trust.verdict,
-            "trusted"
+            TrustVerdict::Trusted
         );
         assert_eq!(s.verifications(), 2, "one question per span of validity");
     }
@@ -1422,7 +1443,7 @@ mod finding_tests {
             Purpose::Server,
         );
         assert_eq!(codes(&rep), vec!["unparsable_certificate"]);
-        assert_eq!(rep.trust.verdict, "not_checked");
+        assert_eq!(rep.trust.verdict.as_str(), "not_checked");
     }
 
     #[test]
@@ -1445,7 +1466,7 @@ mod finding_tests {
         let rep = store(&[&r]).analyze(&[der], 1, AT, Some("h11999.backend.company.com"), Purpose::Server);
         // Parsed (names matched, no finding); too large for webpki, which says so.
         assert!(codes(&rep).is_empty(), "{:?}", rep.findings);
-        assert_eq!(rep.trust.verdict, "not_checked");
+        assert_eq!(rep.trust.verdict.as_str(), "not_checked");
         assert!(
             rep.trust.reason.as_deref().unwrap().contains("bytes"),
             "{:?}",

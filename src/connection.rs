@@ -8,26 +8,7 @@ use crate::packet::{ACK, FIN, RST, SYN};
 use crate::tcp::{Delivery, Reassembler};
 use crate::tls::{TlsMsg, TlsParser};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Side {
-    Client,
-    Server,
-}
-
-impl Side {
-    pub fn name(self) -> &'static str {
-        match self {
-            Side::Client => "client",
-            Side::Server => "server",
-        }
-    }
-    pub fn other(self) -> Side {
-        match self {
-            Side::Client => Side::Server,
-            Side::Server => Side::Client,
-        }
-    }
-}
+pub use crate::vocabulary::Side;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EventKind {

@@ -6,58 +6,11 @@
 //! say two contradictory things about one connection.
 
 use crate::chain::Finding;
-use crate::connection::{Event, EventKind, Side, Trace};
+use crate::connection::{Event, EventKind, Trace};
 use crate::established::{ALERT_RECORD_MAX, Handshake, after_handshake, tls13_flight};
 use crate::names::{alert_meaning, alert_name, is_tls13, version_name};
 use crate::tls::TlsMsg;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Status {
-    Ok,
-    Failed,
-    Incomplete,
-    NotTls,
-    NoConnection,
-}
-
-impl Status {
-    pub fn name(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::Failed => "failed",
-            Status::Incomplete => "incomplete",
-            Status::NotTls => "not_tls",
-            Status::NoConnection => "no_connection",
-        }
-    }
-}
-
-/// Who gave up.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Blame {
-    Client,
-    Server,
-    Network,
-}
-
-impl Blame {
-    pub fn name(self) -> &'static str {
-        match self {
-            Blame::Client => "client",
-            Blame::Server => "server",
-            Blame::Network => "network",
-        }
-    }
-}
-
-impl From<Side> for Blame {
-    fn from(s: Side) -> Blame {
-        match s {
-            Side::Client => Blame::Client,
-            Side::Server => Blame::Server,
-        }
-    }
-}
+pub use crate::vocabulary::{Blame, Cause, NamedCause, Side, Status};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AlertSeen {
@@ -69,7 +22,7 @@ pub struct AlertSeen {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Failure {
-    pub cause: String,
+    pub cause: Cause,
     pub side: Blame,
     pub frame: Option<u64>,
     pub alert: Option<AlertSeen>,
@@ -157,7 +110,7 @@ pub fn diagnose(t: &Trace, chain: &ChainContext) -> Verdict {
         if let Some((_, rst)) = v.first(|e| e.kind == EventKind::Rst && e.from == Side::Server) {
             return failure(
                 Status::NoConnection,
-                "tcp_refused",
+                NamedCause::TcpRefused,
                 Blame::Server,
                 Some(rst.frame),
                 None,
@@ -170,7 +123,7 @@ pub fn diagnose(t: &Trace, chain: &ChainContext) -> Verdict {
         let retries = t.syn_count.saturating_sub(1);
         return failure(
             Status::NoConnection,
-            "tcp_no_response",
+            NamedCause::TcpNoResponse,
             Blame::Network,
             None,
             None,
@@ -236,7 +189,7 @@ pub fn diagnose(t: &Trace, chain: &ChainContext) -> Verdict {
 
 fn failure(
     status: Status,
-    cause: &str,
+    cause: impl Into<Cause>,
     side: Blame,
     frame: Option<u64>,
     alert: Option<AlertSeen>,
@@ -245,7 +198,7 @@ fn failure(
     Verdict {
         status,
         failure: Some(Failure {
-            cause: cause.to_string(),
+            cause: cause.into(),
             side,
             frame,
             alert,
@@ -267,7 +220,7 @@ fn not_tls(t: &Trace, v: &View) -> Verdict {
         if let Some((_, s)) = server_tls {
             return failure(
                 Status::Failed,
-                "client_not_tls",
+                NamedCause::ClientNotTls,
                 Blame::Client,
                 Some(s.frame),
                 None,
@@ -285,7 +238,7 @@ fn not_tls(t: &Trace, v: &View) -> Verdict {
         {
             return failure(
                 Status::Failed,
-                "client_not_tls",
+                NamedCause::ClientNotTls,
                 Blame::Server,
                 Some(close.frame),
                 None,
@@ -337,7 +290,7 @@ fn established(
     if let Some(close) = after.rejected_at {
         let mut v = failure(
             Status::Failed,
-            "certificate_rejected_by_client",
+            NamedCause::CertificateRejectedByClient,
             Blame::Client,
             Some(close.frame),
             None,
@@ -640,7 +593,7 @@ fn explain(
             let text = crate::escape::preview(preview);
             failure(
                 Status::Failed,
-                "server_not_tls",
+                NamedCause::ServerNotTls,
                 Blame::Server,
                 Some(d.frame),
                 None,
@@ -667,16 +620,16 @@ fn explain(
             );
             let key_mismatch_explains =
                 d.from == Side::Client && ske.is_some() && chain.key_mismatch.is_some() && !is_cert_alert(*description);
-            let (cause, text): (String, String) = match *description {
+            let (cause, text): (Cause, String) = match *description {
                 _ if key_mismatch_explains => (
-                    "server_key_mismatch".into(),
+                    Cause::Named(NamedCause::ServerKeyMismatch),
                     format!(
                         "{base} {}. A gateway reports this as \"Cannot verify ECDH ServerKeyExchange signature\": install the private key that belongs to the server's certificate.",
                         chain.key_mismatch.clone().unwrap_or_default()
                     ),
                 ),
                 70 => (
-                    "no_shared_version".into(),
+                    Cause::Named(NamedCause::NoSharedVersion),
                     format!(
                         "{base} The {who} does not accept the TLS version{}{}: enable a common version (TLS 1.2 or 1.3) on both ends.",
                         ch.map(|(_, e)| offered_versions(e)).unwrap_or_default(),
@@ -684,7 +637,7 @@ fn explain(
                     ),
                 ),
                 40 | 71 if d.from == Side::Server && sh.is_none() => (
-                    "no_shared_cipher".into(),
+                    Cause::Named(NamedCause::NoSharedCipher),
                     format!(
                         "{base} The server accepted none of the {} cipher suites the client offered{ch_ref}: enable a common cipher suite (and signature algorithm / group) on one side.",
                         ch.map(|(_, e)| offered_count(e)).unwrap_or(0)
@@ -695,7 +648,7 @@ fn explain(
                     if d.from == Side::Server && cert_req.is_some() && client_cert.is_none_or(|(_, n)| n == 0) =>
                 {
                     (
-                        "client_certificate_required".into(),
+                        Cause::Named(NamedCause::ClientCertificateRequired),
                         format!(
                             "{base} The server asked for a client certificate (CertificateRequest, frame {}) and the client sent {}: configure the client (gateway) with a client certificate and key the server accepts.",
                             cert_req.map(|e| e.frame).unwrap_or(0),
@@ -707,11 +660,11 @@ fn explain(
                     )
                 }
                 116 => (
-                    "client_certificate_required".into(),
+                    Cause::Named(NamedCause::ClientCertificateRequired),
                     format!("{base} Configure the client with a certificate the server accepts."),
                 ),
                 112 => (
-                    "sni_rejected".into(),
+                    Cause::Named(NamedCause::SniRejected),
                     format!(
                         "{base} The server does not serve the name the client asked for{}: fix the host name the client uses, or add it to the server's configuration.",
                         ch.and_then(|(_, e)| sni_of(e))
@@ -724,7 +677,7 @@ fn explain(
                     && client_cert.is_some_and(|(_, n)| n > 0) =>
                 {
                     (
-                        "client_certificate_rejected".into(),
+                        Cause::Named(NamedCause::ClientCertificateRejected),
                         format!(
                             "{base} The server rejected the client certificate the client sent in frame {}: the server's trust store must hold the CA of the client's certificate, and the certificate must be valid.",
                             client_cert.map(|(f, _)| f).unwrap_or(0)
@@ -732,7 +685,7 @@ fn explain(
                     )
                 }
                 d2 if is_cert_alert(d2) && d.from == Side::Client => (
-                    "certificate_rejected_by_client".into(),
+                    Cause::Named(NamedCause::CertificateRejectedByClient),
                     format!(
                         "The client rejected the server's certificate chain{} with alert {at} in frame {}: {}.{}",
                         server_cert
@@ -744,12 +697,12 @@ fn explain(
                     ),
                 ),
                 0 | 90 => (
-                    format!("{}_aborted", who),
+                    Cause::aborted(d.from),
                     format!("{base} The {who} ended the handshake before it completed; the {other} had not failed it."),
                 ),
-                _ => (format!("alert_{}", alert_name(*description)), base),
+                _ => (Cause::Alert(*description), base),
             };
-            failure(Status::Failed, &cause, d.from.into(), Some(d.frame), Some(a), text)
+            failure(Status::Failed, cause, d.from.into(), Some(d.frame), Some(a), text)
         }
         EventKind::Tls(TlsMsg::Encrypted { .. }) if tls13 && d.from == Side::Server => {
             // The client's flight after the ServerHello, by record sizes: OpenSSL-like
@@ -780,7 +733,7 @@ fn explain(
             };
             let (cause, why) = if empty_cert {
                 (
-                    "client_certificate_required",
+                    NamedCause::ClientCertificateRequired,
                     format!(
                         "The client's encrypted flight was two records, the first of {} bytes: an empty Certificate (no client certificate) and its Finished (inferred from record sizes). The server requires a client certificate: configure the client with one the server accepts.",
                         flight[0]
@@ -788,7 +741,7 @@ fn explain(
                 )
             } else if with_cert {
                 (
-                    "client_certificate_rejected",
+                    NamedCause::ClientCertificateRejected,
                     format!(
                         "The client's encrypted flight was a Certificate of {} bytes, a CertificateVerify and a Finished (inferred from record sizes): the server rejected the client certificate. Its CA must be in the server's trust store.",
                         flight[0]
@@ -796,7 +749,7 @@ fn explain(
                 )
             } else {
                 (
-                    "handshake_failed_encrypted",
+                    NamedCause::HandshakeFailedEncrypted,
                     "A server that gives up here most often rejected or missed the client's certificate; only the session keys (an SSLKEYLOGFILE) would show it, and this version does not decrypt yet.".to_string(),
                 )
             };
@@ -828,7 +781,7 @@ fn explain(
             };
             failure(
                 Status::Failed,
-                "handshake_failed_encrypted",
+                NamedCause::HandshakeFailedEncrypted,
                 d.from.into(),
                 Some(d.frame),
                 None,
@@ -843,9 +796,9 @@ fn explain(
             let who = d.from;
             if who == Side::Server && !server_answered {
                 let cause = if d.kind == EventKind::Rst {
-                    "server_reset"
+                    NamedCause::ServerReset
                 } else {
-                    "server_closed"
+                    NamedCause::ServerClosed
                 };
                 return failure(
                     Status::Failed,
@@ -866,7 +819,7 @@ fn explain(
             if tls13 && sh.is_some_and(|(i, _)| i < di) {
                 return failure(
                     Status::Failed,
-                    "handshake_failed_encrypted",
+                    NamedCause::HandshakeFailedEncrypted,
                     who.into(),
                     Some(d.frame),
                     None,
@@ -881,7 +834,7 @@ fn explain(
             if ccs_before {
                 return failure(
                     Status::Failed,
-                    "handshake_failed_encrypted",
+                    NamedCause::HandshakeFailedEncrypted,
                     who.into(),
                     Some(d.frame),
                     None,
@@ -898,7 +851,7 @@ fn explain(
             {
                 return failure(
                     Status::Failed,
-                    "server_key_mismatch",
+                    NamedCause::ServerKeyMismatch,
                     Blame::Client,
                     Some(d.frame),
                     None,
@@ -919,7 +872,7 @@ fn explain(
                 if !client_after {
                     return failure(
                         Status::Failed,
-                        "certificate_rejected_by_client",
+                        NamedCause::CertificateRejectedByClient,
                         Blame::Client,
                         Some(d.frame),
                         None,
@@ -941,7 +894,7 @@ fn explain(
             {
                 return failure(
                     Status::Failed,
-                    "client_certificate_required",
+                    NamedCause::ClientCertificateRequired,
                     Blame::Server,
                     Some(d.frame),
                     None,
@@ -952,7 +905,7 @@ fn explain(
                 );
             }
             let stage = last_stage(before);
-            let cause = format!("{}_aborted", who.name());
+            let cause = Cause::aborted(who);
             let extra = if who == Side::Client && sh.is_none() {
                 " before the server answered the ClientHello: the client gave up waiting (timeout) or was stopped"
             } else {
@@ -960,7 +913,7 @@ fn explain(
             };
             failure(
                 Status::Failed,
-                &cause,
+                cause,
                 who.into(),
                 Some(d.frame),
                 None,
@@ -1143,9 +1096,9 @@ mod tests {
         ev
     }
 
-    fn cause(v: &Verdict) -> (&str, &str, Option<u64>) {
+    fn cause(v: &Verdict) -> (&'static str, &str, Option<u64>) {
         let f = v.failure.as_ref().expect("a failure");
-        (f.cause.as_str(), f.side.name(), f.frame)
+        (Box::leak(f.cause.word().into_boxed_str()), f.side.name(), f.frame)
     }
 
     #[test]
@@ -1381,7 +1334,7 @@ mod tests {
         // Without a finding such a client rejects: ok, closed_without_request.
         let v = run(ev);
         assert_eq!(v.status, Status::Ok);
-        assert_eq!(v.findings[0].code, "closed_without_request");
+        assert_eq!(v.findings[0].code.as_str(), "closed_without_request");
     }
 
     #[test]

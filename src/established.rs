@@ -4,7 +4,7 @@
 //! connection's events and times to findings (and, for a post-handshake
 //! rejection, the failure).
 
-use crate::chain::Finding;
+use crate::chain::{Finding, FindingCode};
 use crate::connection::{Event, EventKind, Mark, Side, Trace, seconds_between};
 use crate::tls::TlsMsg;
 
@@ -99,7 +99,7 @@ pub fn after_handshake(t: &Trace, h: Handshake, rejectable: bool) -> Afterwards 
             out.rejected_at = Some(close);
         } else {
             out.findings.push(Finding {
-                code: "closed_without_request".into(),
+                code: FindingCode::ClosedWithoutRequest,
                 cert_index: None,
                 message: format!(
                     "the handshake completed and the client closed the connection (frame {}) without sending a request: a client that verifies the certificate after the handshake (nginx's proxy_ssl_verify, Node.js) against a trust store that differs from the one given, or a health check",
@@ -151,7 +151,7 @@ fn closed_without_request(t: &Trace, h: Handshake, flight: Option<&Tls13Flight>)
 
 fn certificate_not_sent(t: &Trace, flight: Option<&Tls13Flight>) -> Option<Finding> {
     let message = |how: String| Finding {
-        code: "client_certificate_not_sent".into(),
+        code: FindingCode::ClientCertificateNotSent,
         cert_index: None,
         message: format!(
             "the server asked for a client certificate and the client sent none ({how}), yet the handshake completed: servers such as nginx with ssl_verify_client then answer 400 (\"No required SSL certificate was sent\") inside TLS; configure the client with a certificate the server accepts"
@@ -212,7 +212,7 @@ fn reset_finding(t: &Trace) -> Option<Finding> {
             Side::Client => ("client", "server"),
         };
         return Some(Finding {
-            code: "reset_after_idle".into(),
+            code: FindingCode::ResetAfterIdle,
             cert_index: None,
             message: format!(
                 "the {who} reset the established connection (RST, frame {}) after {secs:.1} s without data{}: an idle timeout on the {mine} side (a load balancer's, e.g. 350 s on an AWS NLB, or the backend's keep-alive timeout) is shorter than the {theirs}'s keep-alive. Make the {theirs}'s idle keep-alive shorter than the {mine} side's idle timeout (or raise that timeout)",
@@ -228,7 +228,7 @@ fn reset_finding(t: &Trace) -> Option<Finding> {
         return None;
     }
     Some(Finding {
-        code: "reset_mid_stream".into(),
+        code: FindingCode::ResetMidStream,
         cert_index: None,
         message: format!(
             "the {who} reset the established connection (RST, frame {}) while data was still flowing (last data in frame {}, {silence:.3} s before): it aborted mid-stream (a crash, a timeout, a proxy giving up); check the {who}'s logs",
@@ -278,7 +278,7 @@ mod tests {
         }
     }
     fn codes(t: &Trace) -> Vec<String> {
-        reset_finding(t).into_iter().map(|f| f.code).collect()
+        reset_finding(t).into_iter().map(|f| f.code.to_string()).collect()
     }
 
     #[test]
@@ -289,7 +289,7 @@ mod tests {
             ..Timing::default()
         };
         let f = reset_finding(&trace(vec![], timing)).unwrap();
-        assert_eq!(f.code, "reset_after_idle");
+        assert_eq!(f.code.as_str(), "reset_after_idle");
         assert!(
             f.message.contains("the server reset") && f.message.contains("after 2.5 s without data"),
             "{}",

@@ -16,7 +16,7 @@ use pcap_tls_audit::export::export_certs;
 use pcap_tls_audit::report::{CaptureReport, Document, Tool, TrustStoreInfo, render_text};
 use pcap_tls_audit::timefmt;
 use pcap_tls_audit::truststore::read_keystore;
-use pcap_tls_audit::vocabulary;
+use pcap_tls_audit::vocabulary::{FindingCode, Gate, Status};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Format {
@@ -252,16 +252,25 @@ fn trust_store(cli: &Cli) -> Result<TrustStore, UsageError> {
     })
 }
 
-fn matches_fail_on(c: &CaptureReport, fail_on: &[String]) -> bool {
+/// True when a connection of the capture matches a `--fail-on` word.
+fn matches_fail_on(c: &CaptureReport, gates: &[Gate]) -> bool {
     c.connections.iter().any(|conn| {
-        fail_on.iter().any(|f| {
-            f == conn.status
-                || conn.findings.iter().any(|x| &x.code == f)
-                || conn.failure.as_ref().is_some_and(|x| &x.cause == f)
-                || [&conn.server_chain, &conn.client_chain]
+        let codes = || {
+            conn.findings.iter().chain(
+                [&conn.server_chain, &conn.client_chain]
                     .into_iter()
                     .flatten()
-                    .any(|ch| ch.findings.iter().any(|x| &x.code == f))
+                    .flat_map(|ch| ch.findings.iter()),
+            )
+        };
+        gates.iter().any(|g| match g {
+            Gate::Status(s) => conn.status == *s,
+            Gate::Cause(cause) => {
+                conn.failure.as_ref().is_some_and(|f| f.cause == *cause)
+                    // server_key_mismatch is a cause and a finding: either matches.
+                    || cause.word().parse::<FindingCode>().is_ok_and(|code| codes().any(|x| x.code == code))
+            }
+            Gate::Finding(code) => codes().any(|x| x.code == *code),
         })
     })
 }
@@ -285,15 +294,12 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
         // Only fails if a pool exists already, which cannot happen here.
         let _ = rayon::ThreadPoolBuilder::new().num_threads(j).build_global();
     }
-    for f in &cli.fail_on {
-        if !vocabulary::is_known(f) {
-            return Err(UsageError::Invalid(format!(
-                "--fail-on: {:?} is not a status, a cause or a finding code. Valid words:\n{}",
-                pcap_tls_audit::escape::text(f.as_bytes()),
-                vocabulary::describe()
-            )));
-        }
-    }
+    let gates = cli
+        .fail_on
+        .iter()
+        .map(|w| w.parse::<Gate>())
+        .collect::<Result<Vec<Gate>, String>>()
+        .map_err(|e| UsageError::Invalid(format!("--fail-on: {e}")))?;
     let at = match &cli.at {
         Some(s) => Some(timefmt::parse_rfc3339(s).map_err(UsageError::Invalid)?),
         None => None,
@@ -367,10 +373,10 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             source: e,
         })?;
     }
-    let failing = captures.iter().any(|c| matches_fail_on(c, &cli.fail_on));
+    let failing = captures.iter().any(|c| matches_fail_on(c, &gates));
     if cli.only_failed {
         for c in &mut captures {
-            c.connections.retain(|x| x.status != "ok");
+            c.connections.retain(|x| x.status != Status::Ok);
         }
     }
     let doc = Document {

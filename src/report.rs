@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::chain::{ChainReport, Finding};
+use crate::vocabulary::{Blame, Cause, Status};
 
 #[derive(Serialize, Debug)]
 pub struct Document {
@@ -88,8 +89,8 @@ pub struct AlertReport {
 
 #[derive(Serialize, Debug, Clone)]
 pub struct FailureReport {
-    pub cause: String,
-    pub side: &'static str,
+    pub cause: Cause,
+    pub side: Blame,
     pub frame: Option<u64>,
     pub alert: Option<AlertReport>,
     pub explanation: String,
@@ -132,7 +133,7 @@ pub struct ConnectionReport {
     pub start: String,
     pub wireshark_filter: String,
     pub sni: Option<String>,
-    pub status: &'static str,
+    pub status: Status,
     pub tls_version: Option<String>,
     pub cipher_suite: Option<String>,
     pub client_hello: Option<ClientHelloReport>,
@@ -294,8 +295,8 @@ fn failure_key(c: &ConnectionReport) -> String {
         "{}|{:?}|{}|{}|{:?}|{}",
         c.server,
         c.sni,
-        f.map(|f| f.cause.as_str()).unwrap_or(""),
-        f.map(|f| f.side).unwrap_or(""),
+        f.map(|f| f.cause.word()).unwrap_or_default(),
+        f.map(|f| f.side.as_str()).unwrap_or(""),
         f.and_then(|f| f.alert.as_ref().map(|a| a.code)),
         leaf_of(c)
     )
@@ -323,7 +324,7 @@ fn render_failed_group(o: &mut String, group: &[&ConnectionReport]) {
     let _ = writeln!(
         o,
         "{} x{}  -> {}{}  {}: {}, the same failure {} times from {} client address{}",
-        if first.status == "no_connection" {
+        if first.status == Status::NoConnection {
             "NO CONNECTION"
         } else {
             "FAILED"
@@ -332,7 +333,7 @@ fn render_failed_group(o: &mut String, group: &[&ConnectionReport]) {
         first.server,
         sni_label(first),
         f.cause,
-        if f.side == "network" {
+        if f.side == Blame::Network {
             "no answer".to_string()
         } else {
             format!("{} gave up", f.side)
@@ -362,19 +363,19 @@ fn render_failed_group(o: &mut String, group: &[&ConnectionReport]) {
     render_failed(o, first);
 }
 
-fn label(status: &str) -> &str {
+fn label(status: Status) -> &'static str {
     match status {
-        "ok" => "ok",
-        "incomplete" => "INCOMPLETE",
-        "not_tls" => "not TLS",
-        "no_connection" => "NO CONNECTION",
-        other => other,
+        Status::Ok => "ok",
+        Status::Failed => "FAILED",
+        Status::Incomplete => "INCOMPLETE",
+        Status::NotTls => "not TLS",
+        Status::NoConnection => "NO CONNECTION",
     }
 }
 
 fn render_other(o: &mut String, conn: &ConnectionReport) {
     let _ = writeln!(o, "{}", one_line(conn));
-    if conn.status == "incomplete"
+    if conn.status == Status::Incomplete
         && let Some(n) = &conn.note
     {
         let _ = writeln!(o, "    {n}");
@@ -431,7 +432,7 @@ fn one_line(c: &ConnectionReport) -> String {
 
 fn render_failed(o: &mut String, c: &ConnectionReport) {
     let Some(f) = &c.failure else { return };
-    let status = if c.status == "no_connection" {
+    let status = if c.status == Status::NoConnection {
         "NO CONNECTION"
     } else {
         "FAILED"
@@ -441,7 +442,7 @@ fn render_failed(o: &mut String, c: &ConnectionReport) {
         None => "no frame".into(),
     };
     let version = c.tls_version.as_ref().map(|v| format!("  {v}")).unwrap_or_default();
-    let who = if f.side == "network" {
+    let who = if f.side == Blame::Network {
         "no answer from the network".to_string()
     } else {
         format!("{} gave up", f.side)

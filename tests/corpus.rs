@@ -282,15 +282,14 @@ const KNOWN_LABEL_DIFFERENCES: &[(&str, &str, &str)] = &[
 /// the client's close the decisive event, and a chain finding such a client rejects.
 fn post_handshake_rejection(c: &ConnectionReport) -> bool {
     let finished = |side: &str| c.handshake.iter().any(|h| h.message == "Finished" && h.from == side);
-    let rejecting = pcap_tls_audit::vocabulary::POST_HANDSHAKE_REJECTED;
     c.failure
         .as_ref()
-        .is_some_and(|f| f.cause == "certificate_rejected_by_client" && f.side == "client")
+        .is_some_and(|f| f.cause.word() == "certificate_rejected_by_client" && f.side.as_str() == "client")
         && finished("client")
         && finished("server")
         && c.server_chain
             .as_ref()
-            .is_some_and(|ch| ch.findings.iter().any(|x| rejecting.contains(&x.code.as_str())))
+            .is_some_and(|ch| ch.findings.iter().any(|x| x.code.rejected_after_handshake()))
 }
 
 #[test]
@@ -332,7 +331,7 @@ fn statuses_agree_with_the_oracle_labels() {
             };
             total += 1;
             let label = row.fields["label"].as_str();
-            if conn.status == label {
+            if conn.status.as_str() == label {
                 agree += 1;
             } else if label == "ok" && post_handshake_rejection(conn) {
                 // The contract's post-handshake rejection: the handshake completed and the
