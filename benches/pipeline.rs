@@ -7,14 +7,15 @@ use std::sync::Arc;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pcap_tls_audit::analyze::{Options, analyze_capture};
 use pcap_tls_audit::capture::CaptureFile;
-use pcap_tls_audit::chain::TrustStore;
+use pcap_tls_audit::chain::Chains;
+use pcap_tls_audit::trust::TrustStore;
 
 #[path = "support/replicate.rs"]
 mod replicate;
 
 fn bench(c: &mut Criterion) {
     let opts = Options {
-        trust: Arc::new(TrustStore::mozilla()),
+        chains: Arc::new(Chains::new(TrustStore::mozilla())),
         at: None,
         host: None,
     };

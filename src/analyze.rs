@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::capture::{CaptureFile, Timestamp};
-use crate::chain::{ChainReport, Finding, FindingCode, Purpose, TrustStore, TrustVerdict};
+use crate::chain::{ChainReport, Chains, Finding, FindingCode, Purpose, TrustVerdict};
 use crate::connection::{Event, EventKind, Side, Trace, seconds_between, trace};
 use crate::diagnose::{ChainContext, Status, diagnose};
 use crate::flow::{Flow, FlowTable};
@@ -31,7 +31,7 @@ enum Outcome {
 /// Settings of a run that the analysis needs.
 #[derive(Clone)]
 pub struct Options {
-    pub trust: Arc<TrustStore>,
+    pub chains: Arc<Chains>,
     /// Validate certificates at this time (Unix seconds) instead of the capture's.
     pub at: Option<i64>,
     /// The host the client meant, overriding the SNI for name checks.
@@ -347,7 +347,7 @@ fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> Connectio
 
     let chain_of = |side: Side| -> Option<ChainReport> {
         t.events.iter().find_map(|e| match tls_of(e) {
-            Some(TlsMsg::Certificate(c)) if e.from == side && !c.is_empty() => Some(opts.trust.analyze(
+            Some(TlsMsg::Certificate(c)) if e.from == side && !c.is_empty() => Some(opts.chains.analyze(
                 c,
                 e.frame,
                 at,

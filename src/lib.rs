@@ -23,5 +23,5 @@ pub mod report;
 pub mod tcp;
 pub mod timefmt;
 pub mod tls;
-pub mod truststore;
+pub mod trust;
 pub mod vocabulary;

@@ -10,12 +10,13 @@ use clap::{Parser, ValueEnum};
 
 use pcap_tls_audit::analyze::{Options, analyze_capture_with_progress};
 use pcap_tls_audit::capture::{CaptureFile, looks_like_capture};
-use pcap_tls_audit::chain::{TrustStore, read_certificates};
+use pcap_tls_audit::chain::{Chains, read_certificates};
 use pcap_tls_audit::error::UsageError;
 use pcap_tls_audit::export::export_certs;
 use pcap_tls_audit::report::{CaptureReport, Document, Tool, TrustStoreInfo, render_text};
 use pcap_tls_audit::timefmt;
-use pcap_tls_audit::truststore::read_keystore;
+use pcap_tls_audit::trust::TrustStore;
+use pcap_tls_audit::trust::keystore::read_keystore;
 use pcap_tls_audit::vocabulary::{FindingCode, Gate, Status};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -304,11 +305,12 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
         Some(s) => Some(timefmt::parse_rfc3339(s).map_err(UsageError::Invalid)?),
         None => None,
     };
-    let mut store = trust_store(cli)?;
-    store.max_key_bits = cli.max_key_bits;
-    let trust = Arc::new(store);
+    let store = trust_store(cli)?;
+    let mut chains = Chains::new(store);
+    chains.max_key_bits = cli.max_key_bits;
+    let chains = Arc::new(chains);
     let opts = Options {
-        trust: trust.clone(),
+        chains: chains.clone(),
         at,
         host: cli.host.clone(),
     };
@@ -385,8 +387,8 @@ fn run(cli: &Cli) -> Result<u8, UsageError> {
             version: env!("CARGO_PKG_VERSION"),
         },
         trust_store: TrustStoreInfo {
-            source: trust.source.clone(),
-            anchors: trust.len(),
+            source: chains.store.source.clone(),
+            anchors: chains.store.len(),
         },
         captures,
     };

@@ -106,7 +106,9 @@ fn every_prefix_of_a_sample_is_read_without_panic() {
     for cut in (0..s.len()).step_by(97) {
         let cf = pcap_tls_audit::capture::CaptureFile::from_bytes("prefix", s[..cut].to_vec()).unwrap();
         let opts = pcap_tls_audit::analyze::Options {
-            trust: std::sync::Arc::new(pcap_tls_audit::chain::TrustStore::mozilla()),
+            chains: std::sync::Arc::new(pcap_tls_audit::chain::Chains::new(
+                pcap_tls_audit::trust::TrustStore::mozilla(),
+            )),
             at: None,
             host: None,
         };

@@ -15,8 +15,9 @@ use std::sync::Arc;
 
 use pcap_tls_audit::analyze::{Options, analyze_capture};
 use pcap_tls_audit::capture::CaptureFile;
-use pcap_tls_audit::chain::TrustStore;
+use pcap_tls_audit::chain::Chains;
 use pcap_tls_audit::report::ConnectionReport;
+use pcap_tls_audit::trust::TrustStore;
 
 /// (capture file, tshark stream, field, why we differ and are right)
 const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str)] = &[
@@ -174,7 +175,7 @@ fn frames_agree_with_tshark_on_the_public_corpus() {
         dir.display()
     );
     let opts = Options {
-        trust: Arc::new(TrustStore::mozilla()),
+        chains: Arc::new(Chains::new(TrustStore::mozilla())),
         at: None,
         host: None,
     };
@@ -304,7 +305,7 @@ fn statuses_agree_with_the_oracle_labels() {
         .filter_map(|l| l.split('\t').next())
         .collect();
     let opts = Options {
-        trust: Arc::new(TrustStore::mozilla()),
+        chains: Arc::new(Chains::new(TrustStore::mozilla())),
         at: None,
         host: None,
     };

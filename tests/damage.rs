@@ -8,17 +8,20 @@ use std::sync::Arc;
 
 use pcap_tls_audit::analyze::{MAX_LISTED_CONNECTIONS, Options, analyze_capture};
 use pcap_tls_audit::capture::CaptureFile;
-use pcap_tls_audit::chain::TrustStore;
+use pcap_tls_audit::chain::Chains;
 use pcap_tls_audit::report::CaptureReport;
+use pcap_tls_audit::trust::TrustStore;
 
 fn top() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn opts() -> Options {
-    static STORE: std::sync::OnceLock<Arc<TrustStore>> = std::sync::OnceLock::new();
+    static STORE: std::sync::OnceLock<Arc<Chains>> = std::sync::OnceLock::new();
     Options {
-        trust: STORE.get_or_init(|| Arc::new(TrustStore::mozilla())).clone(),
+        chains: STORE
+            .get_or_init(|| Arc::new(Chains::new(TrustStore::mozilla())))
+            .clone(),
         at: None,
         host: None,
     }

@@ -7,14 +7,15 @@ use std::sync::Arc;
 
 use pcap_tls_audit::analyze::{Options, analyze_capture};
 use pcap_tls_audit::capture::CaptureFile;
-use pcap_tls_audit::chain::TrustStore;
+use pcap_tls_audit::chain::Chains;
 use pcap_tls_audit::report::{Document, Tool, TrustStoreInfo, render_text};
+use pcap_tls_audit::trust::TrustStore;
 
 #[test]
 fn fuzzer_finds_stay_fixed() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");
     let opts = Options {
-        trust: Arc::new(TrustStore::mozilla()),
+        chains: Arc::new(Chains::new(TrustStore::mozilla())),
         at: None,
         host: None,
     };

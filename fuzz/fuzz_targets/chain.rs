@@ -4,11 +4,12 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use pcap_tls_audit::chain::{Purpose, TrustStore};
+use pcap_tls_audit::chain::{Chains, Purpose};
+use pcap_tls_audit::trust::TrustStore;
 
 fuzz_target!(|data: &[u8]| {
-    static STORE: OnceLock<TrustStore> = OnceLock::new();
-    let store = STORE.get_or_init(TrustStore::mozilla);
+    static STORE: OnceLock<Chains> = OnceLock::new();
+    let store = STORE.get_or_init(|| Chains::new(TrustStore::mozilla()));
     let mut ders = Vec::new();
     let mut i = 0;
     while i + 2 <= data.len() && ders.len() < 16 {

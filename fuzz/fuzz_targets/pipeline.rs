@@ -6,16 +6,17 @@ use std::sync::{Arc, OnceLock};
 use libfuzzer_sys::fuzz_target;
 use pcap_tls_audit::analyze::{Options, analyze_capture};
 use pcap_tls_audit::capture::CaptureFile;
-use pcap_tls_audit::chain::TrustStore;
+use pcap_tls_audit::chain::Chains;
+use pcap_tls_audit::trust::TrustStore;
 use pcap_tls_audit::report::{Document, Tool, TrustStoreInfo, render_text};
 
 fuzz_target!(|data: &[u8]| {
-    static STORE: OnceLock<Arc<TrustStore>> = OnceLock::new();
-    let trust = STORE.get_or_init(|| Arc::new(TrustStore::mozilla())).clone();
+    static STORE: OnceLock<Arc<Chains>> = OnceLock::new();
+    let chains = STORE.get_or_init(|| Arc::new(Chains::new(TrustStore::mozilla()))).clone();
     let Ok(cf) = CaptureFile::from_bytes("fuzz", data.to_vec()) else {
         return;
     };
-    let opts = Options { trust, at: None, host: None };
+    let opts = Options { chains, at: None, host: None };
     let rep = analyze_capture(&cf, &opts);
     let doc = Document {
         tool: Tool { name: "pcap-tls-audit", version: "fuzz" },

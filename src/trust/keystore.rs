@@ -1,6 +1,5 @@
-//! Trust stores as gateways keep them: PEM bundles and DER files (in
-//! `chain::read_certificates`), directories of them, and Java keystores
-//! (JKS, read here; PKCS#12, read with p12-keystore). The result is a list of
+//! Java keystores as gateways keep them: JKS (read here: the format is small
+//! and fixed) and PKCS#12 (read with p12-keystore). The result is a list of
 //! DER certificates to use as trust anchors.
 
 use sha1::{Digest, Sha1};

@@ -1,0 +1,283 @@
+//! Certificate chains: what each certificate says (`facts`, x509-parser),
+//! the path from the leaf to a trust anchor and what breaks it (`path`),
+//! webpki's verdict at the connection's time (`verify`), and what is wrong
+//! with each certificate (`findings`, `names`). Chains are analysed once per
+//! run (`Chains` keeps the cache); the time- and host-dependent parts per
+//! connection.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::trust::TrustStore;
+pub use crate::vocabulary::{FindingCode, TrustVerdict};
+
+mod facts;
+mod findings;
+mod names;
+mod parse;
+mod path;
+mod verify;
+
+use findings::{explains_untrusted, extended_usage_finding, time_findings};
+use names::hostname_finding;
+
+pub use crate::trust::pem::read_certificates;
+pub use findings::key_usage_finding;
+pub use names::dns_name_matches;
+
+/// Certificates at most this large are parsed: as large as the largest
+/// handshake message assembled (test captures carry certificates of 300 KB).
+pub const MAX_CERT_LEN: usize = crate::tls::MAX_HANDSHAKE_LEN;
+/// Days before expiry that make an `expires_soon` finding.
+pub const EXPIRES_SOON_DAYS: i64 = 30;
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct KeyInfo {
+    pub algorithm: String,
+    pub bits: Option<u32>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct CertInfo {
+    pub index: usize,
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub san: Vec<String>,
+    pub key: KeyInfo,
+    pub signature_algorithm: String,
+    pub is_ca: bool,
+    pub sha256: String,
+    pub sha1: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parse_error: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct TrustInfo {
+    pub verdict: TrustVerdict,
+    pub anchor: Option<String>,
+    pub missing_issuer: Option<String>,
+    /// Why the chain was not checked, when it was not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Finding {
+    pub code: FindingCode,
+    /// The certificate it concerns; null for chain-wide and connection findings.
+    pub cert_index: Option<usize>,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ChainReport {
+    /// The certificates as sent, for --export-certs.
+    #[serde(skip)]
+    pub der: Arc<Vec<Vec<u8>>>,
+    pub frame: u64,
+    /// Shared between the connections that sent the same chain.
+    pub certificates: Arc<Vec<CertInfo>>,
+    pub trust: TrustInfo,
+    pub findings: Vec<Finding>,
+    /// Which certificates are on the path from the leaf: findings about the
+    /// others never explain a failure.
+    #[serde(skip)]
+    pub on_path: Vec<bool>,
+    /// The leaf's key usages, when the leaf was parsed.
+    #[serde(skip)]
+    pub leaf_usage: Option<LeafUsage>,
+}
+
+/// What the leaf's keyUsage and extendedKeyUsage extensions allow (None: no such extension).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LeafUsage {
+    /// keyUsage: (digitalSignature, keyEncipherment).
+    pub key_usage: Option<(bool, bool)>,
+    /// extendedKeyUsage: (serverAuth, clientAuth, anyExtendedKeyUsage).
+    pub extended: Option<(bool, bool, bool)>,
+}
+
+/// What a chain is checked for: a server's chain (serverAuth) or a client's (clientAuth).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Purpose {
+    Server,
+    Client,
+}
+
+/// Analyses chains against a trust store, with the run's policy
+/// (`--max-key-bits`), keeping each distinct chain's analysis for the run.
+pub struct Chains {
+    pub store: TrustStore,
+    /// Keys larger than this make a `key_too_large` finding (`--max-key-bits`).
+    pub max_key_bits: Option<u32>,
+    cache: Mutex<ChainCache>,
+    verifications: AtomicU64,
+}
+
+/// Analysed chains by (SHA-256 of each certificate, purpose), and the bytes
+/// of certificates they hold.
+#[derive(Default)]
+struct ChainCache {
+    map: HashMap<(Vec<u8>, Purpose), Arc<Parsed>>,
+    bytes: usize,
+}
+
+/// Bounds of the chain cache: a capture of many distinct (or hostile, huge)
+/// chains must not grow it without end; past either, it starts again.
+const CACHE_MAX_CHAINS: usize = 100_000;
+const CACHE_MAX_BYTES: usize = 256 * 1024 * 1024;
+
+/// What depends on the chain only, not on the time or the host: analysed once
+/// per distinct chain and run (a capture of 100 000 handshakes to one backend
+/// parses its chain once, and asks webpki once per span of time in which no
+/// certificate of it starts or stops being valid).
+#[derive(Debug)]
+struct Parsed {
+    der: Arc<Vec<Vec<u8>>>,
+    certificates: Arc<Vec<CertInfo>>,
+    /// (not before, not after) per certificate, when it could be decoded.
+    validity: Vec<Option<(i64, i64)>>,
+    /// Certificates on the path from the leaf to the anchor (or to where it breaks).
+    on_path: Vec<bool>,
+    findings: Vec<Finding>,
+    walk: Walk,
+    /// The leaf's names, when the leaf could be parsed (no claim otherwise).
+    leaf_names: Option<facts::LeafNames>,
+    leaf_usage: Option<LeafUsage>,
+    /// Validity boundaries of every certificate, sorted: between two of them
+    /// webpki's answer cannot change.
+    boundaries: Vec<i64>,
+    /// webpki's answers per span [from, to) of `boundaries`.
+    verdicts: Mutex<Vec<(i64, i64, Verified)>>,
+}
+
+/// webpki's answer at one time: the anchor reached, or why not, in words.
+#[derive(Clone, Debug)]
+enum Verified {
+    Trusted(Option<String>),
+    Untrusted(String),
+    NotChecked(String),
+}
+
+/// The verifier (webpki) reads DER lengths of at most two bytes.
+const MAX_VERIFIABLE_CERT_LEN: usize = 65_535;
+
+/// What the issuer walk from the leaf found.
+#[derive(Clone, Debug, Default)]
+struct Walk {
+    /// The anchor the walk reached, by name.
+    anchor: Option<String>,
+    /// The subject of the certificate that would complete the path.
+    missing_issuer: Option<String>,
+}
+
+/// Answers kept per chain; more spans than this start the list again.
+const MAX_SPANS: usize = 64;
+
+impl Chains {
+    pub fn new(store: TrustStore) -> Chains {
+        Chains {
+            store,
+            max_key_bits: None,
+            cache: Mutex::new(ChainCache::default()),
+            verifications: AtomicU64::new(0),
+        }
+    }
+
+    /// Chains verified so far (each distinct chain once per span of validity).
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
+    }
+
+    /// Analyses a chain sent in `frame`, at `at` (Unix seconds), with the host
+    /// name the client meant (SNI or --host) for the name check.
+    pub fn analyze(&self, ders: &[Vec<u8>], frame: u64, at: i64, host: Option<&str>, purpose: Purpose) -> ChainReport {
+        let mut key = Vec::with_capacity(ders.len() * 32);
+        for d in ders {
+            key.extend_from_slice(&Sha256::digest(d));
+        }
+        let cached = self
+            .cache
+            .lock()
+            .ok()
+            .and_then(|c| c.map.get(&(key.clone(), purpose)).cloned());
+        let p = match cached {
+            Some(p) => p,
+            None => {
+                let p = Arc::new(self.parse(ders));
+                if let Ok(mut c) = self.cache.lock() {
+                    // Certificates, their decoded fields and the key: about three times the DER.
+                    let size = ders.iter().map(|d| d.len() * 3 + 512).sum::<usize>();
+                    if c.map.len() >= CACHE_MAX_CHAINS || c.bytes + size > CACHE_MAX_BYTES {
+                        c.map.clear();
+                        c.bytes = 0;
+                    }
+                    c.bytes += size;
+                    c.map.insert((key, purpose), p.clone());
+                }
+                p
+            }
+        };
+        let mut findings = Vec::new();
+        // No claim about the names of a leaf that could not be parsed.
+        if let (Some(h), Some(names)) = (host, &p.leaf_names)
+            && let Some(f) = hostname_finding(names, h)
+        {
+            findings.push(f);
+        }
+        findings.extend(time_findings(&p, at));
+        findings.extend(p.findings.iter().cloned());
+        if let Some(f) = p.leaf_usage.and_then(|u| extended_usage_finding(u, purpose)) {
+            findings.push(f);
+        }
+        let trust = match self.verified_at(&p, at, purpose) {
+            Verified::Trusted(a) => TrustInfo {
+                verdict: TrustVerdict::Trusted,
+                anchor: p.walk.anchor.clone().or(a),
+                missing_issuer: None,
+                reason: None,
+            },
+            Verified::Untrusted(why) => {
+                if !findings.iter().any(|f| explains_untrusted(f, &p.on_path)) {
+                    findings.push(Finding {
+                        code: FindingCode::VerificationFailed,
+                        cert_index: None,
+                        message: format!("the chain does not verify: {why}"),
+                    });
+                }
+                TrustInfo {
+                    verdict: TrustVerdict::Untrusted,
+                    anchor: None,
+                    missing_issuer: p.walk.missing_issuer.clone(),
+                    reason: None,
+                }
+            }
+            Verified::NotChecked(why) => TrustInfo {
+                verdict: TrustVerdict::NotChecked,
+                anchor: None,
+                missing_issuer: None,
+                reason: Some(why),
+            },
+        };
+        ChainReport {
+            der: p.der.clone(),
+            frame,
+            certificates: p.certificates.clone(),
+            trust,
+            findings,
+            on_path: p.on_path.clone(),
+            leaf_usage: p.leaf_usage,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
