@@ -13,7 +13,6 @@ pub mod connection;
 pub mod diagnose;
 pub mod error;
 pub mod escape;
-pub mod established;
 pub mod export;
 pub mod flow;
 pub mod keyexchange;

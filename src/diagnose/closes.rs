@@ -1,0 +1,198 @@
+//! A FIN or RST ended the handshake: who closed, after what, and what that
+//! means (a server refusing the client, a client rejecting the chain without
+//! an alert, a missing client certificate, a key mismatch).
+
+use super::incomplete::last_stage;
+use super::*;
+
+/// The failure a close shows: the first of these readings that fits.
+pub(super) fn explain(b: &Before, chain: &ChainContext) -> Verdict {
+    server_refused(b)
+        .or_else(|| after_encryption(b, chain))
+        .or_else(|| chain_rejected_without_alert(b, chain))
+        .or_else(|| client_certificate_missing(b))
+        .unwrap_or_else(|| aborted(b))
+}
+
+/// The server closed right after the ClientHello without any TLS answer.
+fn server_refused(b: &Before) -> Option<Verdict> {
+    let d = b.d;
+    let ch = b.ch;
+    let ch_ref = &b.ch_ref;
+    let server_answered = b.server_answered;
+    let who = d.from;
+    if who == Side::Server && !server_answered {
+        let cause = if d.kind == EventKind::Rst {
+            NamedCause::ServerReset
+        } else {
+            NamedCause::ServerClosed
+        };
+        return Some(failure(
+            Status::Failed,
+            cause,
+            Blame::Server,
+            Some(d.frame),
+            None,
+            format!(
+                "The server {} the connection (frame {}) right after the ClientHello{ch_ref} without any TLS answer. The server (or a load balancer or firewall before it) refuses this client's TLS: check the server's TLS configuration and logs, the protocols and cipher suites it allows, and SNI routing{}.",
+                if d.kind == EventKind::Rst { "reset" } else { "closed" },
+                d.frame,
+                ch.and_then(|(_, e)| sni_of(e))
+                    .map(|s| format!(" (SNI \"{s}\")"))
+                    .unwrap_or_else(|| " (the ClientHello carries no SNI)".into())
+            ),
+        ));
+    }
+    None
+}
+
+/// Closed after encryption began, or after a ServerKeyExchange that does not verify.
+fn after_encryption(b: &Before, chain: &ChainContext) -> Option<Verdict> {
+    let d = b.d;
+    let sh = b.sh;
+    let tls13 = b.tls13;
+    let di = b.di;
+    let ske = b.ske;
+    let ccs_before = b.ccs_before;
+    let how = if d.kind == EventKind::Fin { "FIN" } else { "RST" };
+    let who = d.from;
+    if tls13 && sh.is_some_and(|(i, _)| i < di) {
+        return Some(failure(
+            Status::Failed,
+            NamedCause::HandshakeFailedEncrypted,
+            who.into(),
+            Some(d.frame),
+            None,
+            format!(
+                "The {} closed the connection ({how}, frame {}) after the TLS 1.3 ServerHello (frame {}); everything after the ServerHello is encrypted, so the reason is not visible without keys (only the session keys, an SSLKEYLOGFILE, would show it).",
+                who.name(),
+                d.frame,
+                sh.map(|(_, e)| e.frame).unwrap_or(0)
+            ),
+        ));
+    }
+    if ccs_before {
+        return Some(failure(
+            Status::Failed,
+            NamedCause::HandshakeFailedEncrypted,
+            who.into(),
+            Some(d.frame),
+            None,
+            format!(
+                "The {} closed the connection ({how}, frame {}) after encryption began (ChangeCipherSpec), before the handshake completed: the reason is not visible without keys.",
+                who.name(),
+                d.frame
+            ),
+        ));
+    }
+    if who == Side::Client
+        && ske.is_some()
+        && let Some(m) = &chain.key_mismatch
+    {
+        return Some(failure(
+            Status::Failed,
+            NamedCause::ServerKeyMismatch,
+            Blame::Client,
+            Some(d.frame),
+            None,
+            format!(
+                "The client closed the connection ({how}, frame {}) after the ServerKeyExchange (frame {}). {m}. A gateway reports this as \"Cannot verify ECDH ServerKeyExchange signature\": install the private key that belongs to the server's certificate.",
+                d.frame,
+                ske.map(|e| e.frame).unwrap_or(0)
+            ),
+        ));
+    }
+    None
+}
+
+/// The client closed right after the server's Certificate, without an alert.
+fn chain_rejected_without_alert(b: &Before, chain: &ChainContext) -> Option<Verdict> {
+    let d = b.d;
+    let before = b.before;
+    let server_cert = b.server_cert;
+    let how = if d.kind == EventKind::Fin { "FIN" } else { "RST" };
+    let who = d.from;
+    if who == Side::Client
+        && let Some(sc) = server_cert
+    {
+        let client_after = before
+            .iter()
+            .skip_while(|e| !std::ptr::eq(*e, sc))
+            .any(|e| e.from == Side::Client && matches!(e.kind, EventKind::Tls(_)));
+        if !client_after {
+            return Some(failure(
+                Status::Failed,
+                NamedCause::CertificateRejectedByClient,
+                Blame::Client,
+                Some(d.frame),
+                None,
+                format!(
+                    "The client closed the connection ({how}, frame {}) right after the server's Certificate (frame {}) without an alert: it did not accept the chain (what a Java client reports as \"PKIX path building failed\").{}",
+                    d.frame,
+                    sc.frame,
+                    chain_sentence(chain)
+                ),
+            ));
+        }
+    }
+    None
+}
+
+/// The server closed after asking for a client certificate the client did not send.
+fn client_certificate_missing(b: &Before) -> Option<Verdict> {
+    let d = b.d;
+    let before = b.before;
+    let cert_req = b.cert_req;
+    let client_cert = b.client_cert;
+    let how = if d.kind == EventKind::Fin { "FIN" } else { "RST" };
+    let who = d.from;
+    if who == Side::Server
+        && let Some(cr) = cert_req
+        && client_cert.is_none_or(|(_, n)| n == 0)
+        && before
+            .iter()
+            .any(|e| e.from == Side::Client && e.frame > cr.frame && matches!(e.kind, EventKind::Tls(_)))
+    {
+        return Some(failure(
+            Status::Failed,
+            NamedCause::ClientCertificateRequired,
+            Blame::Server,
+            Some(d.frame),
+            None,
+            format!(
+                "The server asked for a client certificate (frame {}), the client sent none, and the server closed the connection ({how}, frame {}): configure the client with a certificate the server accepts.",
+                cr.frame, d.frame
+            ),
+        ));
+    }
+    None
+}
+
+/// Closed mid-handshake in a way nothing above explains.
+fn aborted(b: &Before) -> Verdict {
+    let d = b.d;
+    let sh = b.sh;
+    let before = b.before;
+    let how = if d.kind == EventKind::Fin { "FIN" } else { "RST" };
+    let who = d.from;
+    let stage = last_stage(before);
+    let cause = Cause::aborted(who);
+    let extra = if who == Side::Client && sh.is_none() {
+        " before the server answered the ClientHello: the client gave up waiting (timeout) or was stopped"
+    } else {
+        ""
+    };
+    failure(
+        Status::Failed,
+        cause,
+        who.into(),
+        Some(d.frame),
+        None,
+        format!(
+            "The {} closed the connection ({how}, frame {}) in the middle of the handshake{}{extra}, without a TLS alert; its logs should say why.",
+            who.name(),
+            d.frame,
+            stage.map(|s| format!(" (last message: {s})")).unwrap_or_default()
+        ),
+    )
+}
