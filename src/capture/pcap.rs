@@ -1,0 +1,76 @@
+//! pcap records (both byte orders, micro- and nanosecond timestamps).
+
+use pcap_parser::{parse_pcap_frame, parse_pcap_frame_be};
+
+use super::reader::{Frame, FrameReader, u32_at};
+use super::{MAX_RECORD_LEN, Timestamp};
+
+impl<'a> FrameReader<'a> {
+    pub(super) fn next_pcap(&mut self, be: bool, nanos: bool, link_type: u32) -> Option<Frame<'a>> {
+        let rest = &self.data[self.pos..];
+        if rest.is_empty() {
+            self.done = true;
+            return None;
+        }
+        if rest.len() < 16 {
+            let msg = format!(
+                "capture truncated at byte {}: packet {} header incomplete ({} of 16 bytes)",
+                self.pos,
+                self.next_number,
+                rest.len()
+            );
+            self.stop(msg);
+            return None;
+        }
+        let caplen = u32_at(rest, 8, be).unwrap_or(0);
+        if caplen > MAX_RECORD_LEN {
+            let msg = format!(
+                "damaged record at byte {}: packet {} claims {} captured bytes (more than {}); the rest of the file is skipped",
+                self.pos, self.next_number, caplen, MAX_RECORD_LEN
+            );
+            self.stop(msg);
+            return None;
+        }
+        let parsed = if be {
+            parse_pcap_frame_be(rest)
+        } else {
+            parse_pcap_frame(rest)
+        };
+        let (remaining, blk) = match parsed {
+            Ok(v) => v,
+            Err(_) => {
+                let msg = format!(
+                    "capture truncated at byte {}: packet {} incomplete ({} of {} bytes present)",
+                    self.pos,
+                    self.next_number,
+                    rest.len().saturating_sub(16),
+                    caplen
+                );
+                self.stop(msg);
+                return None;
+            }
+        };
+        self.pos = self.data.len() - remaining.len();
+        let frac = blk.ts_usec;
+        let nanos_v = if nanos {
+            frac.min(999_999_999)
+        } else {
+            frac.min(999_999).saturating_mul(1000)
+        };
+        let number = self.next_number;
+        self.next_number += 1;
+        if blk.origlen > blk.caplen {
+            self.snapped += 1;
+        }
+        Some(Frame {
+            number,
+            ts: Timestamp {
+                secs: blk.ts_sec as i64,
+                nanos: nanos_v,
+            },
+            link_type,
+            data: blk.data,
+            orig_len: blk.origlen.max(blk.caplen),
+        })
+    }
+}
