@@ -1,0 +1,193 @@
+//! One connection: its trace, its chains, the key-exchange check, what the
+//! chain stage tells the diagnosis, the verdict; then the report is built.
+
+use crate::chain::{ChainReport, Finding, FindingCode, Purpose, TrustVerdict};
+use crate::connection::{Event, EventKind, Side, Trace, trace};
+use crate::diagnose::{ChainContext, diagnose};
+use crate::flow::Flow;
+use crate::keyexchange::SkeCheck;
+use crate::names::{cipher_name, is_tls13};
+use crate::report::ConnectionReport;
+use crate::report::build::{ConnectionFacts, connection};
+use crate::tls::{ClientHello, ServerHello, TlsMsg};
+
+use super::Options;
+
+fn tls_of(e: &Event) -> Option<&TlsMsg> {
+    match &e.kind {
+        EventKind::Tls(m) => Some(m),
+        _ => None,
+    }
+}
+
+/// A message and the frame that completed it.
+type Framed<'a, T> = Option<(u64, &'a T)>;
+
+/// The first ClientHello and (non-retry) ServerHello, with their frames.
+fn hellos(t: &Trace) -> (Framed<'_, ClientHello>, Framed<'_, ServerHello>) {
+    let ch = t.events.iter().find_map(|e| match tls_of(e) {
+        Some(TlsMsg::ClientHello(c)) if e.from == Side::Client => Some((e.frame, c.as_ref())),
+        _ => None,
+    });
+    let sh = t.events.iter().find_map(|e| match tls_of(e) {
+        Some(TlsMsg::ServerHello(s)) if e.from == Side::Server && !s.hello_retry => Some((e.frame, s.as_ref())),
+        _ => None,
+    });
+    (ch, sh)
+}
+
+/// The first non-empty chain a side sent, analysed at `at` (the server's with the host name).
+fn chain_of(t: &Trace, side: Side, at: i64, host: Option<&str>, opts: &Options) -> Option<ChainReport> {
+    let purpose = match side {
+        Side::Server => Purpose::Server,
+        Side::Client => Purpose::Client,
+    };
+    t.events.iter().find_map(|e| match tls_of(e) {
+        Some(TlsMsg::Certificate(c)) if e.from == side && !c.is_empty() => {
+            Some(
+                opts.chains
+                    .analyze(c, e.frame, at, host.filter(|_| side == Side::Server), purpose),
+            )
+        }
+        _ => None,
+    })
+}
+
+/// Analyses one connection and builds its report.
+pub(super) fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> ConnectionReport {
+    let t: Trace = trace(f, data);
+    let (client, server) = if t.client_is_a { (f.a, f.b) } else { (f.b, f.a) };
+    let (ch, sh) = hellos(&t);
+    let host = opts.host.clone().or_else(|| {
+        ch.and_then(|(_, c)| c.sni.as_ref())
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+    });
+    let at = opts.at.unwrap_or(f.start.secs);
+    let mut server_chain = chain_of(&t, Side::Server, at, host.as_deref(), opts);
+    let client_chain = chain_of(&t, Side::Client, at, None, opts);
+    if let (Some(c), Some((_, s))) = (server_chain.as_mut(), sh) {
+        key_usage_check(c, s);
+    }
+    let key_check = check_key_exchange(&t, ch.map(|(_, c)| c), sh.map(|(_, s)| s), server_chain.as_ref());
+    let ctx = ChainContext {
+        problem: server_chain.as_ref().and_then(chain_problem),
+        rejected_after_handshake: server_chain.as_ref().is_some_and(post_handshake_rejectable),
+        trusted: server_chain
+            .as_ref()
+            .is_some_and(|c| c.trust.verdict == TrustVerdict::Trusted),
+        checked: server_chain.is_some(),
+        key_mismatch: match &key_check {
+            Some(SkeCheck::Mismatch(m)) => Some(m.clone()),
+            _ => None,
+        },
+    };
+    let verdict = diagnose(&t, &ctx);
+    connection(ConnectionFacts {
+        trace: &t,
+        client,
+        server,
+        first_frame: f.first_frame,
+        start: f.start,
+        nanos,
+        client_hello: ch,
+        server_hello: sh,
+        server_chain,
+        client_chain,
+        key_check,
+        verdict,
+    })
+}
+
+/// Checks the ServerKeyExchange signature against the leaf the server sent.
+fn check_key_exchange(
+    t: &Trace,
+    ch: Option<&ClientHello>,
+    sh: Option<&ServerHello>,
+    chain: Option<&ChainReport>,
+) -> Option<SkeCheck> {
+    let ske = t.events.iter().find_map(|e| match tls_of(e) {
+        Some(TlsMsg::ServerKeyExchange(b)) if e.from == Side::Server => Some(b),
+        _ => None,
+    })?;
+    let (ch, sh, chain) = (ch?, sh?, chain?);
+    let leaf = chain.der.first()?;
+    Some(crate::keyexchange::check(
+        ske,
+        &ch.random,
+        &sh.random,
+        leaf,
+        sh.version(),
+        &cipher_name(sh.cipher_suite),
+    ))
+}
+
+/// Adds wrong_key_usage when the leaf's keyUsage forbids the negotiated key exchange.
+fn key_usage_check(c: &mut ChainReport, sh: &ServerHello) {
+    let suite = cipher_name(sh.cipher_suite);
+    let signs = if is_tls13(sh.version()) || suite.contains("DHE_") {
+        true
+    } else if suite.starts_with("TLS_RSA_WITH") {
+        false
+    } else {
+        return;
+    };
+    if let Some(f) = c
+        .leaf_usage
+        .and_then(|u| crate::chain::key_usage_finding(u, signs, &suite))
+    {
+        c.findings.push(f);
+    }
+}
+
+/// True when the visible chain has, on its path, a finding such a client rejects.
+fn post_handshake_rejectable(c: &ChainReport) -> bool {
+    c.findings.iter().any(|f| {
+        f.code.rejected_after_handshake() && f.cert_index.is_none_or(|i| c.on_path.get(i).copied().unwrap_or(false))
+    })
+}
+
+/// One sentence on why a client would reject this chain, for the failure's explanation.
+fn chain_problem(c: &ChainReport) -> Option<String> {
+    // Findings about certificates off the path (an expired cross-sign) never explain a failure.
+    let on_path = |f: &&Finding| f.cert_index.is_none_or(|i| c.on_path.get(i).copied().unwrap_or(false));
+    let pick = |code: FindingCode| c.findings.iter().filter(on_path).find(|f| f.code == code);
+    let cert = |f: &Finding| match f.cert_index {
+        Some(i) => format!("Certificate {i} {}", f.message),
+        None => f.message.clone(),
+    };
+    if let Some(f) = pick(FindingCode::UnparsableCertificate) {
+        let mut m = f.message.clone();
+        if let Some(c) = m.get_mut(..1) {
+            c.make_ascii_uppercase();
+        }
+        return Some(format!("{m}: nothing is claimed about its names or dates."));
+    }
+    if let Some(f) = pick(FindingCode::HostnameMismatch) {
+        return Some(format!("The certificate's names do not match: {}.", f.message));
+    }
+    if let Some(f) = pick(FindingCode::Expired).or_else(|| pick(FindingCode::NotYetValid)) {
+        return Some(format!(
+            "{}.",
+            cert(f).replace("Certificate 0 ", "The server's certificate ")
+        ));
+    }
+    if let Some(f) = pick(FindingCode::WrongKeyUsage) {
+        return Some(format!(
+            "The server's certificate has the wrong key usage: {}.",
+            f.message
+        ));
+    }
+    if let Some(f) = pick(FindingCode::UntrustedRoot).or_else(|| pick(FindingCode::IncompleteChain)) {
+        return Some(format!("The chain does not lead to a trusted root: {}.", f.message));
+    }
+    if let Some(f) = pick(FindingCode::WeakKey)
+        .or_else(|| pick(FindingCode::WeakSignatureAlgorithm))
+        .or_else(|| pick(FindingCode::BadSignature))
+    {
+        return Some(format!("Certificate {}: {}.", f.cert_index.unwrap_or(0), f.message));
+    }
+    if c.trust.verdict == TrustVerdict::Trusted {
+        return None;
+    }
+    pick(FindingCode::VerificationFailed).map(|f| format!("{}.", f.message))
+}

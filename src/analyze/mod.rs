@@ -1,0 +1,199 @@
+//! The pipeline for one capture: frames to connections (sequential, one pass
+//! over the file), then each connection analysed on its own (in parallel):
+//! trace, chain, verdict, report entry.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::capture::{CaptureFile, Timestamp};
+use crate::chain::Chains;
+use crate::diagnose::Status;
+use crate::flow::FlowTable;
+use crate::packet::{self, Skip};
+use crate::report::*;
+use crate::timefmt;
+
+mod connection;
+
+/// Connections listed in full per capture; the others are counted only.
+pub const MAX_LISTED_CONNECTIONS: usize = 200_000;
+
+enum Outcome {
+    Listed(Box<ConnectionReport>),
+    Counted(Status),
+}
+
+/// Settings of a run that the analysis needs.
+#[derive(Clone)]
+pub struct Options {
+    pub chains: Arc<Chains>,
+    /// Validate certificates at this time (Unix seconds) instead of the capture's.
+    pub at: Option<i64>,
+    /// The host the client meant, overriding the SNI for name checks.
+    pub host: Option<String>,
+}
+
+/// Analyses one opened capture.
+pub fn analyze_capture(cf: &CaptureFile, opts: &Options) -> CaptureReport {
+    analyze_capture_with_progress(cf, opts, &|_, _| {})
+}
+
+/// Reports progress of the pass over the file: (bytes read, bytes in all).
+pub type Progress<'a> = &'a dyn Fn(u64, u64);
+
+/// Analyses one opened capture, calling `progress` now and then while reading it.
+pub fn analyze_capture_with_progress(cf: &CaptureFile, opts: &Options, progress: Progress) -> CaptureReport {
+    let mut rep = CaptureReport {
+        path: cf.display_path.clone(),
+        bytes: cf.data().len() as u64,
+        ..CaptureReport::default()
+    };
+    let mut reader = match cf.frames() {
+        Ok(r) => r,
+        Err(e) => {
+            rep.error = Some(e.to_string());
+            return rep;
+        }
+    };
+    let data = cf.data();
+    let base = data.as_ptr() as usize;
+    let mut table = FlowTable::new();
+    let mut first: Option<Timestamp> = None;
+    let mut last: Option<Timestamp> = None;
+    let mut malformed = 0u64;
+    let mut first_malformed = 0u64;
+    let mut fragments = 0u64;
+    let mut unsupported: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
+    let mut packets = 0u64;
+    let total = data.len() as u64;
+    while let Some(frame) = reader.next() {
+        packets += 1;
+        if packets.is_multiple_of(65_536) {
+            progress(reader.position() as u64, total);
+        }
+        if first.is_none() {
+            first = Some(frame.ts);
+        }
+        last = Some(frame.ts);
+        match packet::decode(frame.link_type, frame.data, frame.orig_len) {
+            Ok(seg) => {
+                // The payload borrows from `data`; an empty one may not (a static empty slice).
+                let off = if seg.payload.is_empty() {
+                    0
+                } else {
+                    (seg.payload.as_ptr() as usize).wrapping_sub(base)
+                };
+                table.add(frame.number, frame.ts, &seg, off);
+            }
+            Err(Skip::NotTcp) => {}
+            Err(Skip::Fragment) => fragments += 1,
+            Err(Skip::Malformed) => {
+                if malformed == 0 {
+                    first_malformed = frame.number;
+                }
+                malformed += 1;
+            }
+            Err(Skip::UnsupportedLink) => {
+                let e = unsupported.entry(frame.link_type).or_insert((0, frame.number));
+                e.0 += 1;
+            }
+        }
+    }
+    rep.format = Some(reader.format().name().to_string());
+    rep.link_types = reader.link_types.iter().map(|l| packet::linktype_name(*l)).collect();
+    rep.packets = packets;
+    let nanos = reader.nanosecond;
+    rep.first_packet = first.map(|t| timefmt::timestamp(t, nanos));
+    rep.last_packet = last.map(|t| timefmt::timestamp(t, nanos));
+    if let Some(d) = &reader.damage {
+        rep.read_stopped_early = true;
+        if packets == 0 {
+            // Nothing could be read: an error for this input, never a clean empty capture.
+            rep.error = Some(format!("{}: no packet could be read: {d}", cf.display_path));
+        } else {
+            rep.warnings.push(format!("reading stopped early: {d}"));
+        }
+    }
+    rep.warnings.extend(reader.notes.iter().take(20).cloned());
+    if reader.notes.len() > 20 {
+        rep.warnings
+            .push(format!("{} more notes about damaged blocks", reader.notes.len() - 20));
+    }
+    if reader.snapped > 0 {
+        rep.warnings.push(format!(
+            "snap length{}: {} packets cut, TLS payloads may be missing",
+            reader.min_snaplen.map(|s| format!(" {s}")).unwrap_or_default(),
+            reader.snapped
+        ));
+    }
+    for (lt, (n, fr)) in &unsupported {
+        rep.warnings.push(format!(
+            "{n} packets of unsupported link type {} (first: frame {fr}) were skipped",
+            packet::linktype_name(*lt)
+        ));
+    }
+    if malformed > 0 {
+        rep.warnings.push(format!(
+            "{malformed} packets with damaged or truncated headers were skipped (first: frame {first_malformed})"
+        ));
+    }
+    if fragments > 0 {
+        rep.warnings
+            .push(format!("{fragments} IP fragments were skipped (not reassembled)"));
+    }
+    if table.dropped_connections > 0 {
+        rep.warnings.push(format!(
+            "more than {} TCP connections: {} more were not analysed",
+            crate::flow::MAX_CONNECTIONS,
+            table.dropped_connections
+        ));
+    }
+
+    // Every connection is analysed and counted; the first MAX_LISTED_CONNECTIONS
+    // are kept in full, so that a flood (a SYN scan) cannot make the report unbounded.
+    let flows = table.into_flows();
+    let outcomes: Vec<Outcome> = flows
+        .par_iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let r = connection::analyze_flow(f, data, nanos, opts);
+            if i < MAX_LISTED_CONNECTIONS {
+                Outcome::Listed(Box::new(r))
+            } else {
+                Outcome::Counted(r.status)
+            }
+        })
+        .collect();
+    let mut s = Summary::default();
+    let mut conns = Vec::with_capacity(outcomes.len().min(MAX_LISTED_CONNECTIONS));
+    for (i, o) in outcomes.into_iter().enumerate() {
+        let status = match o {
+            Outcome::Listed(mut c) => {
+                c.id = i as u64 + 1;
+                let st = c.status;
+                conns.push(*c);
+                st
+            }
+            Outcome::Counted(st) => st,
+        };
+        s.connections += 1;
+        match status {
+            Status::Ok => s.ok += 1,
+            Status::Failed => s.failed += 1,
+            Status::Incomplete => s.incomplete += 1,
+            Status::NotTls => s.not_tls += 1,
+            Status::NoConnection => s.no_connection += 1,
+        }
+    }
+    if s.connections as usize > MAX_LISTED_CONNECTIONS {
+        rep.warnings.push(format!(
+            "{} TCP connections: all are counted in the summary, the first {} are listed",
+            s.connections, MAX_LISTED_CONNECTIONS
+        ));
+    }
+    rep.summary = s;
+    rep.connections = conns;
+    rep
+}

@@ -1,0 +1,353 @@
+//! Builds the report of one connection (the contract's CONNECTION) from
+//! what the analysis found: the trace, the chains, the key-exchange check
+//! and the verdict.
+
+use std::net::SocketAddr;
+
+use crate::capture::Timestamp;
+use crate::chain::{ChainReport, Finding, FindingCode};
+use crate::connection::{Event, EventKind, Side, Trace, seconds_between};
+use crate::diagnose::Verdict;
+use crate::keyexchange::SkeCheck;
+use crate::names::{alert_name, cipher_is_weak, cipher_name, is_grease, is_tls13, version_name};
+use crate::timefmt;
+use crate::tls::{ClientHello, ServerHello, TlsMsg};
+use crate::vocabulary::Status;
+
+use super::*;
+
+/// What the report of one connection is built from.
+pub struct ConnectionFacts<'a> {
+    pub trace: &'a Trace,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub first_frame: u64,
+    pub start: Timestamp,
+    /// The capture has nanosecond timestamps.
+    pub nanos: bool,
+    pub client_hello: Option<(u64, &'a ClientHello)>,
+    pub server_hello: Option<(u64, &'a ServerHello)>,
+    pub server_chain: Option<ChainReport>,
+    pub client_chain: Option<ChainReport>,
+    pub key_check: Option<SkeCheck>,
+    pub verdict: Verdict,
+}
+
+/// The report of one connection (`id` is set by the caller, by first frame).
+pub fn connection(f: ConnectionFacts) -> ConnectionReport {
+    let t = f.trace;
+    let (ch, sh) = (f.client_hello, f.server_hello);
+    let version = sh.map(|(_, s)| s.version());
+    let suite = sh.map(|(_, s)| cipher_name(s.cipher_suite));
+    let findings = connection_findings(&f, version, suite.as_deref());
+    let warnings = warnings(t);
+    let note = note(&f, version);
+    let close = close_report(t);
+    let acceptable_client_cas = t
+        .events
+        .iter()
+        .find_map(|e| match tls_of(e) {
+            Some(TlsMsg::CertificateRequest(c)) => Some(dn_names(c)),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let verdict = f.verdict;
+    let (client, server) = (f.client, f.server);
+    let (server_chain, client_chain, key_check) = (f.server_chain, f.client_chain, f.key_check);
+    let (nanos, first_frame, start) = (f.nanos, f.first_frame, f.start);
+    let sni = ch.and_then(|(_, c)| c.sni.as_ref()).map(|s| crate::escape::text(s));
+    ConnectionReport {
+        id: 0,
+        client: endpoint(client),
+        server: endpoint(server),
+        first_frame,
+        start: timefmt::timestamp(start, nanos),
+        wireshark_filter: wireshark_filter(client, server),
+        sni,
+        status: verdict.status,
+        tls_version: version.map(version_name),
+        cipher_suite: suite,
+        client_hello: ch.map(|(frame, c)| ClientHelloReport {
+            frame,
+            legacy_version: version_name(c.legacy_version),
+            supported_versions: c.supported_versions.iter().map(|v| version_name(*v)).collect(),
+            cipher_suites: c
+                .cipher_suites
+                .iter()
+                .filter(|s| !is_grease(**s))
+                .map(|s| cipher_name(*s))
+                .collect(),
+            alpn: c.alpn.iter().map(|a| crate::escape::text(a)).collect(),
+            sni: c.sni.as_ref().map(|s| crate::escape::text(s)),
+            sslv2_format: c.sslv2_format,
+        }),
+        handshake: t.events.iter().map(entry).collect(),
+        failure: verdict.failure.map(|fl| FailureReport {
+            cause: fl.cause,
+            side: fl.side,
+            frame: fl.frame,
+            alert: fl.alert.map(|a| AlertReport {
+                level: if a.level == 2 { "fatal".into() } else { "warning".into() },
+                description: alert_name(a.description),
+                code: a.description,
+                from: a.from.name(),
+                frame: a.frame,
+            }),
+            explanation: fl.explanation,
+        }),
+        findings,
+        server_chain,
+        client_chain,
+        close,
+        note,
+        history: t.events.iter().map(history_letter).collect(),
+        acceptable_client_cas,
+        warnings,
+        server_key_exchange: key_check.map(|k| match k {
+            SkeCheck::Verified => "verified".to_string(),
+            SkeCheck::Mismatch(_) => "mismatch".to_string(),
+            SkeCheck::NotChecked(why) => format!("not checked: {why}"),
+        }),
+    }
+}
+
+/// Connection findings: the verdict's, then no SNI, a key mismatch, the negotiated version and suite.
+fn connection_findings(f: &ConnectionFacts, version: Option<u16>, suite: Option<&str>) -> Vec<Finding> {
+    let (ch, verdict) = (f.client_hello, &f.verdict);
+    let key_mismatch = match &f.key_check {
+        Some(SkeCheck::Mismatch(m)) => Some(m.clone()),
+        _ => None,
+    };
+    let mut findings: Vec<Finding> = verdict.findings.clone();
+    if let Some((_, c)) = ch
+        && c.sni.is_none()
+        && verdict.status != Status::NotTls
+    {
+        findings.push(Finding {
+            code: FindingCode::NoSni,
+            cert_index: None,
+            message: "the ClientHello carries no server name (SNI): a server with several certificates returns its default one. Configure the client to send SNI (Java does not for IP addresses).".into(),
+        });
+    }
+    if let Some(m) = &key_mismatch {
+        findings.push(Finding {
+            code: FindingCode::ServerKeyMismatch,
+            cert_index: None,
+            message: format!("{m}: install the private key that belongs to the certificate (or the certificate that belongs to the key)."),
+        });
+    }
+    if let Some(v) = version
+        && matches!(v, 0x0002 | 0x0300 | 0x0301 | 0x0302)
+    {
+        findings.push(Finding {
+            code: FindingCode::DeprecatedVersion,
+            cert_index: None,
+            message: format!(
+                "{} was negotiated; it is deprecated (RFC 8996): enable TLS 1.2 or 1.3",
+                version_name(v)
+            ),
+        });
+    }
+    if let Some(s) = suite
+        && cipher_is_weak(s)
+    {
+        findings.push(Finding {
+            code: FindingCode::WeakCipher,
+            cert_index: None,
+            message: format!(
+                "the weak cipher suite {s} was negotiated: disable RC4, 3DES, NULL, EXPORT and anonymous suites"
+            ),
+        });
+    }
+
+    findings
+}
+
+/// What could not be read in this connection.
+fn warnings(t: &Trace) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for e in &t.events {
+        if let Some(TlsMsg::Malformed(w)) = tls_of(e) {
+            warnings.push(format!("frame {}: {}", e.frame, crate::escape::text(w.as_bytes())));
+        }
+    }
+    if t.events_not_listed > 0 {
+        warnings.push(format!(
+            "{} more events of kinds already listed (repeated alerts, handshake messages or capture gaps) were counted, not listed",
+            t.events_not_listed
+        ));
+    }
+    warnings
+}
+
+/// The verdict's note, and that a TLS 1.3 chain is encrypted.
+fn note(f: &ConnectionFacts, version: Option<u16>) -> Option<String> {
+    let (server_chain, verdict) = (&f.server_chain, &f.verdict);
+    let mut note = verdict.note.clone();
+    if server_chain.is_none() && version.is_some_and(is_tls13) && verdict.status != Status::NoConnection {
+        let s = "TLS 1.3: the server's certificate chain is encrypted; only the session keys (an SSLKEYLOGFILE) would show it, and this version does not decrypt yet.".to_string();
+        note = Some(match note {
+            Some(n) => format!("{n} {s}"),
+            None => s,
+        });
+    }
+
+    note
+}
+
+/// How the connection ended: first FIN and RST, who ended it and how, when,
+/// after how long a silence, and the bytes each side sent.
+fn close_report(t: &Trace) -> CloseReport {
+    let tm = &t.timing;
+    let ev = |m: Option<crate::connection::Mark>| {
+        m.map(|m| CloseEvent {
+            frame: m.frame,
+            by: m.from.name(),
+        })
+    };
+    let first = tm.first_close();
+    let end = first.map(|(m, _)| m.ts).unwrap_or(tm.end);
+    let last_data = tm.data_before_close.or(tm.data_tail[1]).map(|m| m.ts);
+    let round = |x: f64| (x * 1e6).round() / 1e6;
+    CloseReport {
+        first_fin: ev(tm.first_fin),
+        first_rst: ev(tm.first_rst),
+        ended_by: first.map(|(m, _)| m.from.name()).unwrap_or("capture_end"),
+        how: match first {
+            Some((_, true)) => "rst",
+            Some((_, false)) => "fin",
+            None => "capture_end",
+        },
+        duration_s: round(seconds_between(tm.start, end)),
+        idle_before_close_s: last_data.map(|d| round(seconds_between(d, end))),
+        bytes: SideBytes {
+            client: t.client_bytes,
+            server: t.server_bytes,
+        },
+    }
+}
+
+fn endpoint(a: SocketAddr) -> String {
+    match a {
+        SocketAddr::V4(v) => format!("{}:{}", v.ip(), v.port()),
+        SocketAddr::V6(v) => format!("[{}]:{}", v.ip(), v.port()),
+    }
+}
+
+fn wireshark_filter(c: SocketAddr, s: SocketAddr) -> String {
+    let f = |a: SocketAddr| if a.is_ipv6() { "ipv6.addr" } else { "ip.addr" };
+    format!(
+        "{}=={} && tcp.port=={} && {}=={} && tcp.port=={}",
+        f(c),
+        c.ip(),
+        c.port(),
+        f(s),
+        s.ip(),
+        s.port()
+    )
+}
+
+fn tls_of(e: &Event) -> Option<&TlsMsg> {
+    match &e.kind {
+        EventKind::Tls(m) => Some(m),
+        _ => None,
+    }
+}
+
+fn history_letter(e: &Event) -> char {
+    let c = match &e.kind {
+        EventKind::Syn => 's',
+        EventKind::SynAck => 'h',
+        EventKind::Fin => 'f',
+        EventKind::Rst => 'r',
+        EventKind::Gap(_) => 'g',
+        EventKind::Tls(m) => match m {
+            TlsMsg::ClientHello(_) | TlsMsg::ServerHello(_) => 'h',
+            TlsMsg::Certificate(_) => 'c',
+            TlsMsg::ServerKeyExchange(_) | TlsMsg::ClientKeyExchange => 'k',
+            TlsMsg::CertificateRequest(_) => 'q',
+            TlsMsg::ServerHelloDone => 'd',
+            TlsMsg::CertificateVerify => 'v',
+            TlsMsg::NewSessionTicket => 't',
+            TlsMsg::Handshake(_) => 'm',
+            TlsMsg::EncryptedHandshake => 'n',
+            TlsMsg::ChangeCipherSpec => 'i',
+            TlsMsg::Alert { .. } => 'a',
+            TlsMsg::EncryptedAlert { .. } => 'b',
+            TlsMsg::Encrypted { .. } => 'e',
+            TlsMsg::NotTls { .. } => 'p',
+            TlsMsg::Sslv2Record => 'e',
+            TlsMsg::Malformed(_) => 'x',
+        },
+    };
+    if e.from == Side::Client {
+        c.to_ascii_uppercase()
+    } else {
+        c
+    }
+}
+
+fn entry(e: &Event) -> HandshakeEntry {
+    let (message, detail): (String, Option<String>) = match &e.kind {
+        EventKind::Syn => ("SYN".into(), None),
+        EventKind::SynAck => ("SYN-ACK".into(), None),
+        EventKind::Fin => ("FIN".into(), None),
+        EventKind::Rst => ("RST".into(), None),
+        EventKind::Gap(n) => ("Gap".into(), Some(format!("the capture missed {n} bytes"))),
+        EventKind::Tls(m) => {
+            let name = m.name();
+            let detail = match m {
+                TlsMsg::ClientHello(c) => Some(format!(
+                    "{}{}",
+                    version_name(c.legacy_version),
+                    c.sni
+                        .as_ref()
+                        .map(|s| format!(", SNI {}", crate::escape::text(s)))
+                        .unwrap_or_default()
+                )),
+                TlsMsg::ServerHello(s) => Some(format!(
+                    "{}, {}",
+                    version_name(s.version()),
+                    cipher_name(s.cipher_suite)
+                )),
+                TlsMsg::Certificate(c) => Some(format!(
+                    "{} certificate{}",
+                    c.len(),
+                    if c.len() == 1 { "" } else { "s" }
+                )),
+                TlsMsg::CertificateRequest(c) => Some(format!("{} acceptable CA names", c.len())),
+                TlsMsg::Alert { level, description } => Some(format!(
+                    "{} {} ({})",
+                    if *level == 2 { "fatal" } else { "warning" },
+                    alert_name(*description),
+                    description
+                )),
+                // The contract's exact detail; the size is in the text report's evidence only.
+                TlsMsg::EncryptedAlert { .. } => Some("encrypted alert".to_string()),
+                TlsMsg::Encrypted { len } => Some(format!("{len} bytes")),
+                TlsMsg::NotTls { preview, len } => {
+                    Some(format!("{len} bytes: \"{}\"", crate::escape::preview(preview)))
+                }
+                TlsMsg::Malformed(w) => Some(crate::escape::text(w.as_bytes())),
+                _ => None,
+            };
+            (name, detail)
+        }
+    };
+    HandshakeEntry {
+        frame: e.frame,
+        from: e.from.name(),
+        message,
+        detail,
+    }
+}
+
+fn dn_names(ders: &[Vec<u8>]) -> Vec<String> {
+    use x509_parser::prelude::FromDer;
+    ders.iter()
+        .map(|d| match x509_parser::x509::X509Name::from_der(d) {
+            Ok((_, n)) => crate::escape::text(n.to_string().as_bytes()),
+            Err(_) => format!("(unreadable name, {} bytes)", d.len()),
+        })
+        .collect()
+}

@@ -1,0 +1,162 @@
+//! The report: serde structs that are the JSON contract
+//! (shared/REPORT-CONTRACT.md, extensions in docs/report-format.md), and the
+//! text rendering for people.
+
+use serde::Serialize;
+
+use crate::chain::{ChainReport, Finding};
+use crate::vocabulary::{Blame, Cause, Status};
+
+#[derive(Serialize, Debug)]
+pub struct Document {
+    pub tool: Tool,
+    pub trust_store: TrustStoreInfo,
+    pub captures: Vec<CaptureReport>,
+}
+
+#[derive(Serialize, Debug)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Serialize, Debug)]
+pub struct TrustStoreInfo {
+    pub source: String,
+    pub anchors: usize,
+}
+
+#[derive(Serialize, Debug, Default, Clone, Copy)]
+pub struct Summary {
+    pub connections: u64,
+    pub ok: u64,
+    pub failed: u64,
+    pub incomplete: u64,
+    pub not_tls: u64,
+    pub no_connection: u64,
+}
+
+#[derive(Serialize, Debug, Default)]
+pub struct CaptureReport {
+    pub path: String,
+    pub format: Option<String>,
+    pub link_types: Vec<String>,
+    pub packets: u64,
+    pub bytes: u64,
+    pub first_packet: Option<String>,
+    pub last_packet: Option<String>,
+    pub error: Option<String>,
+    /// True when damage stopped the reading before the end of the file: the
+    /// report covers only what came before it (see `warnings`).
+    pub read_stopped_early: bool,
+    pub warnings: Vec<String>,
+    pub summary: Summary,
+    pub connections: Vec<ConnectionReport>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct ClientHelloReport {
+    pub frame: u64,
+    pub legacy_version: String,
+    pub supported_versions: Vec<String>,
+    pub cipher_suites: Vec<String>,
+    pub alpn: Vec<String>,
+    pub sni: Option<String>,
+    /// Extension: true when sent in the SSLv2-compatible format.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sslv2_format: bool,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct HandshakeEntry {
+    pub frame: u64,
+    pub from: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct AlertReport {
+    pub level: String,
+    pub description: String,
+    pub code: u8,
+    pub from: &'static str,
+    pub frame: u64,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct FailureReport {
+    pub cause: Cause,
+    pub side: Blame,
+    pub frame: Option<u64>,
+    pub alert: Option<AlertReport>,
+    pub explanation: String,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct CloseEvent {
+    pub frame: u64,
+    pub by: &'static str,
+}
+
+#[derive(Serialize, Debug, Clone, Default)]
+pub struct CloseReport {
+    pub first_fin: Option<CloseEvent>,
+    pub first_rst: Option<CloseEvent>,
+    /// Who sent the first FIN or RST: `client`, `server`, or `capture_end`.
+    pub ended_by: &'static str,
+    /// `fin`, `rst` or `capture_end`.
+    pub how: &'static str,
+    /// From the first packet to the end (`ended_by`'s FIN or RST, or the last packet).
+    pub duration_s: f64,
+    /// Seconds without payload before that end (null when no payload was seen).
+    pub idle_before_close_s: Option<f64>,
+    /// Payload bytes each side sent (captured or missed).
+    pub bytes: SideBytes,
+}
+
+#[derive(Serialize, Debug, Default, Clone, Copy)]
+pub struct SideBytes {
+    pub client: u64,
+    pub server: u64,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct ConnectionReport {
+    pub id: u64,
+    pub client: String,
+    pub server: String,
+    pub first_frame: u64,
+    pub start: String,
+    pub wireshark_filter: String,
+    pub sni: Option<String>,
+    pub status: Status,
+    pub tls_version: Option<String>,
+    pub cipher_suite: Option<String>,
+    pub client_hello: Option<ClientHelloReport>,
+    pub handshake: Vec<HandshakeEntry>,
+    pub failure: Option<FailureReport>,
+    pub findings: Vec<Finding>,
+    pub server_chain: Option<ChainReport>,
+    pub client_chain: Option<ChainReport>,
+    pub close: CloseReport,
+    /// Extension: one sentence for connections that did not fail (why ok, incomplete, not TLS).
+    pub note: Option<String>,
+    /// Extension: compact trace, one letter per event, upper case from the client (Zeek style).
+    pub history: String,
+    /// Extension: the ServerKeyExchange signature checked against the leaf's key:
+    /// "verified", "mismatch", or "not checked: why"; null without a ServerKeyExchange.
+    pub server_key_exchange: Option<String>,
+    /// Extension: CA names the server asked for in CertificateRequest.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub acceptable_client_cas: Vec<String>,
+    /// Extension: what could not be read in this connection.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+pub mod build;
+mod text;
+
+pub use text::render_text;
