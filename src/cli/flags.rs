@@ -1,0 +1,73 @@
+//! The command line, as clap reads it.
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Jsonl,
+}
+
+/// Reads packet captures and says, per TCP connection, whether the TLS
+/// handshake succeeded, who gave up, at which frame, why, and which
+/// certificate chain the server sent.
+#[derive(Parser, Debug)]
+#[command(name = "pcap-tls-audit", version, about, long_about = None)]
+pub struct Cli {
+    /// pcap or pcapng files (also .gz), directories (walked recursively), or - for standard input.
+    #[arg(required = true, value_name = "CAPTURE")]
+    pub captures: Vec<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Host name the client meant to reach (for name checks; overrides the SNI).
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// Trust store: PEM bundle or DER certificate (repeatable). Replaces the built-in Mozilla roots.
+    #[arg(long = "ca-file", value_name = "PEM")]
+    pub ca_file: Vec<PathBuf>,
+    /// Every PEM/DER certificate in DIR is a trust anchor (repeatable).
+    #[arg(long = "ca-dir", value_name = "DIR")]
+    pub ca_dir: Vec<PathBuf>,
+    /// Java (JKS) or PKCS#12 trust store, as a gateway uses it (repeatable); its trusted entries are anchors.
+    #[arg(long, value_name = "FILE.jks|FILE.p12")]
+    pub keystore: Vec<PathBuf>,
+    /// Password of --keystore (default: "changeit", then none, are tried).
+    #[arg(long, value_name = "PASSWORD")]
+    pub keystore_password: Option<String>,
+    /// Report RSA keys larger than N bits (some gateways refuse keys over 2048).
+    #[arg(long, value_name = "N")]
+    pub max_key_bits: Option<u32>,
+    /// Validate certificates at this time (RFC 3339) instead of the capture time.
+    #[arg(long, value_name = "RFC3339")]
+    pub at: Option<String>,
+    /// List only connections whose status is not ok.
+    #[arg(long)]
+    pub only_failed: bool,
+    /// Write every distinct certificate as DIR/<sha256>.pem and each chain as DIR/chain-<id>.pem.
+    #[arg(long, value_name = "DIR")]
+    pub export_certs: Option<PathBuf>,
+    /// Statuses and finding codes that make the exit code 1.
+    #[arg(
+        long,
+        value_name = "LIST",
+        default_value = "failed,no_connection",
+        value_delimiter = ','
+    )]
+    pub fail_on: Vec<String>,
+    /// Worker threads (default: all cores).
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// No progress display.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Force the progress display.
+    #[arg(long, conflicts_with = "quiet")]
+    pub progress: bool,
+}
