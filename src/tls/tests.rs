@@ -1,0 +1,143 @@
+use super::*;
+
+fn record(ct: u8, body: &[u8]) -> Vec<u8> {
+    let mut v = vec![ct, 3, 3, (body.len() >> 8) as u8, body.len() as u8];
+    v.extend_from_slice(body);
+    v
+}
+
+fn hs(t: u8, body: &[u8]) -> Vec<u8> {
+    let mut v = vec![t, 0, (body.len() >> 8) as u8, body.len() as u8];
+    v.extend_from_slice(body);
+    v
+}
+
+#[test]
+fn handshake_split_across_records_and_segments() {
+    let msg = hs(14, &[]);
+    let mut cert = hs(11, &[0, 0, 6, 0, 0, 3, 1, 2, 3]);
+    cert.extend_from_slice(&msg);
+    let r1 = record(22, &cert[..5]);
+    let r2 = record(22, &cert[5..]);
+    let mut stream = r1.clone();
+    stream.extend_from_slice(&r2);
+    let mut p = TlsParser::new();
+    p.feed(1, &stream[..7], 10);
+    p.feed(1, &stream[7..], 11);
+    assert_eq!(p.events.len(), 2);
+    assert_eq!(p.events[0].msg, TlsMsg::Certificate(vec![vec![1, 2, 3]]));
+    assert_eq!(p.events[0].frame, 11);
+    assert_eq!(p.events[1].msg, TlsMsg::ServerHelloDone);
+}
+
+#[test]
+fn a_type_21_record_after_a_tls13_server_hello_is_a_plaintext_alert() {
+    // ServerHello: TLS 1.3 by supported_versions, TLS_AES_128_GCM_SHA256.
+    let mut body = vec![3, 3];
+    body.extend_from_slice(&[7; 32]);
+    body.extend_from_slice(&[0, 0x13, 0x01, 0, 0, 6, 0, 0x2b, 0, 2, 3, 4]);
+    let mut p = TlsParser::new();
+    p.feed(1, &record(22, &hs(2, &body)), 6);
+    assert!(matches!(p.events[0].msg, TlsMsg::ServerHello(_)), "{:?}", p.events);
+    // The client fails on the ServerHello before it has keys: its alert is plaintext.
+    p.feed(0, &record(21, &[2, 47]), 8);
+    assert_eq!(
+        p.events[1].msg,
+        TlsMsg::Alert {
+            level: 2,
+            description: 47
+        }
+    );
+    // Anything encrypted in TLS 1.3 travels as type 23.
+    p.feed(1, &record(23, &[0; 19]), 9);
+    assert_eq!(p.events[2].msg, TlsMsg::Encrypted { len: 19 });
+}
+
+#[test]
+fn alert_plain_and_encrypted() {
+    let mut p = TlsParser::new();
+    p.feed(0, &record(21, &[2, 48]), 5);
+    assert_eq!(
+        p.events[0].msg,
+        TlsMsg::Alert {
+            level: 2,
+            description: 48
+        }
+    );
+    p.feed(0, &record(20, &[1]), 6);
+    p.feed(0, &record(21, &[9; 26]), 7);
+    assert_eq!(p.events[2].msg, TlsMsg::EncryptedAlert { len: 26 });
+}
+
+#[test]
+fn starttls_prologue_then_hello() {
+    let mut p = TlsParser::new();
+    p.feed(1, b"220 mail ESMTP\r\n", 3);
+    p.feed(0, b"STARTTLS\r\n", 4);
+    p.feed(1, b"220 Go ahead\r\n", 5);
+    let ch = record(22, &hs(1, &[3, 3]));
+    p.feed(0, &ch, 6);
+    assert!(p.saw_tls(0));
+}
+
+#[test]
+fn oversized_handshake_is_reported_not_buffered() {
+    let mut p = TlsParser::new();
+    let mut body = vec![11u8, 0xff, 0xff, 0xff];
+    body.extend_from_slice(&[0u8; 100]);
+    p.feed(1, &record(22, &body), 1);
+    assert!(matches!(p.events[0].msg, TlsMsg::Malformed(_)));
+    assert!(p.dirs[1].hs_buf.len() < 200);
+}
+
+#[test]
+fn change_cipher_spec_around_a_hello_retry_is_not_encryption() {
+    // TLS 1.3 with HelloRetryRequest (zeek hrr.pcap): CCS, then a second
+    // ClientHello in the clear; the server's real ServerHello after its CCS.
+    let mut ch = vec![3, 3];
+    ch.extend_from_slice(&[1; 32]);
+    ch.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0, 0, 7, 0, 43, 0, 3, 2, 3, 4]);
+    let hello = record(22, &hs(1, &ch));
+    let mut sh = vec![3, 3];
+    sh.extend_from_slice(&HRR_RANDOM);
+    sh.extend_from_slice(&[0, 0x13, 0x01, 0, 0, 6, 0, 43, 0, 2, 3, 4]);
+    let mut p = TlsParser::new();
+    p.feed(0, &hello, 1);
+    p.feed(1, &record(22, &hs(2, &sh)), 2);
+    p.feed(1, &record(20, &[1]), 2);
+    let mut second = record(20, &[1]);
+    second.extend_from_slice(&hello);
+    p.feed(0, &second, 3);
+    let mut real = sh.clone();
+    real[2..34].copy_from_slice(&[5; 32]);
+    p.feed(1, &record(22, &hs(2, &real)), 4);
+    let names: Vec<String> = p.events.iter().map(|e| e.msg.name()).collect();
+    assert_eq!(
+        names,
+        [
+            "ClientHello",
+            "HelloRetryRequest",
+            "ChangeCipherSpec",
+            "ChangeCipherSpec",
+            "ClientHello",
+            "ServerHello"
+        ]
+    );
+}
+
+#[test]
+fn garbage_never_panics() {
+    let mut seed = 12345u32;
+    for _ in 0..200 {
+        let mut p = TlsParser::new();
+        let mut data = Vec::new();
+        for _ in 0..300 {
+            seed = seed.wrapping_mul(1103515245).wrapping_add(12345);
+            data.push((seed >> 16) as u8);
+        }
+        data[0] = 0x16;
+        data[1] = 3;
+        p.feed(0, &data, 1);
+        p.feed(1, &data[3..], 2);
+    }
+}
