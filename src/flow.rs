@@ -222,6 +222,7 @@ mod tests {
             ack: 0,
             flags,
             payload,
+            payload_offset: 0,
             missing: 0,
         }
     }

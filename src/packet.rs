@@ -73,6 +73,8 @@ pub struct TcpSegment<'a> {
     pub ack: u32,
     pub flags: u8,
     pub payload: &'a [u8],
+    /// Where `payload` starts in the frame's bytes.
+    pub payload_offset: usize,
     /// Payload bytes the snap length cut off (present on the wire, not in the file).
     pub missing: u32,
 }
@@ -93,8 +95,21 @@ pub enum Skip {
 /// Tunnels nest; a crafted packet must not recurse without end.
 const MAX_DEPTH: u8 = 4;
 
-/// Decodes a frame of the given link type down to TCP.
+/// Decodes a frame of the given link type down to TCP; the segment says
+/// where its payload starts in `data`.
 pub fn decode(link_type: u32, data: &[u8], orig_len: u32) -> Result<TcpSegment<'_>, Skip> {
+    let mut seg = decode_link(link_type, data, orig_len)?;
+    // The payload is a part of `data` (or empty): its start, checked against `data`'s bounds.
+    let start = (seg.payload.as_ptr() as usize).wrapping_sub(data.as_ptr() as usize);
+    seg.payload_offset = if seg.payload.is_empty() || start > data.len() {
+        0
+    } else {
+        start
+    };
+    Ok(seg)
+}
+
+fn decode_link(link_type: u32, data: &[u8], orig_len: u32) -> Result<TcpSegment<'_>, Skip> {
     let cut = orig_len.saturating_sub(data.len() as u32);
     match link_type {
         linktype::ETHERNET => match LaxSlicedPacket::from_ethernet(data) {
@@ -234,6 +249,7 @@ fn from_lax<'a>(p: LaxSlicedPacket<'a>, cut: u32, depth: u8) -> Result<TcpSegmen
         ack: tcp.acknowledgment_number(),
         flags: b13 & (FIN | SYN | RST | ACK),
         payload,
+        payload_offset: 0,
         missing: if ipp.incomplete { cut } else { 0 },
     })
 }
@@ -433,6 +449,45 @@ mod tests {
                 .join()
                 .unwrap();
             assert_eq!(r, Some(Skip::Malformed), "{name}");
+        }
+    }
+
+    fn ipv6_tcp(payload: &[u8]) -> Vec<u8> {
+        let b = etherparse::PacketBuilder::ipv6(
+            [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+            [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2],
+            64,
+        )
+        .tcp(1234, 443, 1000, 65535)
+        .ack(5);
+        let mut out = Vec::new();
+        b.write(&mut out, payload).unwrap();
+        out
+    }
+
+    /// Each link type, as bytes: the segment, and where its payload starts in the frame.
+    #[test]
+    fn each_link_type_gives_the_segment_and_its_payload_offset() {
+        let ip = ipv4_tcp(b"hello");
+        let mut sll = vec![0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00];
+        sll.extend_from_slice(&ip);
+        let mut vlan = vec![0u8; 12];
+        vlan.extend_from_slice(&[0x81, 0x00, 0x00, 0x07, 0x08, 0x00]);
+        vlan.extend_from_slice(&ip);
+        let mut eth6 = vec![0u8; 12];
+        eth6.extend_from_slice(&[0x86, 0xdd]);
+        eth6.extend_from_slice(&ipv6_tcp(b"hello"));
+        let cases: Vec<(&str, u32, Vec<u8>, usize)> = vec![
+            ("raw IPv4", linktype::RAW, ip.clone(), 40),
+            ("Linux SLL", linktype::LINUX_SLL, sll, 16 + 40),
+            ("Ethernet + 802.1Q", linktype::ETHERNET, vlan, 18 + 40),
+            ("Ethernet, IPv6", linktype::ETHERNET, eth6, 14 + 60),
+        ];
+        for (name, lt, frame, off) in cases {
+            let s = decode(lt, &frame, frame.len() as u32).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            assert_eq!(s.payload, b"hello", "{name}");
+            assert_eq!(s.payload_offset, off, "{name}");
+            assert_eq!(&frame[off..off + 5], b"hello", "{name}");
         }
     }
 

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::capture::{CaptureFile, Timestamp};
+use crate::capture::{CaptureFile, FrameReader, Timestamp};
 use crate::chain::Chains;
 use crate::diagnose::Status;
-use crate::flow::FlowTable;
+use crate::flow::{Flow, FlowTable};
 use crate::packet::{self, Skip};
 use crate::report::*;
 use crate::timefmt;
@@ -43,75 +43,62 @@ pub fn analyze_capture(cf: &CaptureFile, opts: &Options) -> CaptureReport {
 /// Reports progress of the pass over the file: (bytes read, bytes in all).
 pub type Progress<'a> = &'a dyn Fn(u64, u64);
 
-/// Analyses one opened capture, calling `progress` now and then while reading it.
-pub fn analyze_capture_with_progress(cf: &CaptureFile, opts: &Options, progress: Progress) -> CaptureReport {
-    let mut rep = CaptureReport {
-        path: cf.display_path.clone(),
-        bytes: cf.data().len() as u64,
-        ..CaptureReport::default()
-    };
-    let mut reader = match cf.frames() {
-        Ok(r) => r,
-        Err(e) => {
-            rep.error = Some(e.to_string());
-            return rep;
-        }
-    };
-    let data = cf.data();
-    let base = data.as_ptr() as usize;
+/// What the first pass over the frames counted besides the connections.
+#[derive(Default)]
+struct FirstPass {
+    packets: u64,
+    first: Option<Timestamp>,
+    last: Option<Timestamp>,
+    malformed: u64,
+    first_malformed: u64,
+    fragments: u64,
+    /// Link type to (packets, first frame).
+    unsupported: BTreeMap<u32, (u64, u64)>,
+}
+
+/// The first pass: every frame decoded down to TCP and indexed by connection.
+fn read_frames(reader: &mut FrameReader, total: u64, progress: Progress) -> (FlowTable, FirstPass) {
     let mut table = FlowTable::new();
-    let mut first: Option<Timestamp> = None;
-    let mut last: Option<Timestamp> = None;
-    let mut malformed = 0u64;
-    let mut first_malformed = 0u64;
-    let mut fragments = 0u64;
-    let mut unsupported: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
-    let mut packets = 0u64;
-    let total = data.len() as u64;
+    let mut p = FirstPass::default();
     while let Some(frame) = reader.next() {
-        packets += 1;
-        if packets.is_multiple_of(65_536) {
-            progress(reader.position() as u64, total);
+        p.packets += 1;
+        if p.packets.is_multiple_of(65_536) {
+            progress(FrameReader::position(reader) as u64, total);
         }
-        if first.is_none() {
-            first = Some(frame.ts);
-        }
-        last = Some(frame.ts);
+        p.first = p.first.or(Some(frame.ts));
+        p.last = Some(frame.ts);
         match packet::decode(frame.link_type, frame.data, frame.orig_len) {
-            Ok(seg) => {
-                // The payload borrows from `data`; an empty one may not (a static empty slice).
-                let off = if seg.payload.is_empty() {
-                    0
-                } else {
-                    (seg.payload.as_ptr() as usize).wrapping_sub(base)
-                };
-                table.add(frame.number, frame.ts, &seg, off);
-            }
+            Ok(seg) => table.add(frame.number, frame.ts, &seg, frame.offset + seg.payload_offset),
             Err(Skip::NotTcp) => {}
-            Err(Skip::Fragment) => fragments += 1,
+            Err(Skip::Fragment) => p.fragments += 1,
             Err(Skip::Malformed) => {
-                if malformed == 0 {
-                    first_malformed = frame.number;
+                if p.malformed == 0 {
+                    p.first_malformed = frame.number;
                 }
-                malformed += 1;
+                p.malformed += 1;
             }
             Err(Skip::UnsupportedLink) => {
-                let e = unsupported.entry(frame.link_type).or_insert((0, frame.number));
+                let e = p.unsupported.entry(frame.link_type).or_insert((0, frame.number));
                 e.0 += 1;
             }
         }
     }
+    (table, p)
+}
+
+/// The capture's facts and warnings from the first pass.
+fn describe_capture(rep: &mut CaptureReport, reader: &FrameReader, p: &FirstPass, table: &FlowTable) {
     rep.format = Some(reader.format().name().to_string());
     rep.link_types = reader.link_types.iter().map(|l| packet::linktype_name(*l)).collect();
-    rep.packets = packets;
+    rep.packets = p.packets;
     let nanos = reader.nanosecond;
-    rep.first_packet = first.map(|t| timefmt::timestamp(t, nanos));
-    rep.last_packet = last.map(|t| timefmt::timestamp(t, nanos));
+    rep.first_packet = p.first.map(|t| timefmt::timestamp(t, nanos));
+    rep.last_packet = p.last.map(|t| timefmt::timestamp(t, nanos));
     if let Some(d) = &reader.damage {
         rep.read_stopped_early = true;
-        if packets == 0 {
+        if p.packets == 0 {
             // Nothing could be read: an error for this input, never a clean empty capture.
-            rep.error = Some(format!("{}: no packet could be read: {d}", cf.display_path));
+            rep.error = Some(format!("{}: no packet could be read: {d}", rep.path));
         } else {
             rep.warnings.push(format!("reading stopped early: {d}"));
         }
@@ -128,20 +115,21 @@ pub fn analyze_capture_with_progress(cf: &CaptureFile, opts: &Options, progress:
             reader.snapped
         ));
     }
-    for (lt, (n, fr)) in &unsupported {
+    for (lt, (n, fr)) in &p.unsupported {
         rep.warnings.push(format!(
             "{n} packets of unsupported link type {} (first: frame {fr}) were skipped",
             packet::linktype_name(*lt)
         ));
     }
-    if malformed > 0 {
+    if p.malformed > 0 {
         rep.warnings.push(format!(
-            "{malformed} packets with damaged or truncated headers were skipped (first: frame {first_malformed})"
+            "{} packets with damaged or truncated headers were skipped (first: frame {})",
+            p.malformed, p.first_malformed
         ));
     }
-    if fragments > 0 {
+    if p.fragments > 0 {
         rep.warnings
-            .push(format!("{fragments} IP fragments were skipped (not reassembled)"));
+            .push(format!("{} IP fragments were skipped (not reassembled)", p.fragments));
     }
     if table.dropped_connections > 0 {
         rep.warnings.push(format!(
@@ -150,10 +138,12 @@ pub fn analyze_capture_with_progress(cf: &CaptureFile, opts: &Options, progress:
             table.dropped_connections
         ));
     }
+}
 
-    // Every connection is analysed and counted; the first MAX_LISTED_CONNECTIONS
-    // are kept in full, so that a flood (a SYN scan) cannot make the report unbounded.
-    let flows = table.into_flows();
+/// The second pass: every connection analysed on its own, in parallel, and
+/// counted; the first MAX_LISTED_CONNECTIONS are kept in full, so that a
+/// flood (a SYN scan) cannot make the report unbounded.
+fn analyze_flows(rep: &mut CaptureReport, flows: Vec<Flow>, data: &[u8], nanos: bool, opts: &Options) {
     let outcomes: Vec<Outcome> = flows
         .par_iter()
         .enumerate()
@@ -195,5 +185,25 @@ pub fn analyze_capture_with_progress(cf: &CaptureFile, opts: &Options, progress:
     }
     rep.summary = s;
     rep.connections = conns;
+}
+
+/// Analyses one opened capture, calling `progress` now and then while reading it.
+pub fn analyze_capture_with_progress(cf: &CaptureFile, opts: &Options, progress: Progress) -> CaptureReport {
+    let mut rep = CaptureReport {
+        path: cf.display_path.clone(),
+        bytes: cf.data().len() as u64,
+        ..CaptureReport::default()
+    };
+    let mut reader = match cf.frames() {
+        Ok(r) => r,
+        Err(e) => {
+            rep.error = Some(e.to_string());
+            return rep;
+        }
+    };
+    let data = cf.data();
+    let (table, pass) = read_frames(&mut reader, data.len() as u64, progress);
+    describe_capture(&mut rep, &reader, &pass, &table);
+    analyze_flows(&mut rep, table.into_flows(), data, reader.nanosecond, opts);
     rep
 }

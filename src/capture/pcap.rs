@@ -50,6 +50,8 @@ impl<'a> FrameReader<'a> {
                 return None;
             }
         };
+        // The record header is 16 bytes; the packet's bytes follow it.
+        let offset = self.pos + 16;
         self.pos = self.data.len() - remaining.len();
         let frac = blk.ts_usec;
         let nanos_v = if nanos {
@@ -70,6 +72,7 @@ impl<'a> FrameReader<'a> {
             },
             link_type,
             data: blk.data,
+            offset,
             orig_len: blk.origlen.max(blk.caplen),
         })
     }

@@ -191,6 +191,8 @@ impl<'a> FrameReader<'a> {
                     ts: Timestamp { secs, nanos },
                     link_type: iface.link_type,
                     data: &epb.data[..caplen],
+                    // Block type, length, interface, timestamp (2), captured and original length.
+                    offset: block_pos + 28,
                     orig_len: epb.origlen.max(caplen as u32),
                 });
             }
@@ -218,6 +220,8 @@ impl<'a> FrameReader<'a> {
                     ts: Timestamp::default(),
                     link_type: iface.link_type,
                     data: &spb.data[..caplen],
+                    // Block type, length, original length.
+                    offset: block_pos + 12,
                     orig_len: spb.origlen.max(caplen as u32),
                 });
             }

@@ -16,6 +16,8 @@ pub struct Frame<'a> {
     pub link_type: u32,
     /// The captured bytes.
     pub data: &'a [u8],
+    /// Where `data` starts in the capture's bytes.
+    pub offset: usize,
     /// Length on the wire; more than `data.len()` when the snap length cut it.
     pub orig_len: u32,
 }
