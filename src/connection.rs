@@ -90,7 +90,7 @@ pub struct Trace {
 }
 
 /// Which of the two directions is the client's.
-fn client_dir(flow: &Flow, events: &[(u64, u8, EventKind)]) -> u8 {
+fn client_dir(flow: &Flow, events: &[RawEvent]) -> u8 {
     for s in &flow.segs {
         if s.flags & SYN != 0 {
             return if s.flags & ACK == 0 { s.dir } else { 1 - s.dir };
@@ -111,62 +111,114 @@ fn payload<'a>(data: &'a [u8], s: &SegRef) -> &'a [u8] {
     data.get(s.off..s.off + s.len as usize).unwrap_or(&[])
 }
 
-/// Reassembles and parses one connection.
-pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
-    let mut reasm = [Reassembler::new(), Reassembler::new()];
-    let mut tls = TlsParser::new();
-    // Events by direction index, sides resolved at the end.
-    let mut raw: Vec<(u64, u8, EventKind)> = Vec::new();
-    let mut out: Vec<Delivery> = Vec::new();
-    let mut seen_fin = [false, false];
-    let mut seen_rst = [false, false];
-    let mut seen_syn = false;
-    let mut seen_synack = false;
-    let mut syn_count = 0u32;
-    let mut last_frame = flow.first_frame;
-    let mut fin_at: Option<(u64, u8, Timestamp)> = None;
-    let mut rst_at: Option<(u64, u8, Timestamp)> = None;
+/// An event before the sides are known: frame, direction index, what.
+type RawEvent = (u64, u8, EventKind);
 
-    let deliver = |d: usize, out: &mut Vec<Delivery>, tls: &mut TlsParser, raw: &mut Vec<(u64, u8, EventKind)>| {
-        for del in out.drain(..) {
+/// The state of one connection's pass: reassembly and TLS per direction, the
+/// events so far (by direction index; sides are resolved at the end).
+struct Tracer<'a> {
+    reasm: [Reassembler<'a>; 2],
+    tls: TlsParser,
+    raw: Vec<RawEvent>,
+    out: Vec<Delivery<'a>>,
+    seen_fin: [bool; 2],
+    seen_rst: [bool; 2],
+    seen_syn: bool,
+    seen_synack: bool,
+    syn_count: u32,
+    last_frame: u64,
+    fin_at: Option<(u64, u8, Timestamp)>,
+    rst_at: Option<(u64, u8, Timestamp)>,
+}
+
+impl<'a> Tracer<'a> {
+    fn new(first_frame: u64) -> Tracer<'a> {
+        Tracer {
+            reasm: [Reassembler::new(), Reassembler::new()],
+            tls: TlsParser::new(),
+            raw: Vec::new(),
+            out: Vec::new(),
+            seen_fin: [false, false],
+            seen_rst: [false, false],
+            seen_syn: false,
+            seen_synack: false,
+            syn_count: 0,
+            last_frame: first_frame,
+            fin_at: None,
+            rst_at: None,
+        }
+    }
+
+    /// Hands what reassembly delivered in direction `d` to the TLS parser.
+    fn deliver(&mut self, d: usize) {
+        for del in self.out.drain(..) {
             match del {
-                Delivery::Data { bytes, frame } => tls.feed(d, bytes, frame),
+                Delivery::Data { bytes, frame } => self.tls.feed(d, bytes, frame),
                 Delivery::Gap { len, frame } => {
-                    tls.gap(d);
-                    raw.push((frame, d as u8, EventKind::Gap(len)));
+                    self.tls.gap(d);
+                    self.raw.push((frame, d as u8, EventKind::Gap(len)));
                 }
             }
         }
-    };
+    }
 
-    for s in &flow.segs {
-        let d = s.dir as usize;
-        last_frame = last_frame.max(s.frame);
-        // TLS events of earlier segments go first, in the order they happened.
-        // Moved, not copied: events carry the certificates.
-        let take_tls = |tls: &mut TlsParser, raw: &mut Vec<(u64, u8, EventKind)>| {
-            raw.extend(
-                tls.events
-                    .drain(..)
-                    .map(|e| (e.frame, e.dir as u8, EventKind::Tls(e.msg))),
-            );
-        };
-        if s.flags & SYN != 0 {
-            if s.flags & ACK == 0 {
-                syn_count += 1;
-                if !seen_syn {
-                    seen_syn = true;
-                    raw.push((s.frame, s.dir, EventKind::Syn));
-                }
-            } else if !seen_synack {
-                seen_synack = true;
-                raw.push((s.frame, s.dir, EventKind::SynAck));
+    /// TLS events of earlier segments go first, in the order they happened.
+    /// Moved, not copied: events carry the certificates.
+    fn take_tls(&mut self) {
+        self.raw.extend(
+            self.tls
+                .events
+                .drain(..)
+                .map(|e| (e.frame, e.dir as u8, EventKind::Tls(e.msg))),
+        );
+    }
+
+    fn syn(&mut self, s: &SegRef) {
+        if s.flags & ACK == 0 {
+            self.syn_count += 1;
+            if !self.seen_syn {
+                self.seen_syn = true;
+                self.raw.push((s.frame, s.dir, EventKind::Syn));
             }
-            reasm[d].syn(s.seq);
+        } else if !self.seen_synack {
+            self.seen_synack = true;
+            self.raw.push((s.frame, s.dir, EventKind::SynAck));
+        }
+        self.reasm[s.dir as usize].syn(s.seq);
+    }
+
+    /// A FIN or RST (once per direction): delivers what is pending, then the event.
+    fn close(&mut self, s: &SegRef, fin: bool) {
+        let d = s.dir as usize;
+        if fin {
+            self.seen_fin[d] = true;
+            self.fin_at = self.fin_at.or(Some((s.frame, s.dir, s.ts)));
+            let seq = if s.flags & SYN != 0 {
+                s.seq.wrapping_add(1)
+            } else {
+                s.seq
+            };
+            self.reasm[d].fin(seq, s.len + s.missing);
+        } else {
+            self.seen_rst[d] = true;
+            self.rst_at = self.rst_at.or(Some((s.frame, s.dir, s.ts)));
+        }
+        self.reasm[d].finish(s.frame, &mut self.out);
+        self.deliver(d);
+        self.take_tls();
+        self.raw
+            .push((s.frame, s.dir, if fin { EventKind::Fin } else { EventKind::Rst }));
+    }
+
+    fn segment(&mut self, s: &SegRef, data: &'a [u8]) {
+        let d = s.dir as usize;
+        self.last_frame = self.last_frame.max(s.frame);
+        if s.flags & SYN != 0 {
+            self.syn(s);
         }
         if s.flags & ACK != 0 {
-            reasm[1 - d].peer_acked(s.ack, s.frame, &mut out);
-            deliver(1 - d, &mut out, &mut tls, &mut raw);
+            self.reasm[1 - d].peer_acked(s.ack, s.frame, &mut self.out);
+            self.deliver(1 - d);
         }
         if s.len > 0 || s.missing > 0 {
             // Bulk data is bounded by the index cap (flow::MAX_INDEXED_PAYLOAD);
@@ -176,43 +228,36 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
             } else {
                 s.seq
             };
-            reasm[d].segment(seq, payload(data, s), s.missing, s.frame, &mut out);
-            deliver(d, &mut out, &mut tls, &mut raw);
+            self.reasm[d].segment(seq, payload(data, s), s.missing, s.frame, &mut self.out);
+            self.deliver(d);
         }
-        take_tls(&mut tls, &mut raw);
-        if s.flags & FIN != 0 && !seen_fin[d] {
-            seen_fin[d] = true;
-            fin_at = fin_at.or(Some((s.frame, s.dir, s.ts)));
-            let seq = if s.flags & SYN != 0 {
-                s.seq.wrapping_add(1)
-            } else {
-                s.seq
-            };
-            reasm[d].fin(seq, s.len + s.missing);
-            reasm[d].finish(s.frame, &mut out);
-            deliver(d, &mut out, &mut tls, &mut raw);
-            take_tls(&mut tls, &mut raw);
-            raw.push((s.frame, s.dir, EventKind::Fin));
+        self.take_tls();
+        if s.flags & FIN != 0 && !self.seen_fin[d] {
+            self.close(s, true);
         }
-        if s.flags & RST != 0 && !seen_rst[d] {
-            seen_rst[d] = true;
-            rst_at = rst_at.or(Some((s.frame, s.dir, s.ts)));
-            reasm[d].finish(s.frame, &mut out);
-            deliver(d, &mut out, &mut tls, &mut raw);
-            take_tls(&mut tls, &mut raw);
-            raw.push((s.frame, s.dir, EventKind::Rst));
+        if s.flags & RST != 0 && !self.seen_rst[d] {
+            self.close(s, false);
         }
     }
-    for (d, r) in reasm.iter_mut().enumerate() {
-        r.finish(last_frame, &mut out);
-        deliver(d, &mut out, &mut tls, &mut raw);
-    }
-    raw.extend(
-        tls.events
-            .drain(..)
-            .map(|e| (e.frame, e.dir as u8, EventKind::Tls(e.msg))),
-    );
 
+    /// The end of the capture: what is still held back is delivered.
+    fn end(&mut self) {
+        for d in 0..2 {
+            self.reasm[d].finish(self.last_frame, &mut self.out);
+            self.deliver(d);
+        }
+        self.take_tls();
+    }
+}
+
+/// Reassembles and parses one connection.
+pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
+    let mut tr = Tracer::new(flow.first_frame);
+    for s in &flow.segs {
+        tr.segment(s, data);
+    }
+    tr.end();
+    let mut raw = std::mem::take(&mut tr.raw);
     // Data held back by reassembly (delivered at a FIN or at the end, after a
     // gap) keeps the frame it came in: put every event in frame order, keeping
     // the order of events within a frame.
@@ -220,7 +265,6 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
     let merged_gaps = bound_gaps(&mut raw);
     let cd = client_dir(flow, &raw);
     let side = |dir: u8| if dir == cd { Side::Client } else { Side::Server };
-    let server_port = if cd == 0 { flow.b.port() } else { flow.a.port() };
     let events = raw
         .into_iter()
         .map(|(frame, dir, kind)| Event {
@@ -229,36 +273,31 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
             kind,
         })
         .collect();
-    let ec = if cd == 0 {
-        tls.encrypted_counts
-    } else {
-        [tls.encrypted_counts[1], tls.encrypted_counts[0]]
-    };
+    let counts = tr.tls.encrypted_counts;
     let mark = |(frame, dir, ts): (u64, u8, Timestamp)| Mark {
         frame,
         from: side(dir),
         ts,
     };
-    let data = |m: Option<DataMark>| m.map(|m| mark((m.frame, m.dir, m.ts)));
-    let timing = Timing {
-        start: flow.start,
-        end: flow.end,
-        data_tail: [data(flow.data_tail[0]), data(flow.data_tail[1])],
-        data_before_close: data(flow.data_before_close),
-        first_fin: fin_at.map(mark),
-        first_rst: rst_at.map(mark),
-    };
+    let data_mark = |m: Option<DataMark>| m.map(|m| mark((m.frame, m.dir, m.ts)));
     Trace {
         events,
-        syn_count,
-        last_frame,
+        syn_count: tr.syn_count,
+        last_frame: tr.last_frame,
         client_bytes: flow.bytes[cd as usize],
         server_bytes: flow.bytes[1 - cd as usize],
-        server_port,
+        server_port: if cd == 0 { flow.b.port() } else { flow.a.port() },
         client_is_a: cd == 0,
-        encrypted_counts: ec,
-        events_not_listed: tls.events_not_listed + merged_gaps,
-        timing,
+        encrypted_counts: [counts[cd as usize], counts[1 - cd as usize]],
+        events_not_listed: tr.tls.events_not_listed + merged_gaps,
+        timing: Timing {
+            start: flow.start,
+            end: flow.end,
+            data_tail: [data_mark(flow.data_tail[0]), data_mark(flow.data_tail[1])],
+            data_before_close: data_mark(flow.data_before_close),
+            first_fin: tr.fin_at.map(mark),
+            first_rst: tr.rst_at.map(mark),
+        },
     }
 }
 
@@ -269,11 +308,11 @@ const MAX_GAP_EVENTS: usize = 32;
 /// lost every other segment must not make the report as long as the
 /// capture); the bytes of the others are added to the last one kept, so
 /// that the total missed stays right. Returns how many were merged.
-fn bound_gaps(raw: &mut Vec<(u64, u8, EventKind)>) -> u64 {
+fn bound_gaps(raw: &mut Vec<RawEvent>) -> u64 {
     let mut kept = [0usize; 2];
     let mut last: [Option<usize>; 2] = [None, None];
     let mut merged = 0u64;
-    let mut out: Vec<(u64, u8, EventKind)> = Vec::with_capacity(raw.len());
+    let mut out: Vec<RawEvent> = Vec::with_capacity(raw.len());
     for (frame, dir, kind) in raw.drain(..) {
         let d = (dir & 1) as usize;
         if let EventKind::Gap(n) = kind {

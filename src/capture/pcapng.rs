@@ -140,62 +140,8 @@ impl<'a> FrameReader<'a> {
                     interfaces: Vec::new(),
                 };
             }
-            Block::InterfaceDescription(idb) => {
-                let lt = idb.linktype.0 as u32;
-                let resolution = idb.ts_resolution().unwrap_or(1_000_000).max(1);
-                if resolution > 1_000_000 {
-                    self.nanosecond = true;
-                }
-                self.note_link(lt);
-                if idb.snaplen > 0 && idb.snaplen < 65535 {
-                    self.min_snaplen = Some(self.min_snaplen.map_or(idb.snaplen, |s| s.min(idb.snaplen)));
-                }
-                if let Kind::PcapNg { interfaces, .. } = &mut self.kind {
-                    // Bounded: a lying file cannot make us keep more than this many.
-                    if interfaces.len() < 65_536 {
-                        interfaces.push(Interface {
-                            link_type: lt,
-                            resolution,
-                            offset_secs: idb.if_tsoffset,
-                        });
-                    }
-                }
-            }
-            Block::EnhancedPacket(epb) => {
-                let number = self.next_number;
-                self.next_number += 1;
-                let iface = match &self.kind {
-                    Kind::PcapNg { interfaces, .. } => interfaces.get(epb.if_id as usize).copied(),
-                    Kind::Pcap { .. } => None,
-                };
-                let Some(iface) = iface else {
-                    self.notes.push(format!(
-                        "packet {} names interface {} that no interface block describes; skipped",
-                        number, epb.if_id
-                    ));
-                    return None;
-                };
-                let raw = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
-                // Never wraps: an if_tsoffset near i64::MAX saturates.
-                let secs = i64::try_from(raw / iface.resolution)
-                    .unwrap_or(i64::MAX)
-                    .saturating_add(iface.offset_secs);
-                let frac = raw % iface.resolution;
-                let nanos = ((frac as u128 * 1_000_000_000u128) / iface.resolution as u128) as u32;
-                let caplen = (epb.caplen as usize).min(epb.data.len());
-                if epb.origlen as usize > caplen {
-                    self.snapped += 1;
-                }
-                return Some(Frame {
-                    number,
-                    ts: Timestamp { secs, nanos },
-                    link_type: iface.link_type,
-                    data: &epb.data[..caplen],
-                    // Block type, length, interface, timestamp (2), captured and original length.
-                    offset: block_pos + 28,
-                    orig_len: epb.origlen.max(caplen as u32),
-                });
-            }
+            Block::InterfaceDescription(idb) => self.interface(&idb),
+            Block::EnhancedPacket(epb) => return self.enhanced_packet(&epb, block_pos),
             Block::SimplePacket(spb) => {
                 let number = self.next_number;
                 self.next_number += 1;
@@ -244,5 +190,69 @@ impl<'a> FrameReader<'a> {
             _ => {}
         }
         None
+    }
+
+    /// An interface: its link type, timestamp resolution and offset, snap length.
+    fn interface(&mut self, idb: &pcap_parser::pcapng::InterfaceDescriptionBlock) {
+        let lt = idb.linktype.0 as u32;
+        let resolution = idb.ts_resolution().unwrap_or(1_000_000).max(1);
+        if resolution > 1_000_000 {
+            self.nanosecond = true;
+        }
+        self.note_link(lt);
+        if idb.snaplen > 0 && idb.snaplen < 65535 {
+            self.min_snaplen = Some(self.min_snaplen.map_or(idb.snaplen, |s| s.min(idb.snaplen)));
+        }
+        if let Kind::PcapNg { interfaces, .. } = &mut self.kind {
+            // Bounded: a lying file cannot make us keep more than this many.
+            if interfaces.len() < 65_536 {
+                interfaces.push(Interface {
+                    link_type: lt,
+                    resolution,
+                    offset_secs: idb.if_tsoffset,
+                });
+            }
+        }
+    }
+
+    /// An enhanced packet block: a frame, timed by its interface.
+    fn enhanced_packet(
+        &mut self,
+        epb: &pcap_parser::pcapng::EnhancedPacketBlock<'a>,
+        block_pos: usize,
+    ) -> Option<Frame<'a>> {
+        let number = self.next_number;
+        self.next_number += 1;
+        let iface = match &self.kind {
+            Kind::PcapNg { interfaces, .. } => interfaces.get(epb.if_id as usize).copied(),
+            Kind::Pcap { .. } => None,
+        };
+        let Some(iface) = iface else {
+            self.notes.push(format!(
+                "packet {} names interface {} that no interface block describes; skipped",
+                number, epb.if_id
+            ));
+            return None;
+        };
+        let raw = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
+        // Never wraps: an if_tsoffset near i64::MAX saturates.
+        let secs = i64::try_from(raw / iface.resolution)
+            .unwrap_or(i64::MAX)
+            .saturating_add(iface.offset_secs);
+        let frac = raw % iface.resolution;
+        let nanos = ((frac as u128 * 1_000_000_000u128) / iface.resolution as u128) as u32;
+        let caplen = (epb.caplen as usize).min(epb.data.len());
+        if epb.origlen as usize > caplen {
+            self.snapped += 1;
+        }
+        Some(Frame {
+            number,
+            ts: Timestamp { secs, nanos },
+            link_type: iface.link_type,
+            data: &epb.data[..caplen],
+            // Block type, length, interface, timestamp (2), captured and original length.
+            offset: block_pos + 28,
+            orig_len: epb.origlen.max(caplen as u32),
+        })
     }
 }
