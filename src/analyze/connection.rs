@@ -1,7 +1,7 @@
 //! One connection: its trace, its chains, the key-exchange check, what the
 //! chain stage tells the diagnosis, the verdict; then the report is built.
 
-use crate::chain::{ChainReport, Finding, FindingCode, Purpose, TrustVerdict};
+use crate::chain::{ChainReport, Defect, FindingCode, Purpose, TrustVerdict};
 use crate::connection::{Event, EventKind, Side, Trace, trace};
 use crate::diagnose::{ChainContext, diagnose};
 use crate::flow::Flow;
@@ -135,59 +135,43 @@ fn key_usage_check(c: &mut ChainReport, sh: &ServerHello) {
         .leaf_usage
         .and_then(|u| crate::chain::key_usage_finding(u, signs, &suite))
     {
-        c.findings.push(f);
+        c.findings.push(f.finding());
+        c.defects.push(f);
     }
 }
 
 /// True when the visible chain has, on its path, a finding such a client rejects.
 fn post_handshake_rejectable(c: &ChainReport) -> bool {
-    c.findings.iter().any(|f| {
-        f.code.rejected_after_handshake() && f.cert_index.is_none_or(|i| c.on_path.get(i).copied().unwrap_or(false))
-    })
+    c.defects
+        .iter()
+        .any(|d| d.code().rejected_after_handshake() && on_path(c, d))
 }
 
-/// One sentence on why a client would reject this chain, for the failure's explanation.
+fn on_path(c: &ChainReport, d: &Defect) -> bool {
+    d.cert_index()
+        .is_none_or(|i| c.on_path.get(i).copied().unwrap_or(false))
+}
+
+/// Why a client would reject this chain, for the failure's explanation: the
+/// first defect on the path in this order (a defect off the path, such as an
+/// expired cross-sign, never explains a failure), in the defect's own words.
 fn chain_problem(c: &ChainReport) -> Option<String> {
-    // Findings about certificates off the path (an expired cross-sign) never explain a failure.
-    let on_path = |f: &&Finding| f.cert_index.is_none_or(|i| c.on_path.get(i).copied().unwrap_or(false));
-    let pick = |code: FindingCode| c.findings.iter().filter(on_path).find(|f| f.code == code);
-    let cert = |f: &Finding| match f.cert_index {
-        Some(i) => format!("Certificate {i} {}", f.message),
-        None => f.message.clone(),
+    use FindingCode::*;
+    let pick = |codes: &[FindingCode]| {
+        codes
+            .iter()
+            .find_map(|code| c.defects.iter().find(|d| d.code() == *code && on_path(c, d)))
     };
-    if let Some(f) = pick(FindingCode::UnparsableCertificate) {
-        let mut m = f.message.clone();
-        if let Some(c) = m.get_mut(..1) {
-            c.make_ascii_uppercase();
-        }
-        return Some(format!("{m}: nothing is claimed about its names or dates."));
-    }
-    if let Some(f) = pick(FindingCode::HostnameMismatch) {
-        return Some(format!("The certificate's names do not match: {}.", f.message));
-    }
-    if let Some(f) = pick(FindingCode::Expired).or_else(|| pick(FindingCode::NotYetValid)) {
-        return Some(format!(
-            "{}.",
-            cert(f).replace("Certificate 0 ", "The server's certificate ")
-        ));
-    }
-    if let Some(f) = pick(FindingCode::WrongKeyUsage) {
-        return Some(format!(
-            "The server's certificate has the wrong key usage: {}.",
-            f.message
-        ));
-    }
-    if let Some(f) = pick(FindingCode::UntrustedRoot).or_else(|| pick(FindingCode::IncompleteChain)) {
-        return Some(format!("The chain does not lead to a trusted root: {}.", f.message));
-    }
-    if let Some(f) = pick(FindingCode::WeakKey)
-        .or_else(|| pick(FindingCode::WeakSignatureAlgorithm))
-        .or_else(|| pick(FindingCode::BadSignature))
-    {
-        return Some(format!("Certificate {}: {}.", f.cert_index.unwrap_or(0), f.message));
-    }
-    if c.trust.verdict == TrustVerdict::Trusted {
-        return None;
-    }
-    pick(FindingCode::VerificationFailed).map(|f| format!("{}.", f.message))
+    let reason = pick(&[UnparsableCertificate])
+        .or_else(|| pick(&[HostnameMismatch]))
+        .or_else(|| pick(&[Expired, NotYetValid]))
+        .or_else(|| pick(&[WrongKeyUsage]))
+        .or_else(|| pick(&[UntrustedRoot, IncompleteChain]))
+        .or_else(|| pick(&[WeakKey, WeakSignatureAlgorithm, BadSignature]))
+        .or_else(|| {
+            (c.trust.verdict != TrustVerdict::Trusted)
+                .then(|| pick(&[VerificationFailed]))
+                .flatten()
+        })?;
+    Some(reason.explanation())
 }

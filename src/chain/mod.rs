@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::trust::TrustStore;
 pub use crate::vocabulary::{FindingCode, TrustVerdict};
 
+mod defect;
 mod facts;
 mod findings;
 mod names;
@@ -26,6 +27,7 @@ use findings::{explains_untrusted, extended_usage_finding, time_findings};
 use names::hostname_finding;
 
 pub use crate::trust::pem::read_certificates;
+pub use defect::{Defect, UsageGap};
 pub use findings::key_usage_finding;
 pub use names::dns_name_matches;
 
@@ -87,6 +89,9 @@ pub struct ChainReport {
     pub certificates: Arc<Vec<CertInfo>>,
     pub trust: TrustInfo,
     pub findings: Vec<Finding>,
+    /// The same, as data: what the diagnosis reads (never the messages).
+    #[serde(skip)]
+    pub defects: Vec<Defect>,
     /// Which certificates are on the path from the leaf: findings about the
     /// others never explain a failure.
     #[serde(skip)]
@@ -147,7 +152,7 @@ struct Parsed {
     validity: Vec<Option<(i64, i64)>>,
     /// Certificates on the path from the leaf to the anchor (or to where it breaks).
     on_path: Vec<bool>,
-    findings: Vec<Finding>,
+    defects: Vec<Defect>,
     walk: Walk,
     /// The leaf's names, when the leaf could be parsed (no claim otherwise).
     leaf_names: Option<facts::LeafNames>,
@@ -200,43 +205,18 @@ impl Chains {
     /// Analyses a chain sent in `frame`, at `at` (Unix seconds), with the host
     /// name the client meant (SNI or --host) for the name check.
     pub fn analyze(&self, ders: &[Vec<u8>], frame: u64, at: i64, host: Option<&str>, purpose: Purpose) -> ChainReport {
-        let mut key = Vec::with_capacity(ders.len() * 32);
-        for d in ders {
-            key.extend_from_slice(&Sha256::digest(d));
-        }
-        let cached = self
-            .cache
-            .lock()
-            .ok()
-            .and_then(|c| c.map.get(&(key.clone(), purpose)).cloned());
-        let p = match cached {
-            Some(p) => p,
-            None => {
-                let p = Arc::new(self.parse(ders));
-                if let Ok(mut c) = self.cache.lock() {
-                    // Certificates, their decoded fields and the key: about three times the DER.
-                    let size = ders.iter().map(|d| d.len() * 3 + 512).sum::<usize>();
-                    if c.map.len() >= CACHE_MAX_CHAINS || c.bytes + size > CACHE_MAX_BYTES {
-                        c.map.clear();
-                        c.bytes = 0;
-                    }
-                    c.bytes += size;
-                    c.map.insert((key, purpose), p.clone());
-                }
-                p
-            }
-        };
-        let mut findings = Vec::new();
+        let p = self.parsed(ders, purpose);
+        let mut defects = Vec::new();
         // No claim about the names of a leaf that could not be parsed.
         if let (Some(h), Some(names)) = (host, &p.leaf_names)
-            && let Some(f) = hostname_finding(names, h)
+            && let Some(d) = hostname_finding(names, h)
         {
-            findings.push(f);
+            defects.push(d);
         }
-        findings.extend(time_findings(&p, at));
-        findings.extend(p.findings.iter().cloned());
-        if let Some(f) = p.leaf_usage.and_then(|u| extended_usage_finding(u, purpose)) {
-            findings.push(f);
+        defects.extend(time_findings(&p, at));
+        defects.extend(p.defects.iter().cloned());
+        if let Some(d) = p.leaf_usage.and_then(|u| extended_usage_finding(u, purpose)) {
+            defects.push(d);
         }
         let trust = match self.verified_at(&p, at, purpose) {
             Verified::Trusted(a) => TrustInfo {
@@ -246,12 +226,8 @@ impl Chains {
                 reason: None,
             },
             Verified::Untrusted(why) => {
-                if !findings.iter().any(|f| explains_untrusted(f, &p.on_path)) {
-                    findings.push(Finding {
-                        code: FindingCode::VerificationFailed,
-                        cert_index: None,
-                        message: format!("the chain does not verify: {why}"),
-                    });
+                if !defects.iter().any(|d| explains_untrusted(d, &p.on_path)) {
+                    defects.push(Defect::VerificationFailed { reason: why });
                 }
                 TrustInfo {
                     verdict: TrustVerdict::Untrusted,
@@ -272,10 +248,39 @@ impl Chains {
             frame,
             certificates: p.certificates.clone(),
             trust,
-            findings,
+            findings: defects.iter().map(Defect::finding).collect(),
+            defects,
             on_path: p.on_path.clone(),
             leaf_usage: p.leaf_usage,
         }
+    }
+
+    /// The chain's analysis that depends on the chain only: from the cache, or made now.
+    fn parsed(&self, ders: &[Vec<u8>], purpose: Purpose) -> Arc<Parsed> {
+        let mut key = Vec::with_capacity(ders.len() * 32);
+        for d in ders {
+            key.extend_from_slice(&Sha256::digest(d));
+        }
+        let cached = self
+            .cache
+            .lock()
+            .ok()
+            .and_then(|c| c.map.get(&(key.clone(), purpose)).cloned());
+        if let Some(p) = cached {
+            return p;
+        }
+        let p = Arc::new(self.parse(ders));
+        if let Ok(mut c) = self.cache.lock() {
+            // Certificates, their decoded fields and the key: about three times the DER.
+            let size = ders.iter().map(|d| d.len() * 3 + 512).sum::<usize>();
+            if c.map.len() >= CACHE_MAX_CHAINS || c.bytes + size > CACHE_MAX_BYTES {
+                c.map.clear();
+                c.bytes = 0;
+            }
+            c.bytes += size;
+            c.map.insert((key, purpose), p.clone());
+        }
+        p
     }
 }
 

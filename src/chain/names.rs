@@ -1,11 +1,11 @@
 //! Does the leaf name the host the client meant? RFC 6125 matching of DNS
 //! names (wildcards), IP addresses, the CN only without SANs, IDNA.
 
+use super::Defect;
 use super::facts::LeafNames;
-use super::{Finding, FindingCode};
 use crate::escape;
 
-pub(super) fn hostname_finding(n: &LeafNames, host: &str) -> Option<Finding> {
+pub(super) fn hostname_finding(n: &LeafNames, host: &str) -> Option<Defect> {
     if hostname_matches(n, host) {
         return None;
     }
@@ -18,14 +18,9 @@ pub(super) fn hostname_finding(n: &LeafNames, host: &str) -> Option<Finding> {
         v.extend(n.ips.iter().map(|i| i.to_string()));
         v.join(", ")
     };
-    Some(Finding {
-        code: FindingCode::HostnameMismatch,
-        cert_index: Some(0),
-        message: format!(
-            "the certificate is not valid for \"{}\": it names {}. Use a certificate whose subjectAltName includes the host the client connects to, or make the client use a name in it",
-            escape::text(host.as_bytes()),
-            escape::text(presented.as_bytes())
-        ),
+    Some(Defect::HostnameMismatch {
+        host: escape::text(host.as_bytes()),
+        presented: escape::text(presented.as_bytes()),
     })
 }
 

@@ -40,83 +40,69 @@ impl Chains {
             .collect();
         boundaries.sort_unstable();
         boundaries.dedup();
-        let mut findings = Vec::new();
+        let mut defects = Vec::new();
         let leaf_names = parsed.first().and_then(|p| p.as_ref()).map(leaf_names);
         let leaf_usage = parsed.first().and_then(|p| p.as_ref()).map(leaf_usage);
-
         for (i, p) in parsed.iter().enumerate() {
-            let Some(c) = p else {
-                findings.push(Finding {
-                    code: FindingCode::UnparsableCertificate,
-                    cert_index: Some(i),
-                    message: format!("certificate {i} could not be decoded ({} bytes)", ders[i].len()),
-                });
-                continue;
-            };
-            let self_signed = c.subject().as_raw() == c.issuer().as_raw();
-            if self_signed && i == 0 {
-                findings.push(Finding {
-                    code: FindingCode::SelfSigned,
-                    cert_index: Some(0),
-                    message: "the certificate is self-signed: clients trust it only if it is in their trust store; use a certificate issued by a CA the clients trust".into(),
-                });
-            }
-            let ki = &certificates[i].key;
-            let weak = match (ki.algorithm.as_str(), ki.bits) {
-                ("RSA", Some(b)) | ("DSA", Some(b)) => b < 2048,
-                ("EC", Some(b)) => b < 224,
-                _ => false,
-            };
-            if weak {
-                findings.push(Finding {
-                    code: FindingCode::WeakKey,
-                    cert_index: Some(i),
-                    message: format!(
-                        "{} key of {} bits is too small (RSA needs 2048, EC 224); modern clients refuse it: reissue with a larger key",
-                        ki.algorithm,
-                        ki.bits.unwrap_or(0)
-                    ),
-                });
-            }
-            if let (Some(max), Some(bits)) = (self.max_key_bits, ki.bits)
-                && bits > max
-                && ki.algorithm == "RSA"
-            {
-                findings.push(Finding {
-                    code: FindingCode::KeyTooLarge,
-                    cert_index: Some(i),
-                    message: format!(
-                        "RSA key of {bits} bits is larger than the {max} bits allowed (--max-key-bits): some gateways refuse such keys"
-                    ),
-                });
-            }
-            let sa = certificates[i].signature_algorithm.to_ascii_lowercase();
-            // A root's own signature is not checked by clients; only flag the others.
-            let root = self_signed && i > 0;
-            if (sa.contains("md5") || sa.contains("sha1") || sa.contains("md2")) && !root {
-                findings.push(Finding {
-                    code: FindingCode::WeakSignatureAlgorithm,
-                    cert_index: Some(i),
-                    message: format!(
-                        "signed with {}, which clients no longer accept: reissue it with SHA-256",
-                        certificates[i].signature_algorithm
-                    ),
-                });
+            match p {
+                Some(c) => defects.extend(self.certificate_defects(i, c, &certificates[i])),
+                None => defects.push(Defect::Unparsable {
+                    index: i,
+                    len: ders[i].len(),
+                }),
             }
         }
-
-        let (walk, on_path) = self.path(&parsed, &mut findings);
+        let (walk, on_path) = self.path(&parsed, &mut defects);
         Parsed {
             der: Arc::new(ders.to_vec()),
             certificates: Arc::new(certificates),
             validity,
             on_path,
-            findings,
+            defects,
             walk,
             leaf_names,
             leaf_usage,
             boundaries,
             verdicts: Mutex::new(Vec::new()),
         }
+    }
+
+    /// What is wrong with one parsed certificate on its own: self-signed leaf,
+    /// key size, signature algorithm.
+    fn certificate_defects(&self, i: usize, c: &X509Certificate, info: &CertInfo) -> Vec<Defect> {
+        let mut out = Vec::new();
+        let self_signed = c.subject().as_raw() == c.issuer().as_raw();
+        if self_signed && i == 0 {
+            out.push(Defect::SelfSigned);
+        }
+        let ki = &info.key;
+        let weak = match (ki.algorithm.as_str(), ki.bits) {
+            ("RSA", Some(b)) | ("DSA", Some(b)) => b < 2048,
+            ("EC", Some(b)) => b < 224,
+            _ => false,
+        };
+        if weak {
+            out.push(Defect::WeakKey {
+                index: i,
+                algorithm: ki.algorithm.clone(),
+                bits: ki.bits.unwrap_or(0),
+            });
+        }
+        if let (Some(max), Some(bits)) = (self.max_key_bits, ki.bits)
+            && bits > max
+            && ki.algorithm == "RSA"
+        {
+            out.push(Defect::KeyTooLarge { index: i, bits, max });
+        }
+        let sa = info.signature_algorithm.to_ascii_lowercase();
+        // A root's own signature is not checked by clients; only flag the others.
+        let root = self_signed && i > 0;
+        if (sa.contains("md5") || sa.contains("sha1") || sa.contains("md2")) && !root {
+            out.push(Defect::WeakSignatureAlgorithm {
+                index: i,
+                algorithm: info.signature_algorithm.clone(),
+            });
+        }
+        out
     }
 }

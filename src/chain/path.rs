@@ -13,7 +13,7 @@ impl Chains {
     /// Follows issuer links from the leaf through the chain to an anchor,
     /// naming what is missing; returns what it found and which certificates
     /// are on the path. The verdict itself is webpki's (`verified_at`).
-    pub(super) fn path(&self, parsed: &[Option<X509Certificate>], findings: &mut Vec<Finding>) -> (Walk, Vec<bool>) {
+    pub(super) fn path(&self, parsed: &[Option<X509Certificate>], defects: &mut Vec<Defect>) -> (Walk, Vec<bool>) {
         let Some(Some(leaf)) = parsed.first() else {
             return (Walk::default(), vec![false; parsed.len()]);
         };
@@ -54,12 +54,9 @@ impl Chains {
             match next {
                 Some((j, Some(c))) => {
                     if cur.verify_signature(Some(c.public_key())).is_err() {
-                        findings.push(Finding {
-                            code: FindingCode::BadSignature,
-                            cert_index: Some(cur_i),
-                            message: format!(
-                                "the signature of certificate {cur_i} does not verify with the key of its issuer, certificate {j} (same name, another key): the chain mixes certificates of different issuances; send the intermediate that issued this certificate"
-                            ),
+                        defects.push(Defect::BadSignature {
+                            index: cur_i,
+                            issuer: j,
                         });
                     }
                     on_path.push(j);
@@ -75,20 +72,13 @@ impl Chains {
         }
         let in_order = on_path.iter().enumerate().all(|(k, &j)| k == j);
         if !in_order {
-            findings.push(Finding {
-                code: FindingCode::WrongOrder,
-                cert_index: None,
-                message: format!(
-                    "the certificates are not sent in path order: the path from the leaf is {}; strict clients reject this: send the leaf first, then its issuer, and so on",
-                    on_path.iter().map(|j| format!("certificate {j}")).collect::<Vec<_>>().join(" -> ")
-                ),
-            });
+            defects.push(Defect::WrongOrder { path: on_path.clone() });
         }
         for (j, p) in parsed.iter().enumerate() {
             if let Some(c) = p
                 && !on_path.contains(&j)
             {
-                findings.push(extra_certificate(j, c, parsed, &on_path));
+                defects.push(extra_certificate(j, c, parsed, &on_path));
             }
         }
         if let Some(r) = ends_at_untrusted_root {
@@ -96,18 +86,15 @@ impl Chains {
             let public = parsed[r]
                 .as_ref()
                 .is_some_and(|c| mozilla_subjects().contains(der_contents(c.subject().as_raw())));
-            findings.push(Finding {
-                code: FindingCode::UntrustedRoot,
-                cert_index: Some(r),
-                message: format!(
-                    "the chain ends at the root \"{name}\", which the trust store ({}) lacks{}: add it to the client's trust store, or use a certificate from a CA the client trusts",
-                    self.store.source,
-                    if public { " (it is a public root of the Mozilla program)" } else { "" }
-                ),
+            defects.push(Defect::RootNotTrusted {
+                index: r,
+                subject: name,
+                public,
+                store: self.store.source.clone(),
             });
         }
         if let Some(m) = &missing {
-            findings.push(self.missing_issuer_finding(m, cur, cur_i, missing_is_public_root));
+            defects.push(self.missing_issuer(m, cur, cur_i, missing_is_public_root));
         }
         let missing_issuer = match (&missing, ends_at_untrusted_root) {
             (Some(m), _) => Some(m.clone()),
@@ -125,31 +112,21 @@ impl Chains {
     /// nor a trust anchor. Above a CA certificate (or a public root) it is the
     /// root the client's store lacks (`untrusted_root`); above the leaf, the
     /// intermediate the server did not send (`incomplete_chain`).
-    fn missing_issuer_finding(&self, m: &str, cur: &X509Certificate, cur_i: usize, public_root: bool) -> Finding {
-        let akid = authority_key_id(cur)
-            .map(|k| format!(" (key identifier {k})"))
-            .unwrap_or_default();
+    fn missing_issuer(&self, m: &str, cur: &X509Certificate, cur_i: usize, public_root: bool) -> Defect {
+        let key_id = authority_key_id(cur);
         if public_root || cur.is_ca() {
-            Finding {
-                code: FindingCode::UntrustedRoot,
-                cert_index: Some(cur_i),
-                message: format!(
-                    "the trust store ({}) lacks \"{m}\"{akid}, the issuer of certificate {cur_i}{}: add it to the client's trust store (if it is an intermediate CA, the server must send it instead)",
-                    self.store.source,
-                    if public_root {
-                        ", a public root of the Mozilla program"
-                    } else {
-                        ""
-                    }
-                ),
+            Defect::MissingRoot {
+                index: cur_i,
+                issuer: m.to_string(),
+                key_id,
+                public: public_root,
+                store: self.store.source.clone(),
             }
         } else {
-            Finding {
-                code: FindingCode::IncompleteChain,
-                cert_index: Some(cur_i),
-                message: format!(
-                    "the server did not send the intermediate \"{m}\"{akid} that issued certificate {cur_i}, and the trust store does not have it: add it to the server's chain file (if it is a root, add it to the client's trust store instead)"
-                ),
+            Defect::MissingIntermediate {
+                index: cur_i,
+                issuer: m.to_string(),
+                key_id,
             }
         }
     }
@@ -157,23 +134,13 @@ impl Chains {
 
 /// A certificate sent but not on the path: a cross-signed copy of a
 /// certificate on the path (an old root's cross-sign), or one unrelated to it.
-fn extra_certificate(j: usize, c: &X509Certificate, parsed: &[Option<X509Certificate>], on_path: &[usize]) -> Finding {
+fn extra_certificate(j: usize, c: &X509Certificate, parsed: &[Option<X509Certificate>], on_path: &[usize]) -> Defect {
     let path_issuers = on_path
         .iter()
         .filter_map(|&k| parsed.get(k).and_then(Option::as_ref))
         .any(|p| p.issuer().as_raw() == c.subject().as_raw());
-    let message = if path_issuers {
-        format!(
-            "certificate {j} (\"{}\", issued by \"{}\") is a cross-signed copy of a CA the path goes through, and the path does not need it: it does not affect the verdict; remove it from the server's chain file unless old clients need it",
-            subject_text(c),
-            escape::text(c.issuer().to_string().as_bytes())
-        )
-    } else {
-        format!("certificate {j} is on no path from the leaf to a root: remove it from the server's chain file")
-    };
-    Finding {
-        code: FindingCode::UnrelatedCertificate,
-        cert_index: Some(j),
-        message,
+    Defect::Extra {
+        index: j,
+        cross_sign: path_issuers.then(|| (subject_text(c), escape::text(c.issuer().to_string().as_bytes()))),
     }
 }

@@ -1,0 +1,262 @@
+//! What is wrong with a chain, as data: each defect carries its context (the
+//! certificate, the missing issuer with its key identifier, the dates, the
+//! names), the way rustls' `CertificateError` variants do. The sentences for
+//! people are written here and nowhere else: the finding's message, and the
+//! sentence a failure's explanation uses.
+
+use super::{Finding, FindingCode};
+use crate::timefmt;
+
+/// Which usage the leaf's key or extended key usage lacks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UsageGap {
+    /// keyUsage lacks `bit` (digitalSignature or keyEncipherment), which `suite` needs.
+    KeyUsage { bit: &'static str, suite: String },
+    /// extendedKeyUsage lacks the purpose (serverAuth or clientAuth).
+    Extended { purpose: &'static str },
+}
+
+/// One thing wrong with a chain (or worth saying about it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Defect {
+    Unparsable {
+        index: usize,
+        len: usize,
+    },
+    SelfSigned,
+    WeakKey {
+        index: usize,
+        algorithm: String,
+        bits: u32,
+    },
+    KeyTooLarge {
+        index: usize,
+        bits: u32,
+        max: u32,
+    },
+    WeakSignatureAlgorithm {
+        index: usize,
+        algorithm: String,
+    },
+    /// Certificate `index`'s signature does not verify with the key of `issuer`.
+    BadSignature {
+        index: usize,
+        issuer: usize,
+    },
+    /// The path from the leaf, in the order the certificates were sent.
+    WrongOrder {
+        path: Vec<usize>,
+    },
+    /// A certificate on no path; `cross_sign` (its subject and issuer) when it
+    /// is a cross-signed copy of a CA the path goes through.
+    Extra {
+        index: usize,
+        cross_sign: Option<(String, String)>,
+    },
+    /// The path ends at a self-signed certificate the store lacks.
+    RootNotTrusted {
+        index: usize,
+        subject: String,
+        public: bool,
+        store: String,
+    },
+    /// The issuer of CA certificate `index` (the root, most likely) is neither sent nor an anchor.
+    MissingRoot {
+        index: usize,
+        issuer: String,
+        key_id: Option<String>,
+        public: bool,
+        store: String,
+    },
+    /// The issuer of certificate `index` (an intermediate) is neither sent nor an anchor.
+    MissingIntermediate {
+        index: usize,
+        issuer: String,
+        key_id: Option<String>,
+    },
+    /// `on_path`: false for an extra certificate, whose expiry decides nothing.
+    Expired {
+        index: usize,
+        subject: String,
+        not_after: i64,
+        days: i64,
+        on_path: bool,
+    },
+    NotYetValid {
+        index: usize,
+        not_before: i64,
+        days: i64,
+    },
+    ExpiresSoon {
+        index: usize,
+        not_after: i64,
+        days: i64,
+    },
+    /// The host the client meant, and the names the leaf presents.
+    HostnameMismatch {
+        host: String,
+        presented: String,
+    },
+    WrongKeyUsage(UsageGap),
+    /// webpki refused the chain for a reason none of the above names.
+    VerificationFailed {
+        reason: String,
+    },
+}
+
+impl Defect {
+    pub fn code(&self) -> FindingCode {
+        use Defect::*;
+        match self {
+            Unparsable { .. } => FindingCode::UnparsableCertificate,
+            SelfSigned => FindingCode::SelfSigned,
+            WeakKey { .. } => FindingCode::WeakKey,
+            KeyTooLarge { .. } => FindingCode::KeyTooLarge,
+            WeakSignatureAlgorithm { .. } => FindingCode::WeakSignatureAlgorithm,
+            BadSignature { .. } => FindingCode::BadSignature,
+            WrongOrder { .. } => FindingCode::WrongOrder,
+            Extra { .. } => FindingCode::UnrelatedCertificate,
+            RootNotTrusted { .. } | MissingRoot { .. } => FindingCode::UntrustedRoot,
+            MissingIntermediate { .. } => FindingCode::IncompleteChain,
+            Expired { .. } => FindingCode::Expired,
+            NotYetValid { .. } => FindingCode::NotYetValid,
+            ExpiresSoon { .. } => FindingCode::ExpiresSoon,
+            HostnameMismatch { .. } => FindingCode::HostnameMismatch,
+            WrongKeyUsage(_) => FindingCode::WrongKeyUsage,
+            VerificationFailed { .. } => FindingCode::VerificationFailed,
+        }
+    }
+
+    /// The certificate it concerns; None for chain-wide defects.
+    pub fn cert_index(&self) -> Option<usize> {
+        use Defect::*;
+        match self {
+            WrongOrder { .. } | VerificationFailed { .. } => None,
+            SelfSigned | HostnameMismatch { .. } | WrongKeyUsage(_) => Some(0),
+            Unparsable { index, .. }
+            | WeakKey { index, .. }
+            | KeyTooLarge { index, .. }
+            | WeakSignatureAlgorithm { index, .. }
+            | BadSignature { index, .. }
+            | Extra { index, .. }
+            | RootNotTrusted { index, .. }
+            | MissingRoot { index, .. }
+            | MissingIntermediate { index, .. }
+            | Expired { index, .. }
+            | NotYetValid { index, .. }
+            | ExpiresSoon { index, .. } => Some(*index),
+        }
+    }
+
+    /// The finding the report lists.
+    pub fn finding(&self) -> Finding {
+        Finding {
+            code: self.code(),
+            cert_index: self.cert_index(),
+            message: self.message(),
+        }
+    }
+
+    /// The finding's message: what is wrong and what to change.
+    pub fn message(&self) -> String {
+        use Defect::*;
+        let key = |k: &Option<String>| k.as_ref().map(|k| format!(" (key identifier {k})")).unwrap_or_default();
+        match self {
+            Unparsable { index, len } => format!("certificate {index} could not be decoded ({len} bytes)"),
+            SelfSigned => "the certificate is self-signed: clients trust it only if it is in their trust store; use a certificate issued by a CA the clients trust".into(),
+            WeakKey { algorithm, bits, .. } => format!(
+                "{algorithm} key of {bits} bits is too small (RSA needs 2048, EC 224); modern clients refuse it: reissue with a larger key"
+            ),
+            KeyTooLarge { bits, max, .. } => format!(
+                "RSA key of {bits} bits is larger than the {max} bits allowed (--max-key-bits): some gateways refuse such keys"
+            ),
+            WeakSignatureAlgorithm { algorithm, .. } => {
+                format!("signed with {algorithm}, which clients no longer accept: reissue it with SHA-256")
+            }
+            BadSignature { index, issuer } => format!(
+                "the signature of certificate {index} does not verify with the key of its issuer, certificate {issuer} (same name, another key): the chain mixes certificates of different issuances; send the intermediate that issued this certificate"
+            ),
+            WrongOrder { path } => format!(
+                "the certificates are not sent in path order: the path from the leaf is {}; strict clients reject this: send the leaf first, then its issuer, and so on",
+                path.iter().map(|j| format!("certificate {j}")).collect::<Vec<_>>().join(" -> ")
+            ),
+            Extra { index, cross_sign: Some((subject, issuer)) } => format!(
+                "certificate {index} (\"{subject}\", issued by \"{issuer}\") is a cross-signed copy of a CA the path goes through, and the path does not need it: it does not affect the verdict; remove it from the server's chain file unless old clients need it"
+            ),
+            Extra { index, cross_sign: None } => {
+                format!("certificate {index} is on no path from the leaf to a root: remove it from the server's chain file")
+            }
+            RootNotTrusted { subject, public, store, .. } => format!(
+                "the chain ends at the root \"{subject}\", which the trust store ({store}) lacks{}: add it to the client's trust store, or use a certificate from a CA the client trusts",
+                if *public { " (it is a public root of the Mozilla program)" } else { "" }
+            ),
+            MissingRoot { index, issuer, key_id, public, store } => format!(
+                "the trust store ({store}) lacks \"{issuer}\"{}, the issuer of certificate {index}{}: add it to the client's trust store (if it is an intermediate CA, the server must send it instead)",
+                key(key_id),
+                if *public { ", a public root of the Mozilla program" } else { "" }
+            ),
+            MissingIntermediate { index, issuer, key_id } => format!(
+                "the server did not send the intermediate \"{issuer}\"{} that issued certificate {index}, and the trust store does not have it: add it to the server's chain file (if it is a root, add it to the client's trust store instead)",
+                key(key_id)
+            ),
+            Expired { subject, not_after, days, on_path, .. } => {
+                if *on_path {
+                    format!(
+                        "expired on {} ({days} days before the capture): renew \"{subject}\"",
+                        timefmt::seconds(*not_after)
+                    )
+                } else {
+                    format!(
+                        "expired on {} ({days} days before the capture); it is not on the path to the trust anchor, so it does not affect the verdict: remove it from the server's chain file",
+                        timefmt::seconds(*not_after)
+                    )
+                }
+            }
+            NotYetValid { not_before, days, .. } => format!(
+                "not valid before {} ({days} days after the capture): check the server's and the client's clocks, or the certificate's dates",
+                timefmt::seconds(*not_before)
+            ),
+            ExpiresSoon { not_after, days, .. } => format!(
+                "expires on {}, {days} days after the capture: renew it",
+                timefmt::seconds(*not_after)
+            ),
+            HostnameMismatch { host, presented } => format!(
+                "the certificate is not valid for \"{host}\": it names {presented}. Use a certificate whose subjectAltName includes the host the client connects to, or make the client use a name in it"
+            ),
+            WrongKeyUsage(UsageGap::KeyUsage { bit, suite }) => format!(
+                "the certificate's keyUsage lacks {bit}, which {suite} needs: strict clients (Java, GnuTLS, Go) reject it; reissue the certificate with {bit}"
+            ),
+            WrongKeyUsage(UsageGap::Extended { purpose }) => format!(
+                "the certificate's extendedKeyUsage does not include {purpose}: clients refuse it for this use; reissue it with that usage"
+            ),
+            VerificationFailed { reason } => format!("the chain does not verify: {reason}"),
+        }
+    }
+
+    /// The sentence a failure's explanation gives for a client's rejection of
+    /// the chain because of this defect.
+    pub fn explanation(&self) -> String {
+        use Defect::*;
+        let m = self.message();
+        match self {
+            Unparsable { .. } => {
+                let mut m = m;
+                if let Some(c) = m.get_mut(..1) {
+                    c.make_ascii_uppercase();
+                }
+                format!("{m}: nothing is claimed about its names or dates.")
+            }
+            HostnameMismatch { .. } => format!("The certificate's names do not match: {m}."),
+            Expired { index: 0, .. } | NotYetValid { index: 0, .. } => format!("The server's certificate {m}."),
+            Expired { index, .. } | NotYetValid { index, .. } => format!("Certificate {index} {m}."),
+            WrongKeyUsage(_) => format!("The server's certificate has the wrong key usage: {m}."),
+            RootNotTrusted { .. } | MissingRoot { .. } | MissingIntermediate { .. } => {
+                format!("The chain does not lead to a trusted root: {m}.")
+            }
+            WeakKey { index, .. } | WeakSignatureAlgorithm { index, .. } | BadSignature { index, .. } => {
+                format!("Certificate {index}: {m}.")
+            }
+            _ => format!("{m}."),
+        }
+    }
+}
