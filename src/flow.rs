@@ -68,6 +68,29 @@ pub struct Flow {
     has_payload: bool,
 }
 
+impl Flow {
+    fn new(a: SocketAddr, b: SocketAddr, frame: u64, ts: Timestamp) -> Flow {
+        Flow {
+            a,
+            b,
+            first_frame: frame,
+            start: ts,
+            segs: Vec::new(),
+            indexed: [0, 0],
+            not_indexed: [0, 0],
+            bytes: [0, 0],
+            data_tail: [None, None],
+            data_before_close: None,
+            end: ts,
+            rst_seen: false,
+            close_seen: false,
+            syn_seq: None,
+            closed: false,
+            has_payload: false,
+        }
+    }
+}
+
 /// Both directions of a connection map to one key.
 type Key = (SocketAddr, SocketAddr);
 
@@ -94,57 +117,41 @@ impl FlowTable {
         self.flows
     }
 
-    /// Indexes a segment. `off` is the payload's offset in the capture.
-    pub fn add(&mut self, frame: u64, ts: Timestamp, seg: &TcpSegment<'_>, off: usize) {
+    /// The connection a segment belongs to, a new one when it starts one
+    /// (None past `MAX_CONNECTIONS`: counted as dropped).
+    fn flow_of(&mut self, frame: u64, ts: Timestamp, seg: &TcpSegment<'_>) -> Option<usize> {
         let src = SocketAddr::new(seg.src, seg.sport);
         let dst = SocketAddr::new(seg.dst, seg.dport);
         let k = key(src, dst);
         let is_syn = seg.flags & SYN != 0 && seg.flags & ACK == 0;
-        let existing = self.map.get(&k).copied();
-        let idx = match existing {
-            Some(i) => {
-                let f = &self.flows[i];
-                // Port reuse: a SYN whose sequence number differs from the
-                // connection's first SYN starts a new connection (a retransmitted
-                // SYN keeps its number). On a connection first seen mid-stream
-                // (no SYN), a SYN starts a new one once the old one carried data
-                // or closed.
-                let new_conn =
-                    is_syn && f.syn_seq != Some(seg.seq) && (f.closed || f.has_payload || f.syn_seq.is_some());
-                if new_conn { None } else { Some(i) }
+        if let Some(i) = self.map.get(&k).copied() {
+            let f = &self.flows[i];
+            // Port reuse: a SYN whose sequence number differs from the
+            // connection's first SYN starts a new connection (a retransmitted
+            // SYN keeps its number). On a connection first seen mid-stream
+            // (no SYN), a SYN starts a new one once the old one carried data
+            // or closed.
+            let new_conn = is_syn && f.syn_seq != Some(seg.seq) && (f.closed || f.has_payload || f.syn_seq.is_some());
+            if !new_conn {
+                return Some(i);
             }
-            None => None,
+        }
+        if self.flows.len() >= MAX_CONNECTIONS {
+            self.dropped_connections += 1;
+            return None;
+        }
+        self.flows.push(Flow::new(src, dst, frame, ts));
+        self.map.insert(k, self.flows.len() - 1);
+        Some(self.flows.len() - 1)
+    }
+
+    /// Indexes a segment. `off` is the payload's offset in the capture.
+    pub fn add(&mut self, frame: u64, ts: Timestamp, seg: &TcpSegment<'_>, off: usize) {
+        let Some(idx) = self.flow_of(frame, ts, seg) else {
+            return;
         };
-        let idx = match idx {
-            Some(i) => i,
-            None => {
-                if self.flows.len() >= MAX_CONNECTIONS {
-                    self.dropped_connections += 1;
-                    return;
-                }
-                self.flows.push(Flow {
-                    a: src,
-                    b: dst,
-                    first_frame: frame,
-                    start: ts,
-                    segs: Vec::new(),
-                    indexed: [0, 0],
-                    not_indexed: [0, 0],
-                    bytes: [0, 0],
-                    data_tail: [None, None],
-                    data_before_close: None,
-                    end: ts,
-                    rst_seen: false,
-                    close_seen: false,
-                    syn_seq: None,
-                    closed: false,
-                    has_payload: false,
-                });
-                let i = self.flows.len() - 1;
-                self.map.insert(k, i);
-                i
-            }
-        };
+        let src = SocketAddr::new(seg.src, seg.sport);
+        let is_syn = seg.flags & SYN != 0 && seg.flags & ACK == 0;
         let f = &mut self.flows[idx];
         let dir = if src == f.a { 0u8 } else { 1u8 };
         if is_syn && f.syn_seq.is_none() {
