@@ -46,22 +46,6 @@ pub fn linktype_name(lt: u32) -> String {
     }
 }
 
-pub fn linktype_supported(lt: u32) -> bool {
-    matches!(
-        lt,
-        linktype::NULL
-            | linktype::ETHERNET
-            | linktype::RAW
-            | linktype::RAW_OPENBSD
-            | linktype::RAW_LINUX
-            | linktype::LOOP
-            | linktype::LINUX_SLL
-            | linktype::IPV4
-            | linktype::IPV6
-            | linktype::LINUX_SLL2
-    )
-}
-
 /// A TCP segment, borrowing its payload from the frame.
 #[derive(Clone, Copy, Debug)]
 pub struct TcpSegment<'a> {

@@ -56,10 +56,6 @@ impl<'a> Reassembler<'a> {
         }
     }
 
-    pub fn started(&self) -> bool {
-        self.started
-    }
-
     /// Stream offset of a sequence number, relative to the next expected byte.
     fn offset_of(&self, seq: u32) -> i128 {
         let delta = seq.wrapping_sub(self.next_seq) as i32 as i128;

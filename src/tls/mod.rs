@@ -22,8 +22,6 @@ pub(super) const MAX_ENCRYPTED_EVENTS: usize = 6;
 pub const MAX_EVENTS_PER_KIND: u32 = 32;
 /// Non-TLS chunks reported per direction.
 pub(super) const MAX_NOT_TLS_EVENTS: usize = 3;
-/// Bytes of a non-TLS answer kept as evidence.
-pub use crate::escape::PREVIEW_LEN;
 
 /// The random of a TLS 1.3 HelloRetryRequest (RFC 8446 4.1.3).
 pub(super) const HRR_RANDOM: [u8; 32] = [
@@ -283,10 +281,6 @@ impl TlsParser {
         }
         *n += 1;
         self.events.push(TlsEvent { frame, dir, msg });
-    }
-
-    pub fn saw_tls(&self, dir: usize) -> bool {
-        self.dirs[dir].saw_tls
     }
 
     /// The capture lost bytes in this direction: record framing is gone.

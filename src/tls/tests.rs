@@ -77,7 +77,7 @@ fn starttls_prologue_then_hello() {
     p.feed(1, b"220 Go ahead\r\n", 5);
     let ch = record(22, &hs(1, &[3, 3]));
     p.feed(0, &ch, 6);
-    assert!(p.saw_tls(0));
+    assert!(p.dirs[0].saw_tls);
 }
 
 #[test]
