@@ -5,7 +5,7 @@
 use crate::capture::Timestamp;
 use crate::flow::{DataMark, Flow, SegRef};
 use crate::packet::{ACK, FIN, RST, SYN};
-use crate::tcp::{Delivery, Reassembler};
+use crate::tcp::{Delivery, Reassembler, SeqNum};
 use crate::tls::{TlsMsg, TlsParser};
 
 pub use crate::vocabulary::Side;
@@ -194,7 +194,7 @@ impl<'a> Tracer<'a> {
             self.seen_fin[d] = true;
             self.fin_at = self.fin_at.or(Some((s.frame, s.dir, s.ts)));
             let seq = if s.flags & SYN != 0 {
-                s.seq.wrapping_add(1)
+                SeqNum(s.seq).plus(1).0
             } else {
                 s.seq
             };
@@ -224,7 +224,7 @@ impl<'a> Tracer<'a> {
             // Bulk data is bounded by the index cap (flow::MAX_INDEXED_PAYLOAD);
             // framing goes on so that alerts after the handshake are still seen.
             let seq = if s.flags & SYN != 0 {
-                s.seq.wrapping_add(1)
+                SeqNum(s.seq).plus(1).0
             } else {
                 s.seq
             };

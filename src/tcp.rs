@@ -15,6 +15,24 @@ pub const MAX_PENDING_BYTES: usize = 1 << 20;
 /// Out-of-order segments held per direction (tiny segments cost more than bytes).
 pub const MAX_PENDING_SEGMENTS: usize = 4096;
 
+/// A TCP sequence number: arithmetic on it wraps at 2^32, and the distance
+/// between two is signed (RFC 1982 serial arithmetic), so that wrap-around
+/// inside a stream is harmless.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SeqNum(pub u32);
+
+impl SeqNum {
+    /// `n` bytes further on.
+    pub fn plus(self, n: u32) -> SeqNum {
+        SeqNum(self.0.wrapping_add(n))
+    }
+
+    /// How far `self` is after `from` (negative: before it).
+    pub fn since(self, from: SeqNum) -> i32 {
+        self.0.wrapping_sub(from.0) as i32
+    }
+}
+
 /// What reassembly hands to the next stage.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Delivery<'a> {
@@ -29,7 +47,7 @@ pub enum Delivery<'a> {
 pub struct Reassembler<'a> {
     started: bool,
     /// Sequence number of the next expected byte, and its stream offset.
-    next_seq: u32,
+    next_seq: SeqNum,
     next_off: u64,
     pending: BTreeMap<u64, (&'a [u8], u64)>,
     pending_bytes: usize,
@@ -51,14 +69,14 @@ impl<'a> Reassembler<'a> {
     pub fn syn(&mut self, isn: u32) {
         if !self.started || (self.next_off == 0 && self.pending.is_empty()) {
             self.started = true;
-            self.next_seq = isn.wrapping_add(1);
+            self.next_seq = SeqNum(isn).plus(1);
             self.next_off = 0;
         }
     }
 
     /// Stream offset of a sequence number, relative to the next expected byte.
     fn offset_of(&self, seq: u32) -> i128 {
-        let delta = seq.wrapping_sub(self.next_seq) as i32 as i128;
+        let delta = SeqNum(seq).since(self.next_seq) as i128;
         self.next_off as i128 + delta
     }
 
@@ -71,7 +89,7 @@ impl<'a> Reassembler<'a> {
         if !self.started {
             // Capture started mid-connection: the first data seen is the start.
             self.started = true;
-            self.next_seq = seq;
+            self.next_seq = SeqNum(seq);
             self.next_off = 0;
         }
         let start = self.offset_of(seq);
@@ -128,7 +146,8 @@ impl<'a> Reassembler<'a> {
 
     fn advance(&mut self, n: u64) {
         self.next_off += n;
-        self.next_seq = self.next_seq.wrapping_add(n as u32);
+        // Truncation is the wrap: sequence numbers count modulo 2^32.
+        self.next_seq = self.next_seq.plus(n as u32);
     }
 
     /// Delivers waiting segments that now follow on. `filler` is the frame that
@@ -168,7 +187,7 @@ impl<'a> Reassembler<'a> {
     /// A FIN at `seq` after `len` payload bytes: the peer's ACK of it is no data.
     pub fn fin(&mut self, seq: u32, len: u32) {
         if self.started && self.fin_off.is_none() {
-            let o = self.offset_of(seq.wrapping_add(len));
+            let o = self.offset_of(SeqNum(seq).plus(len).0);
             if o >= 0 {
                 self.fin_off = Some(o as u64);
             }
@@ -215,6 +234,15 @@ impl<'a> Reassembler<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sequence_numbers_wrap_and_compare_across_the_wrap() {
+        let near = SeqNum(u32::MAX - 1);
+        assert_eq!(near.plus(3), SeqNum(1));
+        assert_eq!(SeqNum(1).since(near), 3);
+        assert_eq!(near.since(SeqNum(1)), -3);
+        assert_eq!(SeqNum(5).since(SeqNum(5)), 0);
+    }
 
     fn data(out: &[Delivery]) -> Vec<u8> {
         out.iter()
