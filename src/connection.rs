@@ -3,7 +3,7 @@
 //! with its frame, and which direction is the client.
 
 use crate::capture::Timestamp;
-use crate::flow::{DataMark, Flow, SegRef};
+use crate::flow::{DataMark, Dir, Flow, PerDir, SegRef};
 use crate::packet::{ACK, FIN, RST, SYN};
 use crate::tcp::{Delivery, Reassembler, SeqNum};
 use crate::tls::{TlsMsg, TlsParser};
@@ -90,21 +90,21 @@ pub struct Trace {
 }
 
 /// Which of the two directions is the client's.
-fn client_dir(flow: &Flow, events: &[RawEvent]) -> u8 {
+fn client_dir(flow: &Flow, events: &[RawEvent]) -> Dir {
     for s in &flow.segs {
         if s.flags & SYN != 0 {
-            return if s.flags & ACK == 0 { s.dir } else { 1 - s.dir };
+            return if s.flags & ACK == 0 { s.dir } else { s.dir.other() };
         }
     }
     for (_, dir, kind) in events {
         match kind {
             EventKind::Tls(TlsMsg::ClientHello(_)) => return *dir,
-            EventKind::Tls(TlsMsg::ServerHello(_)) => return 1 - *dir,
+            EventKind::Tls(TlsMsg::ServerHello(_)) => return dir.other(),
             _ => {}
         }
     }
     // The side with the higher port is usually the client.
-    if flow.a.port() >= flow.b.port() { 0 } else { 1 }
+    if flow.a.port() >= flow.b.port() { Dir::A } else { Dir::B }
 }
 
 fn payload<'a>(data: &'a [u8], s: &SegRef) -> &'a [u8] {
@@ -112,34 +112,34 @@ fn payload<'a>(data: &'a [u8], s: &SegRef) -> &'a [u8] {
 }
 
 /// An event before the sides are known: frame, direction index, what.
-type RawEvent = (u64, u8, EventKind);
+type RawEvent = (u64, Dir, EventKind);
 
 /// The state of one connection's pass: reassembly and TLS per direction, the
 /// events so far (by direction index; sides are resolved at the end).
 struct Tracer<'a> {
-    reasm: [Reassembler<'a>; 2],
+    reasm: PerDir<Reassembler<'a>>,
     tls: TlsParser,
     raw: Vec<RawEvent>,
     out: Vec<Delivery<'a>>,
-    seen_fin: [bool; 2],
-    seen_rst: [bool; 2],
+    seen_fin: PerDir<bool>,
+    seen_rst: PerDir<bool>,
     seen_syn: bool,
     seen_synack: bool,
     syn_count: u32,
     last_frame: u64,
-    fin_at: Option<(u64, u8, Timestamp)>,
-    rst_at: Option<(u64, u8, Timestamp)>,
+    fin_at: Option<(u64, Dir, Timestamp)>,
+    rst_at: Option<(u64, Dir, Timestamp)>,
 }
 
 impl<'a> Tracer<'a> {
     fn new(first_frame: u64) -> Tracer<'a> {
         Tracer {
-            reasm: [Reassembler::new(), Reassembler::new()],
+            reasm: PerDir([Reassembler::new(), Reassembler::new()]),
             tls: TlsParser::new(),
             raw: Vec::new(),
             out: Vec::new(),
-            seen_fin: [false, false],
-            seen_rst: [false, false],
+            seen_fin: PerDir([false, false]),
+            seen_rst: PerDir([false, false]),
             seen_syn: false,
             seen_synack: false,
             syn_count: 0,
@@ -150,13 +150,13 @@ impl<'a> Tracer<'a> {
     }
 
     /// Hands what reassembly delivered in direction `d` to the TLS parser.
-    fn deliver(&mut self, d: usize) {
+    fn deliver(&mut self, d: Dir) {
         for del in self.out.drain(..) {
             match del {
                 Delivery::Data { bytes, frame } => self.tls.feed(d, bytes, frame),
                 Delivery::Gap { len, frame } => {
                     self.tls.gap(d);
-                    self.raw.push((frame, d as u8, EventKind::Gap(len)));
+                    self.raw.push((frame, d, EventKind::Gap(len)));
                 }
             }
         }
@@ -169,7 +169,7 @@ impl<'a> Tracer<'a> {
             self.tls
                 .events
                 .drain(..)
-                .map(|e| (e.frame, e.dir as u8, EventKind::Tls(e.msg))),
+                .map(|e| (e.frame, e.dir, EventKind::Tls(e.msg))),
         );
     }
 
@@ -184,12 +184,12 @@ impl<'a> Tracer<'a> {
             self.seen_synack = true;
             self.raw.push((s.frame, s.dir, EventKind::SynAck));
         }
-        self.reasm[s.dir as usize].syn(s.seq);
+        self.reasm[s.dir].syn(s.seq);
     }
 
     /// A FIN or RST (once per direction): delivers what is pending, then the event.
     fn close(&mut self, s: &SegRef, fin: bool) {
-        let d = s.dir as usize;
+        let d = s.dir;
         if fin {
             self.seen_fin[d] = true;
             self.fin_at = self.fin_at.or(Some((s.frame, s.dir, s.ts)));
@@ -211,14 +211,14 @@ impl<'a> Tracer<'a> {
     }
 
     fn segment(&mut self, s: &SegRef, data: &'a [u8]) {
-        let d = s.dir as usize;
+        let d = s.dir;
         self.last_frame = self.last_frame.max(s.frame);
         if s.flags & SYN != 0 {
             self.syn(s);
         }
         if s.flags & ACK != 0 {
-            self.reasm[1 - d].peer_acked(s.ack, s.frame, &mut self.out);
-            self.deliver(1 - d);
+            self.reasm[d.other()].peer_acked(s.ack, s.frame, &mut self.out);
+            self.deliver(d.other());
         }
         if s.len > 0 || s.missing > 0 {
             // Bulk data is bounded by the index cap (flow::MAX_INDEXED_PAYLOAD);
@@ -242,7 +242,7 @@ impl<'a> Tracer<'a> {
 
     /// The end of the capture: what is still held back is delivered.
     fn end(&mut self) {
-        for d in 0..2 {
+        for d in Dir::BOTH {
             self.reasm[d].finish(self.last_frame, &mut self.out);
             self.deliver(d);
         }
@@ -264,7 +264,7 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
     raw.sort_by_key(|(frame, _, _)| *frame);
     let merged_gaps = bound_gaps(&mut raw);
     let cd = client_dir(flow, &raw);
-    let side = |dir: u8| if dir == cd { Side::Client } else { Side::Server };
+    let side = |dir: Dir| if dir == cd { Side::Client } else { Side::Server };
     let events = raw
         .into_iter()
         .map(|(frame, dir, kind)| Event {
@@ -274,7 +274,7 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
         })
         .collect();
     let counts = tr.tls.encrypted_counts;
-    let mark = |(frame, dir, ts): (u64, u8, Timestamp)| Mark {
+    let mark = |(frame, dir, ts): (u64, Dir, Timestamp)| Mark {
         frame,
         from: side(dir),
         ts,
@@ -284,11 +284,11 @@ pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
         events,
         syn_count: tr.syn_count,
         last_frame: tr.last_frame,
-        client_bytes: flow.bytes[cd as usize],
-        server_bytes: flow.bytes[1 - cd as usize],
-        server_port: if cd == 0 { flow.b.port() } else { flow.a.port() },
-        client_is_a: cd == 0,
-        encrypted_counts: [counts[cd as usize], counts[1 - cd as usize]],
+        client_bytes: flow.bytes[cd],
+        server_bytes: flow.bytes[cd.other()],
+        server_port: if cd == Dir::A { flow.b.port() } else { flow.a.port() },
+        client_is_a: cd == Dir::A,
+        encrypted_counts: [counts[cd], counts[cd.other()]],
         events_not_listed: tr.tls.events_not_listed + merged_gaps,
         timing: Timing {
             start: flow.start,
@@ -309,12 +309,12 @@ const MAX_GAP_EVENTS: usize = 32;
 /// capture); the bytes of the others are added to the last one kept, so
 /// that the total missed stays right. Returns how many were merged.
 fn bound_gaps(raw: &mut Vec<RawEvent>) -> u64 {
-    let mut kept = [0usize; 2];
-    let mut last: [Option<usize>; 2] = [None, None];
+    let mut kept: PerDir<usize> = PerDir([0, 0]);
+    let mut last: PerDir<Option<usize>> = PerDir([None, None]);
     let mut merged = 0u64;
     let mut out: Vec<RawEvent> = Vec::with_capacity(raw.len());
     for (frame, dir, kind) in raw.drain(..) {
-        let d = (dir & 1) as usize;
+        let d = dir;
         if let EventKind::Gap(n) = kind {
             if kept[d] >= MAX_GAP_EVENTS
                 && let Some(i) = last[d]

@@ -12,6 +12,42 @@ use std::net::SocketAddr;
 use crate::capture::Timestamp;
 use crate::packet::{ACK, FIN, RST, SYN, TcpSegment};
 
+/// One direction of a connection: from `Flow::a` (the source of its first
+/// packet) or from `Flow::b`. Which one is the client is decided later.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dir {
+    A,
+    B,
+}
+
+impl Dir {
+    pub fn other(self) -> Dir {
+        match self {
+            Dir::A => Dir::B,
+            Dir::B => Dir::A,
+        }
+    }
+
+    pub const BOTH: [Dir; 2] = [Dir::A, Dir::B];
+}
+
+/// One value per direction, indexed by `Dir`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PerDir<T>(pub [T; 2]);
+
+impl<T> std::ops::Index<Dir> for PerDir<T> {
+    type Output = T;
+    fn index(&self, d: Dir) -> &T {
+        &self.0[d as usize]
+    }
+}
+
+impl<T> std::ops::IndexMut<Dir> for PerDir<T> {
+    fn index_mut(&mut self, d: Dir) -> &mut T {
+        &mut self.0[d as usize]
+    }
+}
+
 /// Payload bytes indexed per direction of a connection.
 pub const MAX_INDEXED_PAYLOAD: u64 = 512 * 1024;
 /// Connections tracked per capture; beyond it new connections are counted, not analyzed.
@@ -22,8 +58,7 @@ pub const MAX_CONNECTIONS: usize = 4_000_000;
 pub struct SegRef {
     pub frame: u64,
     pub ts: Timestamp,
-    /// 0: from `Flow::a` to `Flow::b`; 1: the reverse.
-    pub dir: u8,
+    pub dir: Dir,
     pub flags: u8,
     pub seq: u32,
     pub ack: u32,
@@ -37,7 +72,7 @@ pub struct SegRef {
 pub struct DataMark {
     pub frame: u64,
     pub ts: Timestamp,
-    pub dir: u8,
+    pub dir: Dir,
 }
 
 /// One TCP connection's index.
@@ -49,11 +84,11 @@ pub struct Flow {
     pub first_frame: u64,
     pub start: Timestamp,
     pub segs: Vec<SegRef>,
-    pub indexed: [u64; 2],
+    pub indexed: PerDir<u64>,
     /// Payload segments left out of the index after the cap.
-    pub not_indexed: [u64; 2],
+    pub not_indexed: PerDir<u64>,
     /// Payload bytes per direction (captured or missed), indexed or not.
-    pub bytes: [u64; 2],
+    pub bytes: PerDir<u64>,
     /// The last two payload segments before the first RST, oldest first:
     /// how long the connection was silent before it was reset.
     pub data_tail: [Option<DataMark>; 2],
@@ -76,9 +111,9 @@ impl Flow {
             first_frame: frame,
             start: ts,
             segs: Vec::new(),
-            indexed: [0, 0],
-            not_indexed: [0, 0],
-            bytes: [0, 0],
+            indexed: PerDir([0, 0]),
+            not_indexed: PerDir([0, 0]),
+            bytes: PerDir([0, 0]),
             data_tail: [None, None],
             data_before_close: None,
             end: ts,
@@ -153,7 +188,7 @@ impl FlowTable {
         let src = SocketAddr::new(seg.src, seg.sport);
         let is_syn = seg.flags & SYN != 0 && seg.flags & ACK == 0;
         let f = &mut self.flows[idx];
-        let dir = if src == f.a { 0u8 } else { 1u8 };
+        let dir = if src == f.a { Dir::A } else { Dir::B };
         if is_syn && f.syn_seq.is_none() {
             f.syn_seq = Some(seg.seq);
         }
@@ -161,7 +196,7 @@ impl FlowTable {
         let has_payload = !seg.payload.is_empty() || seg.missing > 0;
         if has_payload {
             f.has_payload = true;
-            f.bytes[dir as usize] += seg.payload.len() as u64 + seg.missing as u64;
+            f.bytes[dir] += seg.payload.len() as u64 + seg.missing as u64;
             if !f.rst_seen {
                 f.data_tail = [f.data_tail[1], Some(DataMark { frame, ts, dir })];
             }
@@ -180,7 +215,7 @@ impl FlowTable {
         if !has_payload && !control {
             return; // a pure ACK
         }
-        let d = dir as usize;
+        let d = dir;
         let mut len = seg.payload.len() as u32;
         let mut missing = seg.missing;
         if has_payload {
@@ -269,9 +304,9 @@ mod tests {
         }
         add(&mut t, 10_000, &seg(40000, 443, 101 + n * 1400, FIN | ACK, b""));
         let f = &t.flows[0];
-        assert!(f.indexed[0] >= MAX_INDEXED_PAYLOAD && f.indexed[0] < MAX_INDEXED_PAYLOAD + 1400);
-        assert!(f.not_indexed[0] >= 9);
-        assert_eq!(f.bytes[0], n as u64 * 1400, "bytes are bytes, indexed or not");
+        assert!(f.indexed[Dir::A] >= MAX_INDEXED_PAYLOAD && f.indexed[Dir::A] < MAX_INDEXED_PAYLOAD + 1400);
+        assert!(f.not_indexed[Dir::A] >= 9);
+        assert_eq!(f.bytes[Dir::A], n as u64 * 1400, "bytes are bytes, indexed or not");
         assert!(
             f.segs.last().is_some_and(|s| s.flags & FIN != 0),
             "the FIN is indexed past the cap"

@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
         let chunk = &data[i + 2..i + 2 + len];
         i += 2 + len;
         frame += 1;
-        let dir = (ctl & 1) as usize;
+        let dir = if ctl & 1 == 0 { pcap_tls_audit::tls::Dir::A } else { pcap_tls_audit::tls::Dir::B };
         if ctl & 2 != 0 {
             p.gap(dir);
         }

@@ -10,7 +10,7 @@ use super::wire::HandshakeType;
 use super::*;
 
 impl TlsParser {
-    pub(super) fn handshake_bytes(&mut self, dir: usize, body: &[u8], frame: u64) {
+    pub(super) fn handshake_bytes(&mut self, dir: Dir, body: &[u8], frame: u64) {
         let mut body = body;
         let d = &mut self.dirs[dir];
         if d.hs_skip > 0 {
@@ -50,7 +50,7 @@ impl TlsParser {
         }
     }
 
-    fn handshake_message(&mut self, dir: usize, msg: &[u8], frame: u64) {
+    fn handshake_message(&mut self, dir: Dir, msg: &[u8], frame: u64) {
         let t = msg[0];
         let parsed = parse_tls_message_handshake(msg);
         let ev = match parsed {
@@ -124,7 +124,7 @@ impl TlsParser {
     }
 
     /// Moves the phase on a hello.
-    fn advance(&mut self, dir: usize, ev: &TlsMsg) {
+    fn advance(&mut self, dir: Dir, ev: &TlsMsg) {
         match ev {
             TlsMsg::ClientHello(c)
                 if c.supported_versions.iter().any(|v| crate::names::is_tls13(*v))
@@ -137,7 +137,7 @@ impl TlsParser {
                 // Everything after a TLS 1.3 ServerHello is encrypted, both ways.
                 self.phase = Phase::Tls13Encrypted;
                 self.dirs[dir].encrypted = true;
-                self.dirs[1 - dir].encrypted = true;
+                self.dirs[dir.other()].encrypted = true;
                 // Bytes of the handshake buffer after the ServerHello are not plaintext.
                 self.dirs[dir].hs_buf.clear();
             }

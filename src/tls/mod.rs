@@ -6,6 +6,8 @@
 //! connection's `Phase` says what a ChangeCipherSpec means and whether a
 //! record is encrypted; the TLS numbers are typed in `wire`.
 
+pub use crate::flow::{Dir, PerDir};
+
 /// Largest record we accept: 2^14 plus the 2048 bytes of expansion TLS 1.2 allows.
 pub const MAX_RECORD_LEN: usize = 16384 + 2048;
 /// Largest handshake message we assemble (a Certificate with a long chain is
@@ -154,8 +156,7 @@ impl TlsMsg {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TlsEvent {
     pub frame: u64,
-    /// 0 or 1: the direction index of the connection.
-    pub dir: usize,
+    pub dir: Dir,
     pub msg: TlsMsg,
 }
 
@@ -231,13 +232,13 @@ impl Phase {
 /// ServerHello switches both to encryption).
 #[derive(Debug)]
 pub struct TlsParser {
-    pub(super) dirs: [Direction; 2],
+    pub(super) dirs: PerDir<Direction>,
     pub(super) phase: Phase,
     pub events: Vec<TlsEvent>,
     /// Encrypted records per direction, including those not reported.
-    pub encrypted_counts: [u64; 2],
+    pub encrypted_counts: PerDir<u64>,
     /// Events recorded per direction and kind.
-    pub(super) kinds: std::collections::HashMap<(usize, (u8, u16)), u32>,
+    pub(super) kinds: std::collections::HashMap<(Dir, (u8, u16)), u32>,
     /// Events beyond `MAX_EVENTS_PER_KIND`, counted only.
     pub events_not_listed: u64,
 }
@@ -259,10 +260,10 @@ use hello::record_header;
 impl TlsParser {
     pub fn new() -> Self {
         TlsParser {
-            dirs: [Direction::new(), Direction::new()],
+            dirs: PerDir([Direction::new(), Direction::new()]),
             phase: Phase::AwaitHello,
             events: Vec::new(),
-            encrypted_counts: [0, 0],
+            encrypted_counts: PerDir([0, 0]),
             kinds: std::collections::HashMap::new(),
             events_not_listed: 0,
         }
@@ -272,7 +273,7 @@ impl TlsParser {
     /// `MAX_EVENTS_PER_KIND` of its kind (a flood of warning alerts or
     /// renegotiations): those are counted only, so that the work and the
     /// report stay bounded by the capture's variety, not its repetition.
-    pub(super) fn push(&mut self, dir: usize, frame: u64, msg: TlsMsg) {
+    pub(super) fn push(&mut self, dir: Dir, frame: u64, msg: TlsMsg) {
         let key = (dir, msg.kind_key());
         let n = self.kinds.entry(key).or_insert(0);
         if *n >= MAX_EVENTS_PER_KIND {
@@ -284,7 +285,7 @@ impl TlsParser {
     }
 
     /// The capture lost bytes in this direction: record framing is gone.
-    pub fn gap(&mut self, dir: usize) {
+    pub fn gap(&mut self, dir: Dir) {
         let d = &mut self.dirs[dir];
         d.rec_buf.clear();
         d.hs_buf.clear();
@@ -295,7 +296,7 @@ impl TlsParser {
     }
 
     /// Feeds reassembled bytes of one direction.
-    pub fn feed(&mut self, dir: usize, bytes: &[u8], frame: u64) {
+    pub fn feed(&mut self, dir: Dir, bytes: &[u8], frame: u64) {
         loop {
             match self.dirs[dir].mode {
                 Mode::Done => return,

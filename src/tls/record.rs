@@ -5,7 +5,7 @@ use super::wire::ContentType;
 use super::*;
 
 impl TlsParser {
-    pub(super) fn records(&mut self, dir: usize, bytes: &[u8], frame: u64) {
+    pub(super) fn records(&mut self, dir: Dir, bytes: &[u8], frame: u64) {
         let mut buf = std::mem::take(&mut self.dirs[dir].rec_buf);
         buf.extend_from_slice(bytes);
         let mut pos = 0;
@@ -40,7 +40,7 @@ impl TlsParser {
         self.dirs[dir].rec_buf = buf;
     }
 
-    fn record(&mut self, dir: usize, ct: u8, body: &[u8], frame: u64) {
+    fn record(&mut self, dir: Dir, ct: u8, body: &[u8], frame: u64) {
         let encrypted = self.dirs[dir].encrypted;
         match ContentType::from(ct) {
             ContentType::ChangeCipherSpec => {

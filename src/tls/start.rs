@@ -8,7 +8,7 @@ use crate::escape::PREVIEW_LEN;
 
 impl TlsParser {
     /// The first bytes of a direction decide what it is.
-    pub(super) fn start(&mut self, dir: usize, bytes: &[u8], frame: u64) {
+    pub(super) fn start(&mut self, dir: Dir, bytes: &[u8], frame: u64) {
         if record_header(bytes).is_some() {
             self.dirs[dir].mode = Mode::Records;
             self.records(dir, bytes, frame);
@@ -36,15 +36,15 @@ impl TlsParser {
             self.push(dir, frame, TlsMsg::ServerHello(Box::new(sh)));
             self.dirs[dir].saw_tls = true;
             self.dirs[dir].mode = Mode::Sslv2;
-            self.dirs[1 - dir].mode = Mode::Sslv2;
+            self.dirs[dir.other()].mode = Mode::Sslv2;
         } else {
             self.dirs[dir].mode = Mode::Prologue;
             self.prologue(dir, bytes, frame);
         }
     }
 
-    pub(super) fn prologue(&mut self, dir: usize, bytes: &[u8], frame: u64) {
-        let other_tls = self.dirs[1 - dir].saw_tls;
+    pub(super) fn prologue(&mut self, dir: Dir, bytes: &[u8], frame: u64) {
+        let other_tls = self.dirs[dir.other()].saw_tls;
         // A client may switch to TLS inside a segment (after a STARTTLS
         // command); a server answers with its hello or an alert.
         let at = if record_header(bytes).is_some() && (other_tls || bytes[0] == 0x16) {
@@ -71,7 +71,7 @@ impl TlsParser {
         }
     }
 
-    fn not_tls(&mut self, dir: usize, bytes: &[u8], frame: u64) {
+    fn not_tls(&mut self, dir: Dir, bytes: &[u8], frame: u64) {
         let d = &mut self.dirs[dir];
         if d.not_tls_events >= MAX_NOT_TLS_EVENTS {
             return;

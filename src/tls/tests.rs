@@ -22,8 +22,8 @@ fn handshake_split_across_records_and_segments() {
     let mut stream = r1.clone();
     stream.extend_from_slice(&r2);
     let mut p = TlsParser::new();
-    p.feed(1, &stream[..7], 10);
-    p.feed(1, &stream[7..], 11);
+    p.feed(Dir::B, &stream[..7], 10);
+    p.feed(Dir::B, &stream[7..], 11);
     assert_eq!(p.events.len(), 2);
     assert_eq!(p.events[0].msg, TlsMsg::Certificate(vec![vec![1, 2, 3]]));
     assert_eq!(p.events[0].frame, 11);
@@ -37,10 +37,10 @@ fn a_type_21_record_after_a_tls13_server_hello_is_a_plaintext_alert() {
     body.extend_from_slice(&[7; 32]);
     body.extend_from_slice(&[0, 0x13, 0x01, 0, 0, 6, 0, 0x2b, 0, 2, 3, 4]);
     let mut p = TlsParser::new();
-    p.feed(1, &record(22, &hs(2, &body)), 6);
+    p.feed(Dir::B, &record(22, &hs(2, &body)), 6);
     assert!(matches!(p.events[0].msg, TlsMsg::ServerHello(_)), "{:?}", p.events);
     // The client fails on the ServerHello before it has keys: its alert is plaintext.
-    p.feed(0, &record(21, &[2, 47]), 8);
+    p.feed(Dir::A, &record(21, &[2, 47]), 8);
     assert_eq!(
         p.events[1].msg,
         TlsMsg::Alert {
@@ -49,14 +49,14 @@ fn a_type_21_record_after_a_tls13_server_hello_is_a_plaintext_alert() {
         }
     );
     // Anything encrypted in TLS 1.3 travels as type 23.
-    p.feed(1, &record(23, &[0; 19]), 9);
+    p.feed(Dir::B, &record(23, &[0; 19]), 9);
     assert_eq!(p.events[2].msg, TlsMsg::Encrypted { len: 19 });
 }
 
 #[test]
 fn alert_plain_and_encrypted() {
     let mut p = TlsParser::new();
-    p.feed(0, &record(21, &[2, 48]), 5);
+    p.feed(Dir::A, &record(21, &[2, 48]), 5);
     assert_eq!(
         p.events[0].msg,
         TlsMsg::Alert {
@@ -64,20 +64,20 @@ fn alert_plain_and_encrypted() {
             description: 48
         }
     );
-    p.feed(0, &record(20, &[1]), 6);
-    p.feed(0, &record(21, &[9; 26]), 7);
+    p.feed(Dir::A, &record(20, &[1]), 6);
+    p.feed(Dir::A, &record(21, &[9; 26]), 7);
     assert_eq!(p.events[2].msg, TlsMsg::EncryptedAlert { len: 26 });
 }
 
 #[test]
 fn starttls_prologue_then_hello() {
     let mut p = TlsParser::new();
-    p.feed(1, b"220 mail ESMTP\r\n", 3);
-    p.feed(0, b"STARTTLS\r\n", 4);
-    p.feed(1, b"220 Go ahead\r\n", 5);
+    p.feed(Dir::B, b"220 mail ESMTP\r\n", 3);
+    p.feed(Dir::A, b"STARTTLS\r\n", 4);
+    p.feed(Dir::B, b"220 Go ahead\r\n", 5);
     let ch = record(22, &hs(1, &[3, 3]));
-    p.feed(0, &ch, 6);
-    assert!(p.dirs[0].saw_tls);
+    p.feed(Dir::A, &ch, 6);
+    assert!(p.dirs[Dir::A].saw_tls);
 }
 
 #[test]
@@ -85,9 +85,9 @@ fn oversized_handshake_is_reported_not_buffered() {
     let mut p = TlsParser::new();
     let mut body = vec![11u8, 0xff, 0xff, 0xff];
     body.extend_from_slice(&[0u8; 100]);
-    p.feed(1, &record(22, &body), 1);
+    p.feed(Dir::B, &record(22, &body), 1);
     assert!(matches!(p.events[0].msg, TlsMsg::Malformed(_)));
-    assert!(p.dirs[1].hs_buf.len() < 200);
+    assert!(p.dirs[Dir::B].hs_buf.len() < 200);
 }
 
 #[test]
@@ -102,15 +102,15 @@ fn change_cipher_spec_around_a_hello_retry_is_not_encryption() {
     sh.extend_from_slice(&HRR_RANDOM);
     sh.extend_from_slice(&[0, 0x13, 0x01, 0, 0, 6, 0, 43, 0, 2, 3, 4]);
     let mut p = TlsParser::new();
-    p.feed(0, &hello, 1);
-    p.feed(1, &record(22, &hs(2, &sh)), 2);
-    p.feed(1, &record(20, &[1]), 2);
+    p.feed(Dir::A, &hello, 1);
+    p.feed(Dir::B, &record(22, &hs(2, &sh)), 2);
+    p.feed(Dir::B, &record(20, &[1]), 2);
     let mut second = record(20, &[1]);
     second.extend_from_slice(&hello);
-    p.feed(0, &second, 3);
+    p.feed(Dir::A, &second, 3);
     let mut real = sh.clone();
     real[2..34].copy_from_slice(&[5; 32]);
-    p.feed(1, &record(22, &hs(2, &real)), 4);
+    p.feed(Dir::B, &record(22, &hs(2, &real)), 4);
     let names: Vec<String> = p.events.iter().map(|e| e.msg.name()).collect();
     assert_eq!(
         names,
@@ -137,7 +137,7 @@ fn garbage_never_panics() {
         }
         data[0] = 0x16;
         data[1] = 3;
-        p.feed(0, &data, 1);
-        p.feed(1, &data[3..], 2);
+        p.feed(Dir::A, &data, 1);
+        p.feed(Dir::B, &data[3..], 2);
     }
 }
