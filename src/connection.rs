@@ -332,3 +332,89 @@ fn bound_gaps(raw: &mut Vec<RawEvent>) -> u64 {
     *raw = out;
     merged
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::FlowTable;
+    use crate::packet::TcpSegment;
+
+    /// A flow table holding the given segments (payloads placed in `data`).
+    fn table(segs: &[(&str, u16, u16, u32, u32, u8, &[u8])], data: &mut Vec<u8>) -> FlowTable {
+        let mut t = FlowTable::new();
+        for (i, (src, sport, dport, seq, ack, flags, payload)) in segs.iter().enumerate() {
+            let off = data.len();
+            data.extend_from_slice(payload);
+            let (s, d) = if *src == "c" {
+                ("10.0.0.1", "10.0.0.2")
+            } else {
+                ("10.0.0.2", "10.0.0.1")
+            };
+            let seg = TcpSegment {
+                src: s.parse().unwrap(),
+                dst: d.parse().unwrap(),
+                sport: *sport,
+                dport: *dport,
+                seq: *seq,
+                ack: *ack,
+                flags: *flags,
+                payload: &[],
+                payload_offset: 0,
+                missing: 0,
+            };
+            // The index keeps the payload's length and offset; the bytes live in `data`.
+            let seg = TcpSegment {
+                payload: &payload[..],
+                ..seg
+            };
+            t.add(i as u64 + 1, Timestamp::default(), &seg, off);
+        }
+        t
+    }
+
+    #[test]
+    fn the_client_is_who_sent_the_syn_even_when_the_server_spoke_first() {
+        let mut data = Vec::new();
+        // The capture starts with the server's SYN-ACK (the SYN was missed).
+        let t = table(
+            &[
+                ("s", 443, 40000, 500, 101, SYN | ACK, b""),
+                ("c", 40000, 443, 101, 501, ACK, b""),
+            ],
+            &mut data,
+        );
+        let tr = trace(&t.flows[0], &data);
+        assert!(!tr.client_is_a, "the SYN-ACK's sender is the server");
+        assert_eq!(tr.events[0].kind, EventKind::SynAck);
+        assert_eq!(tr.events[0].from, Side::Server);
+    }
+
+    #[test]
+    fn without_a_syn_the_hello_decides_and_events_are_in_frame_order() {
+        let mut data = Vec::new();
+        // Mid-stream: a ServerHello-less capture where the client's hello comes from the lower port.
+        let mut body = vec![3u8, 3];
+        body.extend_from_slice(&[9; 32]);
+        body.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0]);
+        let mut hello = vec![22u8, 3, 1, 0, body.len() as u8 + 4, 1, 0, 0, body.len() as u8];
+        hello.extend_from_slice(&body);
+        let t = table(
+            &[
+                ("c", 443, 40000, 1000, 0, ACK, &hello[..]),
+                ("s", 40000, 443, 7, 1009, FIN | ACK, b""),
+            ],
+            &mut data,
+        );
+        let tr = trace(&t.flows[0], &data);
+        // The ClientHello's sender is the client, whatever the ports say.
+        assert!(tr.client_is_a);
+        let frames: Vec<u64> = tr.events.iter().map(|e| e.frame).collect();
+        let mut sorted = frames.clone();
+        sorted.sort();
+        assert_eq!(frames, sorted);
+        assert_eq!(
+            tr.events.last().map(|e| (&e.kind, e.from)),
+            Some((&EventKind::Fin, Side::Server))
+        );
+    }
+}

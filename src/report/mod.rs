@@ -160,3 +160,6 @@ pub mod build;
 mod text;
 
 pub use text::render_text;
+
+#[cfg(test)]
+mod tests;
