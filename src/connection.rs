@@ -339,8 +339,11 @@ mod tests {
     use crate::flow::FlowTable;
     use crate::packet::TcpSegment;
 
+    /// A segment: "c" or "s", ports, seq, ack, flags, payload.
+    type Seg<'a> = (&'a str, u16, u16, u32, u32, u8, &'a [u8]);
+
     /// A flow table holding the given segments (payloads placed in `data`).
-    fn table(segs: &[(&str, u16, u16, u32, u32, u8, &[u8])], data: &mut Vec<u8>) -> FlowTable {
+    fn table(segs: &[Seg], data: &mut Vec<u8>) -> FlowTable {
         let mut t = FlowTable::new();
         for (i, (src, sport, dport, seq, ack, flags, payload)) in segs.iter().enumerate() {
             let off = data.len();
