@@ -240,6 +240,15 @@ impl FindingCode {
     }
 }
 
+/// A finding as the report lists it: its code, the certificate it concerns
+/// (null for chain-wide and connection findings), and its message.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Finding {
+    pub code: FindingCode,
+    pub cert_index: Option<usize>,
+    pub message: String,
+}
+
 words! {
     /// webpki's verdict on a chain.
     TrustVerdict {

@@ -1,7 +1,7 @@
 //! One connection: its trace, its chains, the key-exchange check, what the
 //! chain stage tells the diagnosis, the verdict; then the report is built.
 
-use crate::chain::{ChainReport, Defect, FindingCode, Purpose, TrustVerdict};
+use crate::chain::{ChainAnalysis, Defect, FindingCode, Purpose, TrustVerdict};
 use crate::connection::{Event, EventKind, Side, Trace, trace};
 use crate::diagnose::{ChainContext, diagnose};
 use crate::flow::Flow;
@@ -37,7 +37,7 @@ fn hellos(t: &Trace) -> (Framed<'_, ClientHello>, Framed<'_, ServerHello>) {
 }
 
 /// The first non-empty chain a side sent, analysed at `at` (the server's with the host name).
-fn chain_of(t: &Trace, side: Side, at: i64, host: Option<&str>, opts: &Options) -> Option<ChainReport> {
+fn chain_of(t: &Trace, side: Side, at: i64, host: Option<&str>, opts: &Options) -> Option<ChainAnalysis> {
     let purpose = match side {
         Side::Server => Purpose::Server,
         Side::Client => Purpose::Client,
@@ -103,7 +103,7 @@ fn check_key_exchange(
     t: &Trace,
     ch: Option<&ClientHello>,
     sh: Option<&ServerHello>,
-    chain: Option<&ChainReport>,
+    chain: Option<&ChainAnalysis>,
 ) -> Option<SkeCheck> {
     let ske = t.events.iter().find_map(|e| match tls_of(e) {
         Some(TlsMsg::ServerKeyExchange(b)) if e.from == Side::Server => Some(b),
@@ -122,7 +122,7 @@ fn check_key_exchange(
 }
 
 /// Adds wrong_key_usage when the leaf's keyUsage forbids the negotiated key exchange.
-fn key_usage_check(c: &mut ChainReport, sh: &ServerHello) {
+fn key_usage_check(c: &mut ChainAnalysis, sh: &ServerHello) {
     let suite = cipher_name(sh.cipher_suite);
     let signs = if is_tls13(sh.version()) || suite.contains("DHE_") {
         true
@@ -135,19 +135,18 @@ fn key_usage_check(c: &mut ChainReport, sh: &ServerHello) {
         .leaf_usage
         .and_then(|u| crate::chain::key_usage_finding(u, signs, &suite))
     {
-        c.findings.push(f.finding());
         c.defects.push(f);
     }
 }
 
 /// True when the visible chain has, on its path, a finding such a client rejects.
-fn post_handshake_rejectable(c: &ChainReport) -> bool {
+fn post_handshake_rejectable(c: &ChainAnalysis) -> bool {
     c.defects
         .iter()
         .any(|d| d.code().rejected_after_handshake() && on_path(c, d))
 }
 
-fn on_path(c: &ChainReport, d: &Defect) -> bool {
+fn on_path(c: &ChainAnalysis, d: &Defect) -> bool {
     d.cert_index()
         .is_none_or(|i| c.on_path.get(i).copied().unwrap_or(false))
 }
@@ -155,7 +154,7 @@ fn on_path(c: &ChainReport, d: &Defect) -> bool {
 /// Why a client would reject this chain, for the failure's explanation: the
 /// first defect on the path in this order (a defect off the path, such as an
 /// expired cross-sign, never explains a failure), in the defect's own words.
-fn chain_problem(c: &ChainReport) -> Option<String> {
+fn chain_problem(c: &ChainAnalysis) -> Option<String> {
     use FindingCode::*;
     let pick = |codes: &[FindingCode]| {
         codes

@@ -13,7 +13,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::trust::TrustStore;
-pub use crate::vocabulary::{FindingCode, TrustVerdict};
+pub use crate::vocabulary::{Finding, FindingCode, TrustVerdict};
 
 mod defect;
 mod facts;
@@ -61,43 +61,34 @@ pub struct CertInfo {
     pub parse_error: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct TrustInfo {
+/// webpki's verdict on a chain at the connection's time, and what the issuer
+/// walk found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trust {
     pub verdict: TrustVerdict,
+    /// The trust anchor reached, by name.
     pub anchor: Option<String>,
+    /// The subject of the certificate that would complete the path.
     pub missing_issuer: Option<String>,
     /// Why the chain was not checked, when it was not.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct Finding {
-    pub code: FindingCode,
-    /// The certificate it concerns; null for chain-wide and connection findings.
-    pub cert_index: Option<usize>,
-    pub message: String,
-}
-
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct ChainReport {
+/// A chain as the analysis found it (the report writes it as the contract's CHAIN).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainAnalysis {
     /// The certificates as sent, for --export-certs.
-    #[serde(skip)]
     pub der: Arc<Vec<Vec<u8>>>,
     pub frame: u64,
-    /// Shared between the connections that sent the same chain.
+    /// Each certificate's facts, shared between the connections that sent the same chain.
     pub certificates: Arc<Vec<CertInfo>>,
-    pub trust: TrustInfo,
-    pub findings: Vec<Finding>,
-    /// The same, as data: what the diagnosis reads (never the messages).
-    #[serde(skip)]
+    pub trust: Trust,
+    /// What is wrong with it, as data.
     pub defects: Vec<Defect>,
-    /// Which certificates are on the path from the leaf: findings about the
+    /// Which certificates are on the path from the leaf: defects of the
     /// others never explain a failure.
-    #[serde(skip)]
     pub on_path: Vec<bool>,
     /// The leaf's key usages, when the leaf was parsed.
-    #[serde(skip)]
     pub leaf_usage: Option<LeafUsage>,
 }
 
@@ -204,7 +195,14 @@ impl Chains {
 
     /// Analyses a chain sent in `frame`, at `at` (Unix seconds), with the host
     /// name the client meant (SNI or --host) for the name check.
-    pub fn analyze(&self, ders: &[Vec<u8>], frame: u64, at: i64, host: Option<&str>, purpose: Purpose) -> ChainReport {
+    pub fn analyze(
+        &self,
+        ders: &[Vec<u8>],
+        frame: u64,
+        at: i64,
+        host: Option<&str>,
+        purpose: Purpose,
+    ) -> ChainAnalysis {
         let p = self.parsed(ders, purpose);
         let mut defects = Vec::new();
         // No claim about the names of a leaf that could not be parsed.
@@ -219,7 +217,7 @@ impl Chains {
             defects.push(d);
         }
         let trust = match self.verified_at(&p, at, purpose) {
-            Verified::Trusted(a) => TrustInfo {
+            Verified::Trusted(a) => Trust {
                 verdict: TrustVerdict::Trusted,
                 anchor: p.walk.anchor.clone().or(a),
                 missing_issuer: None,
@@ -229,26 +227,25 @@ impl Chains {
                 if !defects.iter().any(|d| explains_untrusted(d, &p.on_path)) {
                     defects.push(Defect::VerificationFailed { reason: why });
                 }
-                TrustInfo {
+                Trust {
                     verdict: TrustVerdict::Untrusted,
                     anchor: None,
                     missing_issuer: p.walk.missing_issuer.clone(),
                     reason: None,
                 }
             }
-            Verified::NotChecked(why) => TrustInfo {
+            Verified::NotChecked(why) => Trust {
                 verdict: TrustVerdict::NotChecked,
                 anchor: None,
                 missing_issuer: None,
                 reason: Some(why),
             },
         };
-        ChainReport {
+        ChainAnalysis {
             der: p.der.clone(),
             frame,
             certificates: p.certificates.clone(),
             trust,
-            findings: defects.iter().map(Defect::finding).collect(),
             defects,
             on_path: p.on_path.clone(),
             leaf_usage: p.leaf_usage,

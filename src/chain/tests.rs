@@ -42,8 +42,13 @@ fn leaf(by: &Ca) -> Ca {
     issue("backend.company.com", false, by, (2026, 1, 1), (2027, 1, 1))
 }
 
-fn codes(r: &ChainReport) -> Vec<&str> {
-    r.findings.iter().map(|f| f.code.as_str()).collect()
+fn codes(r: &ChainAnalysis) -> Vec<&'static str> {
+    r.defects.iter().map(|d| d.code().as_str()).collect()
+}
+
+/// The findings the report would list for this chain.
+fn findings(r: &ChainAnalysis) -> Vec<Finding> {
+    r.defects.iter().map(Defect::finding).collect()
 }
 
 fn store(roots: &[&Ca]) -> Chains {
@@ -59,7 +64,7 @@ fn good_chain_is_trusted_with_its_anchor() {
     let rep = s.analyze(&[l.der, i.der], 5, AT, Some("backend.company.com"), Purpose::Server);
     assert_eq!(rep.trust.verdict.as_str(), "trusted");
     assert_eq!(rep.trust.anchor.as_deref(), Some("CN=Root"));
-    assert!(codes(&rep).is_empty(), "{:?}", rep.findings);
+    assert!(codes(&rep).is_empty(), "{:?}", findings(&rep));
 }
 
 #[test]
@@ -70,9 +75,8 @@ fn missing_intermediate_is_incomplete_chain_naming_it() {
     let rep = store(&[&r]).analyze(&[l.der], 5, AT, None, Purpose::Server);
     assert_eq!(rep.trust.verdict.as_str(), "untrusted");
     assert_eq!(rep.trust.missing_issuer.as_deref(), Some("CN=Inter"));
-    let f = rep
-        .findings
-        .iter()
+    let f = findings(&rep)
+        .into_iter()
         .find(|f| f.code.as_str() == "incomplete_chain")
         .unwrap();
     assert!(
@@ -90,17 +94,15 @@ fn root_missing_from_the_store_is_named() {
     let l = leaf(&i);
     let other = root("Other");
     let rep = store(&[&other]).analyze(&[l.der.clone(), i.der.clone()], 5, AT, None, Purpose::Server);
-    let f = rep
-        .findings
-        .iter()
+    let f = findings(&rep)
+        .into_iter()
         .find(|f| f.code.as_str() == "untrusted_root")
         .unwrap();
     assert!(f.message.contains("lacks \"CN=Root\""), "{}", f.message);
     // With the root in the chain: untrusted_root on it.
     let rep = store(&[&other]).analyze(&[l.der, i.der, r.der], 5, AT, None, Purpose::Server);
-    let f = rep
-        .findings
-        .iter()
+    let f = findings(&rep)
+        .into_iter()
         .find(|f| f.code.as_str() == "untrusted_root")
         .unwrap();
     assert_eq!(f.cert_index, Some(2));
@@ -159,7 +161,7 @@ fn bad_signature_wrong_order_unrelated() {
     let i2 = issue("Inter", true, &r, (2025, 1, 1), (2030, 1, 1));
     let s = store(&[&r]);
     let rep = s.analyze(&[l.der.clone(), i2.der.clone()], 1, AT, None, Purpose::Server);
-    assert!(codes(&rep).contains(&"bad_signature"), "{:?}", rep.findings);
+    assert!(codes(&rep).contains(&"bad_signature"), "{:?}", findings(&rep));
     assert_eq!(rep.trust.verdict.as_str(), "untrusted");
     let other = root("Other");
     let rep = s.analyze(
@@ -169,12 +171,11 @@ fn bad_signature_wrong_order_unrelated() {
         None,
         Purpose::Server,
     );
-    assert!(codes(&rep).contains(&"wrong_order"), "{:?}", rep.findings);
-    assert!(!codes(&rep).contains(&"unrelated_certificate"), "{:?}", rep.findings);
+    assert!(codes(&rep).contains(&"wrong_order"), "{:?}", findings(&rep));
+    assert!(!codes(&rep).contains(&"unrelated_certificate"), "{:?}", findings(&rep));
     let rep = s.analyze(&[l.der, i.der, other.der], 1, AT, None, Purpose::Server);
-    let f = rep
-        .findings
-        .iter()
+    let f = findings(&rep)
+        .into_iter()
         .find(|f| f.code.as_str() == "unrelated_certificate")
         .unwrap();
     assert_eq!(f.cert_index, Some(2));
@@ -219,17 +220,20 @@ fn an_expired_cross_sign_off_the_path_leaves_the_chain_trusted() {
         Some("backend.company.com"),
         Purpose::Server,
     );
-    assert_eq!(rep.trust.verdict.as_str(), "trusted", "{:?}", rep.findings);
+    assert_eq!(rep.trust.verdict.as_str(), "trusted", "{:?}", findings(&rep));
     assert_eq!(rep.trust.anchor.as_deref(), Some("CN=Root"));
     assert_eq!(rep.on_path, vec![true, true, false]);
-    let expired = rep.findings.iter().find(|f| f.code.as_str() == "expired").unwrap();
+    let expired = findings(&rep)
+        .into_iter()
+        .find(|f| f.code.as_str() == "expired")
+        .unwrap();
     assert_eq!(expired.cert_index, Some(2));
     assert!(
         expired.message.contains("does not affect the verdict"),
         "{}",
         expired.message
     );
-    assert!(!codes(&rep).contains(&"verification_failed"), "{:?}", rep.findings);
+    assert!(!codes(&rep).contains(&"verification_failed"), "{:?}", findings(&rep));
 }
 
 #[test]
@@ -288,7 +292,7 @@ fn certificates_larger_than_64_kib_are_parsed() {
     assert!(der.len() > 300_000, "{}", der.len());
     let rep = store(&[&r]).analyze(&[der], 1, AT, Some("h11999.backend.company.com"), Purpose::Server);
     // Parsed (names matched, no finding); too large for webpki, which says so.
-    assert!(codes(&rep).is_empty(), "{:?}", rep.findings);
+    assert!(codes(&rep).is_empty(), "{:?}", findings(&rep));
     assert_eq!(rep.trust.verdict.as_str(), "not_checked");
     assert!(
         rep.trust.reason.as_deref().unwrap().contains("bytes"),

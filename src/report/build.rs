@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use crate::capture::Timestamp;
-use crate::chain::{ChainReport, Finding, FindingCode};
+use crate::chain::{ChainAnalysis, Defect, Finding, FindingCode};
 use crate::connection::{Event, EventKind, Side, Trace, seconds_between};
 use crate::diagnose::Verdict;
 use crate::keyexchange::SkeCheck;
@@ -27,8 +27,8 @@ pub struct ConnectionFacts<'a> {
     pub nanos: bool,
     pub client_hello: Option<(u64, &'a ClientHello)>,
     pub server_hello: Option<(u64, &'a ServerHello)>,
-    pub server_chain: Option<ChainReport>,
-    pub client_chain: Option<ChainReport>,
+    pub server_chain: Option<ChainAnalysis>,
+    pub client_chain: Option<ChainAnalysis>,
     pub key_check: Option<SkeCheck>,
     pub verdict: Verdict,
 }
@@ -96,8 +96,8 @@ pub fn connection(f: ConnectionFacts) -> ConnectionReport {
             explanation: fl.explanation,
         }),
         findings,
-        server_chain,
-        client_chain,
+        server_chain: server_chain.map(chain_report),
+        client_chain: client_chain.map(chain_report),
         close,
         note,
         history: t.events.iter().map(history_letter).collect(),
@@ -108,6 +108,22 @@ pub fn connection(f: ConnectionFacts) -> ConnectionReport {
             SkeCheck::Mismatch(_) => "mismatch".to_string(),
             SkeCheck::NotChecked(why) => format!("not checked: {why}"),
         }),
+    }
+}
+
+/// The contract's CHAIN of an analysed chain: findings in the defects' words.
+pub fn chain_report(c: ChainAnalysis) -> ChainReport {
+    ChainReport {
+        der: c.der,
+        frame: c.frame,
+        certificates: c.certificates,
+        trust: TrustReport {
+            verdict: c.trust.verdict,
+            anchor: c.trust.anchor,
+            missing_issuer: c.trust.missing_issuer,
+            reason: c.trust.reason,
+        },
+        findings: c.defects.iter().map(Defect::finding).collect(),
     }
 }
 

@@ -4,8 +4,35 @@
 
 use serde::Serialize;
 
-use crate::chain::{ChainReport, Finding};
-use crate::vocabulary::{Blame, Cause, Status};
+use std::sync::Arc;
+
+use crate::chain::CertInfo;
+pub use crate::vocabulary::Finding;
+use crate::vocabulary::{Blame, Cause, Status, TrustVerdict};
+
+/// The contract's CHAIN: the certificates, the trust verdict, the findings.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ChainReport {
+    /// The certificates as sent, for --export-certs.
+    #[serde(skip)]
+    pub der: Arc<Vec<Vec<u8>>>,
+    pub frame: u64,
+    /// Shared between the connections that sent the same chain.
+    pub certificates: Arc<Vec<CertInfo>>,
+    pub trust: TrustReport,
+    pub findings: Vec<Finding>,
+}
+
+/// The contract's `trust` of a chain.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct TrustReport {
+    pub verdict: TrustVerdict,
+    pub anchor: Option<String>,
+    pub missing_issuer: Option<String>,
+    /// Extension: why the chain was not checked, when it was not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
 
 #[derive(Serialize, Debug)]
 pub struct Document {

@@ -5,7 +5,6 @@
 use std::fmt::Write as _;
 
 use super::*;
-use crate::chain::ChainReport;
 use crate::vocabulary::{Blame, Status};
 
 fn plural(n: u64, one: &str, many: &str) -> String {
