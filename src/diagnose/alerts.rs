@@ -3,6 +3,7 @@
 //! the chain, a key mismatch).
 
 use super::*;
+use crate::tls::wire::AlertDescription;
 
 /// The failure an alert shows.
 pub(super) fn explain(b: &Before, level: u8, description: u8, chain: &ChainContext) -> Verdict {
@@ -24,7 +25,8 @@ pub(super) fn explain(b: &Before, level: u8, description: u8, chain: &ChainConte
     );
     let key_mismatch_explains =
         d.from == Side::Client && ske.is_some() && chain.key_mismatch.is_some() && !is_cert_alert(description);
-    let (cause, text): (Cause, String) = match description {
+    use AlertDescription as A;
+    let (cause, text): (Cause, String) = match AlertDescription::from(description) {
         _ if key_mismatch_explains => (
             Cause::Named(NamedCause::ServerKeyMismatch),
             format!(
@@ -32,7 +34,7 @@ pub(super) fn explain(b: &Before, level: u8, description: u8, chain: &ChainConte
                 chain.key_mismatch.clone().unwrap_or_default()
             ),
         ),
-        70 => (
+        A::ProtocolVersion => (
             Cause::Named(NamedCause::NoSharedVersion),
             format!(
                 "{base} The {who} does not accept the TLS version{}{}: enable a common version (TLS 1.2 or 1.3) on both ends.",
@@ -40,7 +42,7 @@ pub(super) fn explain(b: &Before, level: u8, description: u8, chain: &ChainConte
                 ch_ref
             ),
         ),
-        40 | 71 if d.from == Side::Server && sh.is_none() => (
+        A::HandshakeFailure | A::InsufficientSecurity if d.from == Side::Server && sh.is_none() => (
             Cause::Named(NamedCause::NoSharedCipher),
             format!(
                 "{base} The server accepted none of the {} cipher suites the client offered{ch_ref}: enable a common cipher suite (and signature algorithm / group) on one side.",
@@ -48,7 +50,7 @@ pub(super) fn explain(b: &Before, level: u8, description: u8, chain: &ChainConte
             ),
         ),
         // Go and Java servers answer a missing client certificate with bad_certificate (42).
-        40 | 42 | 71 | 116
+        A::HandshakeFailure | A::BadCertificate | A::InsufficientSecurity | A::CertificateRequired
             if d.from == Side::Server && cert_req.is_some() && client_cert.is_none_or(|(_, n)| n == 0) =>
         {
             (
@@ -63,11 +65,11 @@ pub(super) fn explain(b: &Before, level: u8, description: u8, chain: &ChainConte
                 ),
             )
         }
-        116 => (
+        A::CertificateRequired => (
             Cause::Named(NamedCause::ClientCertificateRequired),
             format!("{base} Configure the client with a certificate the server accepts."),
         ),
-        112 => (
+        A::UnrecognizedName => (
             Cause::Named(NamedCause::SniRejected),
             format!(
                 "{base} The server does not serve the name the client asked for{}: fix the host name the client uses, or add it to the server's configuration.",
@@ -76,14 +78,19 @@ pub(super) fn explain(b: &Before, level: u8, description: u8, chain: &ChainConte
                     .unwrap_or_default()
             ),
         ),
-        d2 if (is_cert_alert(d2) || d2 == 40) && d.from == Side::Server && client_cert.is_some_and(|(_, n)| n > 0) => (
-            Cause::Named(NamedCause::ClientCertificateRejected),
-            format!(
-                "{base} The server rejected the client certificate the client sent in frame {}: the server's trust store must hold the CA of the client's certificate, and the certificate must be valid.",
-                client_cert.map(|(f, _)| f).unwrap_or(0)
-            ),
-        ),
-        d2 if is_cert_alert(d2) && d.from == Side::Client => (
+        d2 if (is_cert_alert(d2.into()) || d2 == A::HandshakeFailure)
+            && d.from == Side::Server
+            && client_cert.is_some_and(|(_, n)| n > 0) =>
+        {
+            (
+                Cause::Named(NamedCause::ClientCertificateRejected),
+                format!(
+                    "{base} The server rejected the client certificate the client sent in frame {}: the server's trust store must hold the CA of the client's certificate, and the certificate must be valid.",
+                    client_cert.map(|(f, _)| f).unwrap_or(0)
+                ),
+            )
+        }
+        d2 if is_cert_alert(d2.into()) && d.from == Side::Client => (
             Cause::Named(NamedCause::CertificateRejectedByClient),
             format!(
                 "The client rejected the server's certificate chain{} with alert {at} in frame {}: {}.{}",
@@ -91,11 +98,11 @@ pub(super) fn explain(b: &Before, level: u8, description: u8, chain: &ChainConte
                     .map(|e| format!(" (sent in frame {})", e.frame))
                     .unwrap_or_default(),
                 d.frame,
-                meaning_for(d2, Side::Client),
+                meaning_for(d2.into(), Side::Client),
                 chain_sentence(chain)
             ),
         ),
-        0 | 90 => (
+        A::CloseNotify | A::UserCanceled => (
             Cause::aborted(d.from),
             format!("{base} The {who} ended the handshake before it completed; the {other} had not failed it."),
         ),

@@ -4,6 +4,7 @@
 
 use super::established::ALERT_RECORD_MAX;
 use super::*;
+use crate::tls::wire::AlertDescription;
 
 /// TLS 1.3: the server answered the client's encrypted flight only with an
 /// alert-sized record and then closed: it rejected the flight. Returns that record.
@@ -46,7 +47,12 @@ pub(super) fn decisive_event<'a>(
     for (i, e) in v.ev.iter().enumerate().skip(from) {
         match &e.kind {
             EventKind::Tls(TlsMsg::Alert { level, description }) => {
-                if *level == 2 || matches!(description, 0 | 90) {
+                if *level == 2
+                    || matches!(
+                        AlertDescription::from(*description),
+                        AlertDescription::CloseNotify | AlertDescription::UserCanceled
+                    )
+                {
                     return Some((i, e));
                 }
                 // A warning is decisive only if its sender says nothing more
