@@ -7,26 +7,34 @@ use crate::tls::wire::AlertDescription;
 
 /// The failure an alert shows.
 pub(super) fn explain(b: &Before, level: u8, description: u8, chain: &ChainContext) -> Verdict {
-    let (d, ch, sh, ch_ref) = (b.d, b.ch, b.sh, &b.ch_ref);
-    let (server_cert, cert_req, client_cert, ske) = (b.server_cert, b.cert_req, b.client_cert, b.ske);
+    let d = b.d;
     let a = AlertSeen {
         level,
         description,
         from: d.from,
         frame: d.frame,
     };
-    let who = d.from.name();
-    let other = d.from.other().name();
-    let at = alert_text(level, description);
     let base = format!(
-        "The {who} sent alert {at} in frame {}: {}.",
+        "The {} sent alert {} in frame {}: {}.",
+        d.from.name(),
+        alert_text(level, description),
         d.frame,
         meaning_for(description, d.from)
     );
+    let (cause, text) = cause_of(b, (level, description), base, chain);
+    failure(Status::Failed, cause, d.from.into(), Some(d.frame), Some(a), text)
+}
+
+/// The cause an alert shows, and the explanation that starts with `base`.
+fn cause_of(b: &Before, (level, description): (u8, u8), base: String, chain: &ChainContext) -> (Cause, String) {
+    let (d, ch, sh, ch_ref) = (b.d, b.ch, b.sh, &b.ch_ref);
+    let (server_cert, cert_req, client_cert, ske) = (b.server_cert, b.cert_req, b.client_cert, b.ske);
+    let (who, other) = (d.from.name(), d.from.other().name());
+    let at = alert_text(level, description);
     let key_mismatch_explains =
         d.from == Side::Client && ske.is_some() && chain.key_mismatch.is_some() && !is_cert_alert(description);
     use AlertDescription as A;
-    let (cause, text): (Cause, String) = match AlertDescription::from(description) {
+    match AlertDescription::from(description) {
         _ if key_mismatch_explains => (
             Cause::Named(NamedCause::ServerKeyMismatch),
             format!(
@@ -107,6 +115,5 @@ pub(super) fn explain(b: &Before, level: u8, description: u8, chain: &ChainConte
             format!("{base} The {who} ended the handshake before it completed; the {other} had not failed it."),
         ),
         _ => (Cause::Alert(description), base),
-    };
-    failure(Status::Failed, cause, d.from.into(), Some(d.frame), Some(a), text)
+    }
 }
