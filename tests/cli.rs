@@ -214,3 +214,30 @@ fn quiet_keeps_warnings_and_forced_progress_writes_no_escape_codes_off_a_termina
         "progress never reaches the report"
     );
 }
+
+#[test]
+fn a_batch_is_analysed_in_parallel_and_reported_in_input_order() {
+    let names = [
+        "samples/tls12-ok.pcap",
+        "samples/java-pkix-tls12.pcap",
+        "samples/refused.pcap",
+        "samples/multi.pcap",
+        "samples/nginx-untrusted.pcap",
+        "samples/tls13-ok.pcap",
+    ];
+    let o = run(&[&["--format", "json", "--jobs", "2"][..], &names[..]].concat());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let paths: Vec<&str> = v["captures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, names);
+    // Each capture's report is the one it gets alone.
+    for (i, n) in names.iter().enumerate() {
+        let one = run(&["--format", "json", n]);
+        let w: serde_json::Value = serde_json::from_slice(&one.stdout).unwrap();
+        assert_eq!(v["captures"][i], w["captures"][0], "{n}");
+    }
+}

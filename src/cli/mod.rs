@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use pcap_tls_audit::analyze::{Options, analyze_capture_with_progress};
 use pcap_tls_audit::capture::CaptureFile;
 use pcap_tls_audit::chain::Chains;
@@ -105,6 +107,17 @@ fn analyze_one(cli: &Cli, opts: &Options, p: &Path, (i, n): (usize, usize), prog
     }
 }
 
+/// What stderr says about a capture: its error, then its warnings (--quiet
+/// silences the progress display only: warnings always reach stderr).
+fn capture_messages(rep: &CaptureReport) -> Vec<String> {
+    let path = pcap_tls_audit::escape::text(rep.path.as_bytes());
+    rep.error
+        .iter()
+        .map(|e| pcap_tls_audit::escape::text(e.as_bytes()))
+        .chain(rep.warnings.iter().map(|w| format!("{path}: warning: {w}")))
+        .collect()
+}
+
 /// Runs the command line; the exit code of the contract.
 pub fn run(cli: &Cli) -> Result<u8, UsageError> {
     let (opts, gates) = options(cli)?;
@@ -113,26 +126,22 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
     // On a terminal unless --quiet; --progress forces it (plain lines off a terminal).
     let progress = Progress::new(cli.progress || (!cli.quiet && tty), tty);
-    let mut unreadable = !errors.is_empty();
     for e in &errors {
         progress.message(e);
     }
-    let mut captures = Vec::new();
-    for (i, p) in inputs.iter().enumerate() {
-        let rep = analyze_one(cli, &opts, p, (i, inputs.len()), &progress);
-        if let Some(e) = &rep.error {
-            unreadable = true;
-            progress.message(&pcap_tls_audit::escape::text(e.as_bytes()));
-        }
-        // --quiet silences the progress display only: warnings always reach stderr.
-        for w in &rep.warnings {
-            progress.message(&format!(
-                "{}: warning: {w}",
-                pcap_tls_audit::escape::text(rep.path.as_bytes())
-            ));
-        }
-        captures.push(rep);
-    }
+    // The captures of a batch are analysed in parallel (each capture's
+    // connections in parallel too); the reports keep the input order, and
+    // each capture's messages are written together when it is done.
+    let mut captures: Vec<CaptureReport> = inputs
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let rep = analyze_one(cli, &opts, p, (i, inputs.len()), &progress);
+            progress.messages(&capture_messages(&rep));
+            rep
+        })
+        .collect();
+    let unreadable = !errors.is_empty() || captures.iter().any(|c| c.error.is_some());
     progress.clear();
     if let Some(dir) = &cli.export_certs {
         export_certs(dir, &captures).map_err(|e| UsageError::Output {

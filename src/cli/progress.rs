@@ -1,4 +1,16 @@
 //! The progress display on stderr, and messages that must not mix with it.
+//! Shared by the workers of a batch: one lock orders the lines.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// What is on the screen.
+#[derive(Default)]
+struct Screen {
+    /// A progress line is drawn (on a terminal) and must be erased first.
+    drawn: bool,
+    last: Option<Instant>,
+}
 
 /// The progress display on stderr: one line redrawn in place on a terminal,
 /// plain lines (no escape codes) when forced elsewhere; erased before any
@@ -6,8 +18,7 @@
 pub struct Progress {
     on: bool,
     tty: bool,
-    drawn: std::cell::Cell<bool>,
-    last: std::cell::Cell<Option<std::time::Instant>>,
+    screen: Mutex<Screen>,
 }
 
 impl Progress {
@@ -15,34 +26,58 @@ impl Progress {
         Progress {
             on,
             tty,
-            drawn: std::cell::Cell::new(false),
-            last: std::cell::Cell::new(None),
+            screen: Mutex::new(Screen::default()),
         }
     }
 
     /// Shows a line; `always` for a new file, else at most every 200 ms (5 s off a terminal).
     pub fn show(&self, line: &str, always: bool) {
-        let every = if self.tty { 200 } else { 5000 };
-        if !self.on || (!always && self.last.get().is_some_and(|t| t.elapsed().as_millis() < every)) {
+        if !self.on {
             return;
         }
-        self.last.set(Some(std::time::Instant::now()));
+        let Ok(mut s) = self.screen.lock() else { return };
+        let every = if self.tty { 200 } else { 5000 };
+        if !always && s.last.is_some_and(|t| t.elapsed().as_millis() < every) {
+            return;
+        }
+        s.last = Some(Instant::now());
         if self.tty {
             eprint!("\r{line}\x1b[K");
-            self.drawn.set(true);
+            s.drawn = true;
         } else {
             eprintln!("{line}");
         }
     }
 
     pub fn clear(&self) {
-        if self.drawn.replace(false) {
+        if let Ok(mut s) = self.screen.lock() {
+            Self::erase(&mut s);
+        }
+    }
+
+    fn erase(s: &mut Screen) {
+        if s.drawn {
             eprint!("\r\x1b[K");
+            s.drawn = false;
+        }
+    }
+
+    /// Writes messages as one block, the progress line erased first.
+    pub fn messages(&self, lines: &[String]) {
+        let guard = self.screen.lock();
+        if let Ok(mut s) = guard {
+            Self::erase(&mut s);
+            for m in lines {
+                eprintln!("pcap-tls-audit: {m}");
+            }
+        } else {
+            for m in lines {
+                eprintln!("pcap-tls-audit: {m}");
+            }
         }
     }
 
     pub fn message(&self, m: &str) {
-        self.clear();
-        eprintln!("pcap-tls-audit: {m}");
+        self.messages(&[m.to_string()]);
     }
 }
