@@ -1,0 +1,286 @@
+//! A realistic capture generator for benchmarks and scale tests (shared by
+//! `examples/make_capture.rs` and `tests/generated.rs`).
+//!
+//! Connections are replayed from the recorded samples (real TLS 1.2 and 1.3
+//! handshakes from openssl, Java, curl, python; chains of 2 certificates
+//! split across segments), over IPv4 and IPv6, interleaved, most of them
+//! followed by application data (most of the volume), about 5% failing in
+//! several ways, with some retransmitted and some reordered segments. A
+//! truth file gives each connection's expected status.
+
+use std::io::Write;
+use std::net::IpAddr;
+
+use pcap_tls_audit::capture::CaptureFile;
+use pcap_tls_audit::packet;
+
+/// One recorded connection: its segments (from the client?, TCP flags,
+/// payload) in capture order, pure ACKs left out, and its status.
+pub struct Template {
+    pub name: &'static str,
+    pub status: &'static str,
+    segs: Vec<(bool, u8, Vec<u8>)>,
+    /// Application data follows the handshake (the connection completed).
+    completes: bool,
+}
+
+const FIN: u8 = 0x01;
+const SYN: u8 = 0x02;
+const RST: u8 = 0x04;
+const ACK: u8 = 0x10;
+
+/// The samples replayed, their statuses, and the share of connections (per mille).
+pub const MIX: &[(&str, &str, u32)] = &[
+    ("tls12-ok.pcap", "ok", 470),
+    ("tls13-ok.pcap", "ok", 300),
+    ("curl-tls13-ok.pcap", "ok", 180),
+    ("java-pkix-tls12.pcap", "failed", 15),
+    ("openssl-unknown-ca.pcap", "failed", 10),
+    ("server-reset.pcap", "failed", 10),
+    ("no-shared-cipher.pcap", "failed", 5),
+    ("refused.pcap", "no_connection", 10),
+];
+
+/// Reads a sample's one connection as a template.
+pub fn template(dir: &std::path::Path, name: &'static str, status: &'static str) -> Template {
+    let cf = CaptureFile::open(&dir.join(name)).expect("a sample");
+    let mut segs = Vec::new();
+    let mut client: Option<(IpAddr, u16)> = None;
+    for f in cf.frames().expect("a capture") {
+        let Ok(s) = packet::decode(f.link_type, f.data, f.orig_len) else {
+            continue;
+        };
+        if client.is_none() && s.flags & SYN != 0 && s.flags & ACK == 0 {
+            client = Some((s.src, s.sport));
+        }
+        let from_client = client == Some((s.src, s.sport));
+        if s.payload.is_empty() && s.flags & (SYN | FIN | RST) == 0 {
+            continue;
+        }
+        segs.push((from_client, s.flags, s.payload.to_vec()));
+    }
+    Template {
+        name,
+        status,
+        segs,
+        completes: status == "ok",
+    }
+}
+
+/// A tiny deterministic generator (xorshift), so that a seed gives one capture.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// One connection being written: its packets still to go.
+struct Live {
+    packets: std::collections::VecDeque<Vec<u8>>,
+}
+
+/// Where a connection's packets go: IP version, client number, ports (client, server).
+#[derive(Clone, Copy)]
+struct Endpoints {
+    v6: bool,
+    client: u32,
+    ports: (u16, u16),
+}
+
+/// One packet: (seq, ack, flags) from the client or the server.
+fn ip_packet(e: Endpoints, from_client: bool, (seq, ack, flags): (u32, u32, u8), payload: &[u8]) -> Vec<u8> {
+    let Endpoints { v6, client, ports } = e;
+    let (c4, s4) = ([10, 1, (client >> 8) as u8, client as u8], [10, 2, 0, 1]);
+    let mut c6 = [0u8; 16];
+    c6[..4].copy_from_slice(&[0x20, 1, 0xd, 0xb8]);
+    c6[12..].copy_from_slice(&client.to_be_bytes());
+    let mut s6 = [0u8; 16];
+    s6[..4].copy_from_slice(&[0x20, 1, 0xd, 0xb8]);
+    s6[15] = 1;
+    let (sport, dport) = if from_client { ports } else { (ports.1, ports.0) };
+    let b = match (v6, from_client) {
+        (false, true) => etherparse::PacketBuilder::ipv4(c4, s4, 64),
+        (false, false) => etherparse::PacketBuilder::ipv4(s4, c4, 64),
+        (true, true) => etherparse::PacketBuilder::ipv6(c6, s6, 64),
+        (true, false) => etherparse::PacketBuilder::ipv6(s6, c6, 64),
+    };
+    let mut t = b.tcp(sport, dport, seq, 65535);
+    if flags & SYN != 0 {
+        t = t.syn();
+    }
+    if flags & ACK != 0 {
+        t = t.ack(ack);
+    }
+    if flags & FIN != 0 {
+        t = t.fin();
+    }
+    if flags & RST != 0 {
+        t = t.rst();
+    }
+    let mut out = Vec::new();
+    t.write(&mut out, payload).expect("a packet");
+    out
+}
+
+/// The packets of one connection: the template's segments with new
+/// addresses and sequence numbers, application data after a completed
+/// handshake, and now and then a retransmission or two segments swapped.
+fn connection(t: &Template, id: u32, data_records: usize, rng: &mut Rng) -> Vec<Vec<u8>> {
+    let ends = Endpoints {
+        v6: id % 4 == 3,
+        client: id / 50_000 * 50_000 + id,
+        ports: (10_000 + (id % 50_000) as u16, 443),
+    };
+    let (mut cseq, mut sseq) = (rng.next() as u32, rng.next() as u32);
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    let emit =
+        |from_client: bool, flags: u8, payload: &[u8], out: &mut Vec<Vec<u8>>, cseq: &mut u32, sseq: &mut u32| {
+            let (seq, ack) = if from_client { (*cseq, *sseq) } else { (*sseq, *cseq) };
+            let ack_flag = if flags & SYN != 0 && from_client { 0 } else { ACK };
+            out.push(ip_packet(ends, from_client, (seq, ack, flags | ack_flag), payload));
+            let used = payload.len() as u32 + u32::from(flags & (SYN | FIN) != 0);
+            if from_client {
+                *cseq = cseq.wrapping_add(used);
+            } else {
+                *sseq = sseq.wrapping_add(used);
+            }
+        };
+    let mut closes = Vec::new();
+    for (from_client, flags, payload) in &t.segs {
+        if flags & (FIN | RST) != 0 && t.completes {
+            closes.push((*from_client, *flags, payload.clone()));
+            continue;
+        }
+        // Data in 1400-byte segments, as on a real network.
+        let chunks: Vec<&[u8]> = if payload.is_empty() {
+            vec![&[][..]]
+        } else {
+            payload.chunks(1400).collect()
+        };
+        for (k, c) in chunks.iter().enumerate() {
+            let last = k + 1 == chunks.len();
+            let f = if last { *flags & (SYN | FIN | RST) } else { 0 };
+            emit(*from_client, f, c, &mut out, &mut cseq, &mut sseq);
+        }
+    }
+    // Application data both ways (TLS records of type 23), then the close.
+    for r in 0..data_records {
+        let from_client = r % 4 == 0;
+        let len = if from_client { 200 } else { 1380 };
+        let mut rec = vec![23, 3, 3, (len >> 8) as u8, len as u8];
+        rec.extend((0..len).map(|i| (i as u64 ^ rng.next()) as u8));
+        emit(from_client, 0, &rec, &mut out, &mut cseq, &mut sseq);
+    }
+    for (from_client, flags, payload) in closes {
+        emit(
+            from_client,
+            flags & (FIN | RST),
+            &payload,
+            &mut out,
+            &mut cseq,
+            &mut sseq,
+        );
+    }
+    // Some disorder: a retransmitted packet, or two neighbours swapped.
+    if out.len() > 8 {
+        match rng.below(20) {
+            0 => {
+                let i = 4 + rng.below(out.len() as u64 - 6) as usize;
+                let dup = out[i].clone();
+                out.insert(i + 2, dup);
+            }
+            1 => {
+                let i = 4 + rng.below(out.len() as u64 - 6) as usize;
+                out.swap(i, i + 1);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Writes a raw-IP pcap of about `bytes` bytes (or `connections`
+/// connections, whichever comes first), interleaving up to `open` connections
+/// at a time, and the truth file: one line per connection, in the order of
+/// their first packet: `client endpoint <TAB> status <TAB> sample`.
+pub fn generate(
+    templates: &[(Template, u32)],
+    (bytes, connections, open): (u64, u32, usize),
+    seed: u64,
+    pcap: &mut impl Write,
+    truth: &mut impl Write,
+) -> std::io::Result<(u64, u32)> {
+    let mut rng = Rng::new(seed);
+    pcap.write_all(&[
+        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 101, 0, 0, 0,
+    ])?;
+    let total: u32 = templates.iter().map(|(_, w)| w).sum();
+    let (mut written, mut started, mut frame) = (24u64, 0u32, 0u64);
+    let mut live: Vec<Live> = Vec::new();
+    let mut write = |p: &[u8], frame: &mut u64, written: &mut u64| -> std::io::Result<()> {
+        *frame += 1;
+        let ts = 1_780_000_000u64 * 1_000_000 + *frame * 50;
+        pcap.write_all(&((ts / 1_000_000) as u32).to_le_bytes())?;
+        pcap.write_all(&((ts % 1_000_000) as u32).to_le_bytes())?;
+        pcap.write_all(&(p.len() as u32).to_le_bytes())?;
+        pcap.write_all(&(p.len() as u32).to_le_bytes())?;
+        pcap.write_all(p)?;
+        *written += 16 + p.len() as u64;
+        Ok(())
+    };
+    loop {
+        if live.len() < open && started < connections && written < bytes {
+            let mut pick = rng.below(total as u64) as u32;
+            let t = templates
+                .iter()
+                .find(|(_, w)| {
+                    let hit = pick < *w;
+                    pick = pick.saturating_sub(*w);
+                    hit
+                })
+                .map(|(t, _)| t)
+                .unwrap_or(&templates[0].0);
+            let records = if t.completes { 20 + rng.below(60) as usize } else { 0 };
+            let mut packets: std::collections::VecDeque<Vec<u8>> = connection(t, started, records, &mut rng).into();
+            let client = started / 50_000 * 50_000 + started;
+            let ip = if started % 4 == 3 {
+                let mut c6 = [0u8; 16];
+                c6[..4].copy_from_slice(&[0x20, 1, 0xd, 0xb8]);
+                c6[12..].copy_from_slice(&client.to_be_bytes());
+                format!("[{}]", std::net::Ipv6Addr::from(c6))
+            } else {
+                format!("10.1.{}.{}", (client >> 8) as u8, client as u8)
+            };
+            writeln!(truth, "{ip}:{}\t{}\t{}", 10_000 + (started % 50_000), t.status, t.name)?;
+            // Its first packet goes out now: the truth file is in first-packet order.
+            if let Some(p) = packets.pop_front() {
+                write(&p, &mut frame, &mut written)?;
+            }
+            live.push(Live { packets });
+            started += 1;
+            continue;
+        }
+        if live.is_empty() {
+            break;
+        }
+        let i = rng.below(live.len() as u64) as usize;
+        if let Some(p) = live[i].packets.pop_front() {
+            write(&p, &mut frame, &mut written)?;
+        }
+        if live[i].packets.is_empty() {
+            live.swap_remove(i);
+        }
+    }
+    Ok((written, started))
+}

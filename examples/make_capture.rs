@@ -1,0 +1,49 @@
+//! Makes a realistic capture for benchmarks and scale tests, and its truth
+//! file (see `benches/support/generate.rs`):
+//!
+//!     cargo run --release --example make_capture -- OUT.pcap SIZE_MB CONNECTIONS SEED [OPEN]
+//!
+//! Writes OUT.pcap and OUT.pcap.truth.tsv. SIZE_MB or CONNECTIONS, whichever
+//! is reached first, ends it; OPEN connections are interleaved at a time
+//! (default 64).
+
+#[path = "../benches/support/generate.rs"]
+mod generate;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 5 {
+        eprintln!("usage: make_capture OUT.pcap SIZE_MB CONNECTIONS SEED [OPEN]");
+        std::process::exit(2);
+    }
+    let num = |i: usize| -> u64 {
+        args[i].parse().unwrap_or_else(|_| {
+            eprintln!("make_capture: {:?} is not a number", args[i]);
+            std::process::exit(2)
+        })
+    };
+    let (mb, conns, seed) = (num(2), num(3) as u32, num(4));
+    let open = if args.len() > 5 { num(5) as usize } else { 64 };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let templates: Vec<_> = generate::MIX
+        .iter()
+        .map(|(name, status, w)| (generate::template(&dir, name, status), *w))
+        .collect();
+    let create = |p: String| {
+        std::fs::File::create(&p)
+            .map(std::io::BufWriter::new)
+            .unwrap_or_else(|e| {
+                eprintln!("make_capture: {p}: {e}");
+                std::process::exit(2)
+            })
+    };
+    let mut pcap = create(args[1].clone());
+    let mut truth = create(format!("{}.truth.tsv", args[1]));
+    match generate::generate(&templates, (mb * 1_000_000, conns, open), seed, &mut pcap, &mut truth) {
+        Ok((bytes, n)) => eprintln!("make_capture: {} bytes, {n} connections", bytes),
+        Err(e) => {
+            eprintln!("make_capture: {e}");
+            std::process::exit(2)
+        }
+    }
+}
