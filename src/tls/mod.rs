@@ -185,6 +185,8 @@ pub(super) struct Direction {
     pub(super) prologue_bytes: usize,
     /// Skip this many bytes of an oversized handshake message.
     pub(super) hs_skip: usize,
+    /// An application-data record being skipped: its length, and the body bytes still to come.
+    pub(super) skipping: Option<(usize, usize)>,
     pub(super) saw_tls: bool,
 }
 
@@ -199,6 +201,7 @@ impl Direction {
             not_tls_events: 0,
             prologue_bytes: 0,
             hs_skip: 0,
+            skipping: None,
             saw_tls: false,
         }
     }
@@ -290,6 +293,7 @@ impl TlsParser {
         d.rec_buf.clear();
         d.hs_buf.clear();
         d.hs_skip = 0;
+        d.skipping = None;
         if matches!(d.mode, Mode::Records | Mode::Sslv2) {
             d.mode = Mode::Lost;
         }

@@ -5,39 +5,123 @@ use super::wire::ContentType;
 use super::*;
 
 impl TlsParser {
+    /// Frames records. Application data (content type 23) is counted and
+    /// skipped, never copied: only its length matters. Other records are
+    /// handled from the segment's bytes where they are whole; only a record
+    /// that continues in a later segment is held, and topped up with just
+    /// what completes it.
     pub(super) fn records(&mut self, dir: Dir, bytes: &[u8], frame: u64) {
+        let mut input = bytes;
+        if !self.skip_application_data(dir, &mut input, frame) {
+            return;
+        }
+        if !self.dirs[dir].rec_buf.is_empty() && !self.complete_held_record(dir, &mut input, frame) {
+            return;
+        }
+        self.parse_records(dir, input, frame);
+    }
+
+    /// Goes on skipping an application-data record's body; false when the
+    /// bytes ran out (or the direction left record framing).
+    fn skip_application_data(&mut self, dir: Dir, input: &mut &[u8], frame: u64) -> bool {
+        let Some((len, left)) = self.dirs[dir].skipping else {
+            return true;
+        };
+        let n = left.min(input.len());
+        *input = &input[n..];
+        if n < left {
+            self.dirs[dir].skipping = Some((len, left - n));
+            return false;
+        }
+        self.dirs[dir].skipping = None;
+        self.application_data(dir, len, frame);
+        self.dirs[dir].mode == Mode::Records
+    }
+
+    /// Tops up the record held from earlier segments; false when the bytes
+    /// ran out (or the direction left record framing).
+    fn complete_held_record(&mut self, dir: Dir, input: &mut &[u8], frame: u64) -> bool {
         let mut buf = std::mem::take(&mut self.dirs[dir].rec_buf);
-        buf.extend_from_slice(bytes);
+        if buf.len() < 5 {
+            let n = (5 - buf.len()).min(input.len());
+            buf.extend_from_slice(&input[..n]);
+            *input = &input[n..];
+            if buf.len() < 5 {
+                self.dirs[dir].rec_buf = buf;
+                return false;
+            }
+        }
+        let Some((ct, len)) = record_header(&buf) else {
+            self.not_a_record(dir, &buf[..5], frame);
+            return false;
+        };
+        self.dirs[dir].saw_tls = true;
+        if ContentType::from(ct) == ContentType::ApplicationData {
+            // Its body (what is held past the header, then the input) is skipped.
+            self.dirs[dir].skipping = Some((len, len - (buf.len() - 5).min(len)));
+            return self.skip_application_data(dir, input, frame);
+        }
+        let n = (5 + len - buf.len()).min(input.len());
+        buf.extend_from_slice(&input[..n]);
+        *input = &input[n..];
+        if buf.len() < 5 + len {
+            self.dirs[dir].rec_buf = buf;
+            return false;
+        }
+        self.record(dir, ct, &buf[5..5 + len], frame);
+        self.dirs[dir].mode == Mode::Records
+    }
+
+    /// Whole records straight from the segment's bytes; the last one, if it
+    /// continues later, is held (or, for application data, skipped).
+    fn parse_records(&mut self, dir: Dir, data: &[u8], frame: u64) {
         let mut pos = 0;
-        while pos + 5 <= buf.len() {
-            let Some((ct, len)) = record_header(&buf[pos..]) else {
-                let b = &buf[pos..pos + 5];
-                self.push(
-                    dir,
-                    frame,
-                    TlsMsg::Malformed(format!(
-                        "not a TLS record header: {:02x} {:02x} {:02x} {:02x} {:02x}",
-                        b[0], b[1], b[2], b[3], b[4]
-                    )),
-                );
-                self.dirs[dir].mode = Mode::Lost;
-                self.dirs[dir].hs_buf.clear();
+        while pos + 5 <= data.len() {
+            let Some((ct, len)) = record_header(&data[pos..]) else {
+                self.not_a_record(dir, &data[pos..pos + 5], frame);
                 return;
             };
-            if pos + 5 + len > buf.len() {
+            let start = pos + 5;
+            self.dirs[dir].saw_tls = true;
+            if start + len > data.len() {
+                if ContentType::from(ct) == ContentType::ApplicationData {
+                    self.dirs[dir].skipping = Some((len, start + len - data.len()));
+                    return;
+                }
                 break;
             }
-            // `buf` is ours (taken out of the direction), so the body is lent, not copied.
-            let start = pos + 5;
             pos = start + len;
-            self.dirs[dir].saw_tls = true;
-            self.record(dir, ct, &buf[start..pos], frame);
+            self.record(dir, ct, &data[start..pos], frame);
             if self.dirs[dir].mode != Mode::Records {
                 return;
             }
         }
-        buf.drain(..pos);
-        self.dirs[dir].rec_buf = buf;
+        self.dirs[dir].rec_buf.extend_from_slice(&data[pos..]);
+    }
+
+    /// Five bytes that are no record header: framing is lost until a segment starts with one.
+    fn not_a_record(&mut self, dir: Dir, b: &[u8], frame: u64) {
+        self.push(
+            dir,
+            frame,
+            TlsMsg::Malformed(format!(
+                "not a TLS record header: {:02x} {:02x} {:02x} {:02x} {:02x}",
+                b[0], b[1], b[2], b[3], b[4]
+            )),
+        );
+        self.dirs[dir].mode = Mode::Lost;
+        self.dirs[dir].hs_buf.clear();
+        self.dirs[dir].rec_buf.clear();
+    }
+
+    /// An application-data record of `len` bytes: counted; the first few listed.
+    fn application_data(&mut self, dir: Dir, len: usize, frame: u64) {
+        self.encrypted_counts[dir] += 1;
+        let d = &mut self.dirs[dir];
+        if d.encrypted_records < MAX_ENCRYPTED_EVENTS {
+            d.encrypted_records += 1;
+            self.push(dir, frame, TlsMsg::Encrypted { len });
+        }
     }
 
     fn record(&mut self, dir: Dir, ct: u8, body: &[u8], frame: u64) {
@@ -80,14 +164,7 @@ impl TlsParser {
                     self.handshake_bytes(dir, body, frame);
                 }
             }
-            ContentType::ApplicationData => {
-                self.encrypted_counts[dir] += 1;
-                let d = &mut self.dirs[dir];
-                if d.encrypted_records < MAX_ENCRYPTED_EVENTS {
-                    d.encrypted_records += 1;
-                    self.push(dir, frame, TlsMsg::Encrypted { len: body.len() });
-                }
-            }
+            ContentType::ApplicationData => self.application_data(dir, body.len(), frame),
             ContentType::Heartbeat | ContentType::Unknown(_) => {}
         }
     }

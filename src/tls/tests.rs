@@ -141,3 +141,26 @@ fn garbage_never_panics() {
         p.feed(Dir::B, &data[3..], 2);
     }
 }
+
+#[test]
+fn application_data_is_counted_and_skipped_never_held() {
+    let mut p = TlsParser::new();
+    let mut rec = vec![23u8, 3, 3, 0x40, 0x00];
+    rec.extend(std::iter::repeat_n(0xab, 0x4000));
+    // The header split over two segments, the body over three more.
+    p.feed(Dir::B, &rec[..3], 1);
+    p.feed(Dir::B, &rec[3..4000], 2);
+    assert!(p.dirs[Dir::B].rec_buf.len() <= 5, "the body is not held");
+    p.feed(Dir::B, &rec[4000..9000], 3);
+    p.feed(Dir::B, &rec[9000..], 4);
+    assert_eq!(p.events.len(), 1);
+    assert_eq!(p.events[0].msg, TlsMsg::Encrypted { len: 0x4000 });
+    assert_eq!(p.events[0].frame, 4, "the frame that completed the record");
+    assert_eq!(p.encrypted_counts[Dir::B], 1);
+    // A record after it, in the same segment as its end, is read as usual.
+    let mut tail = rec[..10].to_vec();
+    tail[3] = 0;
+    tail[4] = 5;
+    p.feed(Dir::B, &tail, 5);
+    assert_eq!(p.encrypted_counts[Dir::B], 2);
+}
