@@ -1,11 +1,12 @@
 //! Makes a realistic capture for benchmarks and scale tests, and its truth
 //! file (see `benches/support/generate.rs`):
 //!
-//!     cargo run --release --example make_capture -- OUT.pcap SIZE_MB CONNECTIONS SEED [OPEN]
+//!     cargo run --release --example make_capture -- OUT.pcap SIZE_MB CONNECTIONS SEED [OPEN [RECORDS]]
 //!
 //! Writes OUT.pcap and OUT.pcap.truth.tsv. SIZE_MB or CONNECTIONS, whichever
 //! is reached first, ends it; OPEN connections are interleaved at a time
-//! (default 64).
+//! (default 64); RECORDS application-data records follow a completed
+//! handshake on average (default 50, about 1.2 KB each).
 
 #[path = "../benches/support/generate.rs"]
 mod generate;
@@ -13,7 +14,7 @@ mod generate;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 5 {
-        eprintln!("usage: make_capture OUT.pcap SIZE_MB CONNECTIONS SEED [OPEN]");
+        eprintln!("usage: make_capture OUT.pcap SIZE_MB CONNECTIONS SEED [OPEN [RECORDS]]");
         std::process::exit(2);
     }
     let num = |i: usize| -> u64 {
@@ -24,6 +25,7 @@ fn main() {
     };
     let (mb, conns, seed) = (num(2), num(3) as u32, num(4));
     let open = if args.len() > 5 { num(5) as usize } else { 64 };
+    let records = if args.len() > 6 { num(6) as u32 } else { 50 };
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
     let templates: Vec<_> = generate::MIX
         .iter()
@@ -39,7 +41,13 @@ fn main() {
     };
     let mut pcap = create(args[1].clone());
     let mut truth = create(format!("{}.truth.tsv", args[1]));
-    match generate::generate(&templates, (mb * 1_000_000, conns, open), seed, &mut pcap, &mut truth) {
+    match generate::generate(
+        &templates,
+        (mb * 1_000_000, conns, open, records),
+        seed,
+        &mut pcap,
+        &mut truth,
+    ) {
         Ok((bytes, n)) => eprintln!("make_capture: {} bytes, {n} connections", bytes),
         Err(e) => {
             eprintln!("make_capture: {e}");

@@ -22,7 +22,7 @@ fn a_generated_capture_matches_its_truth() {
         .collect();
     for seed in [1, 2, 3] {
         let (mut pcap, mut truth) = (Vec::new(), Vec::new());
-        let (_, n) = generate::generate(&templates, (u64::MAX, 600, 48), seed, &mut pcap, &mut truth).unwrap();
+        let (_, n) = generate::generate(&templates, (u64::MAX, 600, 48, 50), seed, &mut pcap, &mut truth).unwrap();
         assert_eq!(n, 600);
         let cf = CaptureFile::from_bytes("generated", pcap).unwrap();
         let opts = Options {

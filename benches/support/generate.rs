@@ -128,7 +128,9 @@ fn ip_packet(e: Endpoints, from_client: bool, (seq, ack, flags): (u32, u32, u8),
     if flags & RST != 0 {
         t = t.rst();
     }
-    let mut out = Vec::new();
+    // Ethernet (zero addresses), as `tcpdump -i eth0` writes it: every tool reads it.
+    let mut out = vec![0u8; 12];
+    out.extend_from_slice(if v6 { &[0x86, 0xdd] } else { &[0x08, 0x00] });
     t.write(&mut out, payload).expect("a packet");
     out
 }
@@ -210,20 +212,21 @@ fn connection(t: &Template, id: u32, data_records: usize, rng: &mut Rng) -> Vec<
     out
 }
 
-/// Writes a raw-IP pcap of about `bytes` bytes (or `connections`
+/// Writes an Ethernet pcap of about `bytes` bytes (or `connections`
 /// connections, whichever comes first), interleaving up to `open` connections
-/// at a time, and the truth file: one line per connection, in the order of
+/// at a time, `records` application-data records per completed connection
+/// on average (about 1.2 KB each), and the truth file: one line per connection, in the order of
 /// their first packet: `client endpoint <TAB> status <TAB> sample`.
 pub fn generate(
     templates: &[(Template, u32)],
-    (bytes, connections, open): (u64, u32, usize),
+    (bytes, connections, open, records): (u64, u32, usize, u32),
     seed: u64,
     pcap: &mut impl Write,
     truth: &mut impl Write,
 ) -> std::io::Result<(u64, u32)> {
     let mut rng = Rng::new(seed);
     pcap.write_all(&[
-        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 101, 0, 0, 0,
+        0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0,
     ])?;
     let total: u32 = templates.iter().map(|(_, w)| w).sum();
     let (mut written, mut started, mut frame) = (24u64, 0u32, 0u64);
@@ -251,7 +254,13 @@ pub fn generate(
                 })
                 .map(|(t, _)| t)
                 .unwrap_or(&templates[0].0);
-            let records = if t.completes { 20 + rng.below(60) as usize } else { 0 };
+            // Application-data records: `records` on average (two thirds to four thirds of it).
+            let n = records as u64;
+            let records = if t.completes {
+                (n * 2 / 3 + rng.below(n * 2 / 3 + 1)) as usize
+            } else {
+                0
+            };
             let mut packets: std::collections::VecDeque<Vec<u8>> = connection(t, started, records, &mut rng).into();
             let client = started / 50_000 * 50_000 + started;
             let ip = if started % 4 == 3 {
