@@ -197,4 +197,31 @@ mod tests {
             let _ = check(&good[..cut], &cr, &sr, cert.der(), 0x0303, suite);
         }
     }
+
+    #[test]
+    fn dhe_parameters_are_signed_over_p_g_and_ys() {
+        let rng = SystemRandom::new();
+        let kp = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["x".into()])
+            .unwrap()
+            .self_signed(&kp)
+            .unwrap();
+        let signer = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &kp.serialize_der(), &rng).unwrap();
+        // p, g and Ys, each with a two-byte length.
+        let params = [0u8, 3, 0xff, 0xff, 0xfb, 0, 1, 2, 0, 2, 0x12, 0x34];
+        let (cr, sr) = ([5u8; 32], [6u8; 32]);
+        let mut msg = cr.to_vec();
+        msg.extend_from_slice(&sr);
+        msg.extend_from_slice(&params);
+        let sig = signer.sign(&rng, &msg).unwrap();
+        let suite = "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256";
+        let good = ske(&params, 0x0403, sig.as_ref());
+        assert_eq!(check(&good, &cr, &sr, cert.der(), 0x0303, suite), SkeCheck::Verified);
+        let mut bad = good.clone();
+        bad[4] ^= 1; // p changed after signing
+        assert!(matches!(
+            check(&bad, &cr, &sr, cert.der(), 0x0303, suite),
+            SkeCheck::Mismatch(_)
+        ));
+    }
 }

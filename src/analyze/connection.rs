@@ -3,7 +3,7 @@
 
 use crate::chain::{ChainAnalysis, Defect, FindingCode, Purpose, TrustVerdict};
 use crate::connection::{Event, EventKind, Side, Trace, trace};
-use crate::diagnose::{ChainContext, diagnose};
+use crate::diagnose::{ChainContext, Status, diagnose};
 use crate::flow::Flow;
 use crate::keyexchange::SkeCheck;
 use crate::names::{cipher_name, is_tls13};
@@ -68,20 +68,27 @@ pub(super) fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -
     if let (Some(c), Some((_, s))) = (server_chain.as_mut(), sh) {
         key_usage_check(c, s);
     }
-    let key_check = check_key_exchange(&t, ch.map(|(_, c)| c), sh.map(|(_, s)| s), server_chain.as_ref());
-    let ctx = ChainContext {
+    let mut ctx = ChainContext {
         problem: server_chain.as_ref().and_then(chain_problem),
         rejected_after_handshake: server_chain.as_ref().is_some_and(post_handshake_rejectable),
         trusted: server_chain
             .as_ref()
             .is_some_and(|c| c.trust.verdict == TrustVerdict::Trusted),
         checked: server_chain.is_some(),
-        key_mismatch: match &key_check {
-            Some(SkeCheck::Mismatch(m)) => Some(m.clone()),
-            _ => None,
-        },
+        key_mismatch: None,
     };
-    let verdict = diagnose(&t, &ctx);
+    let mut verdict = diagnose(&t, &ctx);
+    // The ServerKeyExchange signature can only change the verdict of a
+    // handshake that did not complete: only then is it verified (ring).
+    let key_check = if verdict.status == Status::Ok {
+        server_key_exchange(&t).map(|_| SkeCheck::NotChecked("the handshake completed".into()))
+    } else {
+        check_key_exchange(&t, ch.map(|(_, c)| c), sh.map(|(_, s)| s), server_chain.as_ref())
+    };
+    if let Some(SkeCheck::Mismatch(m)) = &key_check {
+        ctx.key_mismatch = Some(m.clone());
+        verdict = diagnose(&t, &ctx);
+    }
     connection(ConnectionFacts {
         trace: &t,
         client,
@@ -98,6 +105,14 @@ pub(super) fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -
     })
 }
 
+/// The server's ServerKeyExchange, if it sent one.
+fn server_key_exchange(t: &Trace) -> Option<&Vec<u8>> {
+    t.events.iter().find_map(|e| match tls_of(e) {
+        Some(TlsMsg::ServerKeyExchange(b)) if e.from == Side::Server => Some(b),
+        _ => None,
+    })
+}
+
 /// Checks the ServerKeyExchange signature against the leaf the server sent.
 fn check_key_exchange(
     t: &Trace,
@@ -105,10 +120,7 @@ fn check_key_exchange(
     sh: Option<&ServerHello>,
     chain: Option<&ChainAnalysis>,
 ) -> Option<SkeCheck> {
-    let ske = t.events.iter().find_map(|e| match tls_of(e) {
-        Some(TlsMsg::ServerKeyExchange(b)) if e.from == Side::Server => Some(b),
-        _ => None,
-    })?;
+    let ske = server_key_exchange(t)?;
     let (ch, sh, chain) = (ch?, sh?, chain?);
     let leaf = chain.der.first()?;
     Some(crate::keyexchange::check(
