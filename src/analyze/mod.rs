@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::capture::{CaptureFile, FrameReader, Timestamp};
+use crate::capture::{CaptureFile, Frame, FrameReader, Timestamp};
 use crate::chain::Chains;
 use crate::diagnose::Status;
 use crate::flow::{Flow, FlowTable};
-use crate::packet::{self, Skip};
+use crate::packet::{self, Skip, TcpSegment};
 use crate::report::*;
 use crate::timefmt;
 
@@ -56,34 +56,79 @@ struct FirstPass {
     unsupported: BTreeMap<u32, (u64, u64)>,
 }
 
-/// The first pass: every frame decoded down to TCP and indexed by connection.
+/// Frames handed from the reading thread to the indexing one at a time.
+const BATCH: usize = 4096;
+
+/// A frame and what decoding it gave.
+type Decoded<'a> = (Frame<'a>, Result<TcpSegment<'a>, Skip>);
+
+/// The first pass: every frame decoded down to TCP and indexed by
+/// connection. With more than one worker, reading and decoding run on one
+/// thread and indexing (in frame order, so the result is the same as one
+/// thread's) on the caller's: two cores share the pass.
 fn read_frames(reader: &mut FrameReader, total: u64, progress: Progress) -> (FlowTable, FirstPass) {
     let mut table = FlowTable::new();
     let mut p = FirstPass::default();
-    while let Some(frame) = reader.next() {
-        p.packets += 1;
-        if p.packets.is_multiple_of(65_536) {
-            progress(FrameReader::position(reader) as u64, total);
+    if rayon::current_num_threads() <= 1 {
+        // --jobs 1: one thread for everything.
+        while let Some(frame) = reader.next() {
+            let seg = packet::decode(frame.link_type, frame.data, frame.orig_len);
+            index_frame(&mut table, &mut p, &frame, seg);
+            if p.packets.is_multiple_of(65_536) {
+                progress(frame.offset as u64, total);
+            }
         }
-        p.first = p.first.or(Some(frame.ts));
-        p.last = Some(frame.ts);
-        match packet::decode(frame.link_type, frame.data, frame.orig_len) {
-            Ok(seg) => table.add(frame.number, frame.ts, &seg, frame.offset + seg.payload_offset),
-            Err(Skip::NotTcp) => {}
-            Err(Skip::Fragment) => p.fragments += 1,
-            Err(Skip::Malformed) => {
-                if p.malformed == 0 {
-                    p.first_malformed = frame.number;
+        return (table, p);
+    }
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Decoded>>(8);
+        scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            for frame in reader.by_ref() {
+                let seg = packet::decode(frame.link_type, frame.data, frame.orig_len);
+                batch.push((frame, seg));
+                if batch.len() == BATCH
+                    && tx
+                        .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                        .is_err()
+                {
+                    return;
                 }
-                p.malformed += 1;
             }
-            Err(Skip::UnsupportedLink) => {
-                let e = p.unsupported.entry(frame.link_type).or_insert((0, frame.number));
-                e.0 += 1;
+            let _ = tx.send(batch);
+        });
+        for batch in rx {
+            for (frame, seg) in batch {
+                index_frame(&mut table, &mut p, &frame, seg);
+                if p.packets.is_multiple_of(65_536) {
+                    progress(frame.offset as u64, total);
+                }
             }
+        }
+    });
+    (table, p)
+}
+
+/// One decoded frame into the flow table and the first pass's counts.
+fn index_frame(table: &mut FlowTable, p: &mut FirstPass, frame: &Frame, seg: Result<TcpSegment, Skip>) {
+    p.packets += 1;
+    p.first = p.first.or(Some(frame.ts));
+    p.last = Some(frame.ts);
+    match seg {
+        Ok(seg) => table.add(frame.number, frame.ts, &seg, frame.offset + seg.payload_offset),
+        Err(Skip::NotTcp) => {}
+        Err(Skip::Fragment) => p.fragments += 1,
+        Err(Skip::Malformed) => {
+            if p.malformed == 0 {
+                p.first_malformed = frame.number;
+            }
+            p.malformed += 1;
+        }
+        Err(Skip::UnsupportedLink) => {
+            let e = p.unsupported.entry(frame.link_type).or_insert((0, frame.number));
+            e.0 += 1;
         }
     }
-    (table, p)
 }
 
 /// The capture's facts and warnings from the first pass.
