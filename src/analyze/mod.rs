@@ -71,7 +71,7 @@ fn read_frames(reader: &mut FrameReader, total: u64, progress: Progress) -> (Flo
     let mut p = FirstPass::default();
     if rayon::current_num_threads() <= 1 {
         // --jobs 1: one thread for everything.
-        while let Some(frame) = reader.next() {
+        for frame in reader.by_ref() {
             let seg = packet::decode(frame.link_type, frame.data, frame.orig_len);
             index_frame(&mut table, &mut p, &frame, seg);
             if p.packets.is_multiple_of(65_536) {
