@@ -165,8 +165,8 @@ mod tests {
         v
     }
 
-    #[test]
-    fn signature_with_the_certificate_key_verifies_and_another_key_does_not() {
+    /// A self-signed ECDSA P-256 certificate and a signer with its key.
+    fn ecdsa_certificate() -> (SystemRandom, rcgen::Certificate, EcdsaKeyPair) {
         let rng = SystemRandom::new();
         let kp = rcgen::KeyPair::generate().unwrap();
         let cert = rcgen::CertificateParams::new(vec!["x".into()])
@@ -174,6 +174,12 @@ mod tests {
             .self_signed(&kp)
             .unwrap();
         let signer = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &kp.serialize_der(), &rng).unwrap();
+        (rng, cert, signer)
+    }
+
+    #[test]
+    fn signature_with_the_certificate_key_verifies_and_another_key_does_not() {
+        let (rng, cert, signer) = ecdsa_certificate();
         assert_eq!(signer.public_key().as_ref().len(), 65);
         let params = [3u8, 0, 23, 4, 1, 2, 3, 4];
         let (cr, sr) = ([1u8; 32], [2u8; 32]);
@@ -200,13 +206,7 @@ mod tests {
 
     #[test]
     fn dhe_parameters_are_signed_over_p_g_and_ys() {
-        let rng = SystemRandom::new();
-        let kp = rcgen::KeyPair::generate().unwrap();
-        let cert = rcgen::CertificateParams::new(vec!["x".into()])
-            .unwrap()
-            .self_signed(&kp)
-            .unwrap();
-        let signer = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &kp.serialize_der(), &rng).unwrap();
+        let (rng, cert, signer) = ecdsa_certificate();
         // p, g and Ys, each with a two-byte length.
         let params = [0u8, 3, 0xff, 0xff, 0xfb, 0, 1, 2, 0, 2, 0x12, 0x34];
         let (cr, sr) = ([5u8; 32], [6u8; 32]);

@@ -295,13 +295,18 @@ fn udp_tunnel(udp: &[u8], cut: u32, depth: u8) -> Result<TcpSegment<'_>, Skip> {
 mod tests {
     use super::*;
 
-    fn ipv4_tcp(payload: &[u8]) -> Vec<u8> {
-        let b = etherparse::PacketBuilder::ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
-            .tcp(1234, 443, 1000, 65535)
-            .ack(5);
+    fn tcp_over(ip: etherparse::PacketBuilderStep<etherparse::IpHeaders>, payload: &[u8]) -> Vec<u8> {
+        let b = ip.tcp(1234, 443, 1000, 65535).ack(5);
         let mut out = Vec::new();
         b.write(&mut out, payload).unwrap();
         out
+    }
+
+    fn ipv4_tcp(payload: &[u8]) -> Vec<u8> {
+        tcp_over(
+            etherparse::PacketBuilder::ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64),
+            payload,
+        )
     }
 
     #[test]
@@ -437,16 +442,11 @@ mod tests {
     }
 
     fn ipv6_tcp(payload: &[u8]) -> Vec<u8> {
-        let b = etherparse::PacketBuilder::ipv6(
-            [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
-            [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2],
-            64,
-        )
-        .tcp(1234, 443, 1000, 65535)
-        .ack(5);
-        let mut out = Vec::new();
-        b.write(&mut out, payload).unwrap();
-        out
+        let (mut src, mut dst) = ([0u8; 16], [0u8; 16]);
+        src[..4].copy_from_slice(&[0x20, 1, 0xd, 0xb8]);
+        dst[..4].copy_from_slice(&[0x20, 1, 0xd, 0xb8]);
+        (src[15], dst[15]) = (1, 2);
+        tcp_over(etherparse::PacketBuilder::ipv6(src, dst, 64), payload)
     }
 
     /// Each link type, as bytes: the segment, and where its payload starts in the frame.

@@ -25,6 +25,11 @@ macro_rules! words {
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$v => $s),+ }
             }
+
+            /// The word, where the report writes it for people too.
+            pub fn name(self) -> &'static str {
+                self.as_str()
+            }
         }
 
         impl fmt::Display for $name {
@@ -57,9 +62,6 @@ words! {
 }
 
 impl Side {
-    pub fn name(self) -> &'static str {
-        self.as_str()
-    }
     pub fn other(self) -> Side {
         match self {
             Side::Client => Side::Server,
@@ -74,12 +76,6 @@ words! {
         Client = "client",
         Server = "server",
         Network = "network",
-    }
-}
-
-impl Blame {
-    pub fn name(self) -> &'static str {
-        self.as_str()
     }
 }
 
@@ -100,12 +96,6 @@ words! {
         Incomplete = "incomplete",
         NotTls = "not_tls",
         NoConnection = "no_connection",
-    }
-}
-
-impl Status {
-    pub fn name(self) -> &'static str {
-        self.as_str()
     }
 }
 

@@ -27,12 +27,10 @@ fn server_refused(b: &Before) -> Option<Verdict> {
         } else {
             NamedCause::ServerClosed
         };
-        return Some(failure(
-            Status::Failed,
+        return Some(failed(
             cause,
             Blame::Server,
-            Some(d.frame),
-            None,
+            d.frame,
             format!(
                 "The server {} the connection (frame {}) right after the ClientHello{ch_ref} without any TLS answer. The server (or a load balancer or firewall before it) refuses this client's TLS: check the server's TLS configuration and logs, the protocols and cipher suites it allows, and SNI routing{}.",
                 if d.kind == EventKind::Rst { "reset" } else { "closed" },
@@ -57,12 +55,10 @@ fn after_encryption(b: &Before, chain: &ChainContext) -> Option<Verdict> {
     let how = if d.kind == EventKind::Fin { "FIN" } else { "RST" };
     let who = d.from;
     if tls13 && sh.is_some_and(|(i, _)| i < di) {
-        return Some(failure(
-            Status::Failed,
+        return Some(failed(
             NamedCause::HandshakeFailedEncrypted,
-            who.into(),
-            Some(d.frame),
-            None,
+            who,
+            d.frame,
             format!(
                 "The {} closed the connection ({how}, frame {}) after the TLS 1.3 ServerHello (frame {}); everything after the ServerHello is encrypted, so the reason is not visible without keys (only the session keys, an SSLKEYLOGFILE, would show it).",
                 who.name(),
@@ -72,12 +68,10 @@ fn after_encryption(b: &Before, chain: &ChainContext) -> Option<Verdict> {
         ));
     }
     if ccs_before {
-        return Some(failure(
-            Status::Failed,
+        return Some(failed(
             NamedCause::HandshakeFailedEncrypted,
-            who.into(),
-            Some(d.frame),
-            None,
+            who,
+            d.frame,
             format!(
                 "The {} closed the connection ({how}, frame {}) after encryption began (ChangeCipherSpec), before the handshake completed: the reason is not visible without keys.",
                 who.name(),
@@ -89,12 +83,10 @@ fn after_encryption(b: &Before, chain: &ChainContext) -> Option<Verdict> {
         && ske.is_some()
         && let Some(m) = &chain.key_mismatch
     {
-        return Some(failure(
-            Status::Failed,
+        return Some(failed(
             NamedCause::ServerKeyMismatch,
             Blame::Client,
-            Some(d.frame),
-            None,
+            d.frame,
             format!(
                 "The client closed the connection ({how}, frame {}) after the ServerKeyExchange (frame {}). {m}. A gateway reports this as \"Cannot verify ECDH ServerKeyExchange signature\": install the private key that belongs to the server's certificate.",
                 d.frame,
@@ -120,12 +112,10 @@ fn chain_rejected_without_alert(b: &Before, chain: &ChainContext) -> Option<Verd
             .skip_while(|e| !std::ptr::eq(*e, sc))
             .any(|e| e.from == Side::Client && matches!(e.kind, EventKind::Tls(_)));
         if !client_after {
-            return Some(failure(
-                Status::Failed,
+            return Some(failed(
                 NamedCause::CertificateRejectedByClient,
                 Blame::Client,
-                Some(d.frame),
-                None,
+                d.frame,
                 format!(
                     "The client closed the connection ({how}, frame {}) right after the server's Certificate (frame {}) without an alert: it did not accept the chain (what a Java client reports as \"PKIX path building failed\").{}",
                     d.frame,
@@ -153,12 +143,10 @@ fn client_certificate_missing(b: &Before) -> Option<Verdict> {
             .iter()
             .any(|e| e.from == Side::Client && e.frame > cr.frame && matches!(e.kind, EventKind::Tls(_)))
     {
-        return Some(failure(
-            Status::Failed,
+        return Some(failed(
             NamedCause::ClientCertificateRequired,
             Blame::Server,
-            Some(d.frame),
-            None,
+            d.frame,
             format!(
                 "The server asked for a client certificate (frame {}), the client sent none, and the server closed the connection ({how}, frame {}): configure the client with a certificate the server accepts.",
                 cr.frame, d.frame
@@ -182,12 +170,10 @@ fn aborted(b: &Before) -> Verdict {
     } else {
         ""
     };
-    failure(
-        Status::Failed,
+    failed(
         cause,
-        who.into(),
-        Some(d.frame),
-        None,
+        who,
+        d.frame,
         format!(
             "The {} closed the connection ({how}, frame {}) in the middle of the handshake{}{extra}, without a TLS alert; its logs should say why.",
             who.name(),

@@ -30,12 +30,10 @@ pub(super) fn established(
     };
     let after = after_handshake(t, h, chain.rejected_after_handshake);
     if let Some(close) = after.rejected_at {
-        let mut v = failure(
-            Status::Failed,
+        let mut v = failed(
             NamedCause::CertificateRejectedByClient,
             Blame::Client,
-            Some(close.frame),
-            None,
+            close.frame,
             format!(
                 "{note} Then the client closed the connection (frame {}) without sending a request: this client verifies the server's certificate after the handshake (nginx's proxy_ssl_verify and the gateways built on nginx, Node.js, a browser showing a certificate warning) and rejected it; a gateway reports a 502 (\"upstream SSL certificate verify error\").{}",
                 close.frame,

@@ -58,12 +58,10 @@ pub(super) fn server_rejected_flight(b: &Before) -> Verdict {
             "A server that gives up here most often rejected or missed the client's certificate; only the session keys (an SSLKEYLOGFILE) would show it, and this version does not decrypt yet.".to_string(),
         )
     };
-    failure(
-        Status::Failed,
+    failed(
         cause,
         Blame::Server,
-        Some(d.frame),
-        None,
+        d.frame,
         format!(
             "The server answered the client's encrypted flight with an encrypted record of alert size in frame {} and closed the connection: it rejected the handshake (TLS 1.3 encrypts the alert). {why}",
             d.frame
@@ -87,12 +85,10 @@ pub(super) fn encrypted_alert(b: &Before) -> Verdict {
     } else {
         ""
     };
-    failure(
-        Status::Failed,
+    failed(
         NamedCause::HandshakeFailedEncrypted,
-        d.from.into(),
-        Some(d.frame),
-        None,
+        d.from,
+        d.frame,
         format!(
             "The {who} ended the handshake with an encrypted alert in frame {} ({phase}), so its reason is not visible without keys.{hint}",
             d.frame

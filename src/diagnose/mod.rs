@@ -212,6 +212,11 @@ pub fn diagnose(t: &Trace, chain: &ChainContext) -> Verdict {
     verdict
 }
 
+/// A failed handshake whose decisive evidence is no plaintext alert.
+fn failed(cause: impl Into<Cause>, side: impl Into<Blame>, frame: u64, explanation: String) -> Verdict {
+    failure(Status::Failed, cause, side.into(), Some(frame), None, explanation)
+}
+
 fn failure(
     status: Status,
     cause: impl Into<Cause>,

@@ -12,12 +12,10 @@ pub(super) fn not_tls(t: &Trace, v: &View) -> Verdict {
             e.from == Side::Server && matches!(tls(e), Some(TlsMsg::NotTls { .. }))
         });
         if let Some((_, s)) = server_tls {
-            return failure(
-                Status::Failed,
+            return failed(
                 NamedCause::ClientNotTls,
                 Blame::Client,
-                Some(s.frame),
-                None,
+                s.frame,
                 format!(
                     "The client sent plaintext (frame {}) to a TLS server, which answered with TLS (frame {}): the client must use TLS (https://) for this port.",
                     c.frame, s.frame
@@ -30,12 +28,10 @@ pub(super) fn not_tls(t: &Trace, v: &View) -> Verdict {
                 e.from == Side::Server && matches!(e.kind, EventKind::Fin | EventKind::Rst) && e.frame >= c.frame
             })
         {
-            return failure(
-                Status::Failed,
+            return failed(
                 NamedCause::ClientNotTls,
                 Blame::Server,
-                Some(close.frame),
-                None,
+                close.frame,
                 format!(
                     "The client sent plaintext (frame {}) to port {}, a TLS port, and the server closed the connection (frame {}) without answering: the client must use TLS (https://) here.",
                     c.frame, t.server_port, close.frame
@@ -60,12 +56,10 @@ pub(super) fn not_tls(t: &Trace, v: &View) -> Verdict {
 pub(super) fn answer(b: &Before, preview: &[u8], len: usize) -> Verdict {
     let (d, ch_ref) = (b.d, &b.ch_ref);
     let text = crate::escape::preview(preview);
-    failure(
-        Status::Failed,
+    failed(
         NamedCause::ServerNotTls,
         Blame::Server,
-        Some(d.frame),
-        None,
+        d.frame,
         format!(
             "The server answered the ClientHello{ch_ref} with {len} bytes that are not TLS (frame {}): \"{text}\". The port serves another protocol (plain HTTP?) or TLS is terminated elsewhere (\"Not a valid protocol version\"): point the client at the TLS port or enable TLS on the server.",
             d.frame
