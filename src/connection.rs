@@ -1,11 +1,11 @@
-//! One connection from its indexed segments to an ordered list of events:
+//! One connection from its segments to an ordered list of events:
 //! TCP control (SYN, SYN-ACK, FIN, RST), capture gaps and TLS events, each
 //! with its frame, and which direction is the client.
 
 use crate::capture::Timestamp;
-use crate::flow::{DataMark, Dir, Flow, PerDir, SegRef};
+use crate::flow::{DataMark, Dir, Flow, PerDir, Seg};
 use crate::packet::{ACK, FIN, RST, SYN};
-use crate::tcp::{Delivery, Reassembler, SeqNum};
+use crate::tcp::{Deliver, Delivery, Reassembler, SeqNum};
 use crate::tls::{TlsMsg, TlsParser};
 
 pub use crate::vocabulary::Side;
@@ -91,10 +91,8 @@ pub struct Trace {
 
 /// Which of the two directions is the client's.
 fn client_dir(flow: &Flow, events: &[RawEvent]) -> Dir {
-    for s in &flow.segs {
-        if s.flags & SYN != 0 {
-            return if s.flags & ACK == 0 { s.dir } else { s.dir.other() };
-        }
+    if let Some((dir, synack)) = flow.first_syn {
+        return if synack { dir.other() } else { dir };
     }
     for (_, dir, kind) in events {
         match kind {
@@ -107,20 +105,38 @@ fn client_dir(flow: &Flow, events: &[RawEvent]) -> Dir {
     if flow.a.port() >= flow.b.port() { Dir::A } else { Dir::B }
 }
 
-fn payload<'a>(data: &'a [u8], s: &SegRef) -> &'a [u8] {
-    data.get(s.off..s.off + s.len as usize).unwrap_or(&[])
-}
-
 /// An event before the sides are known: frame, direction index, what.
 type RawEvent = (u64, Dir, EventKind);
 
-/// The state of one connection's pass: reassembly and TLS per direction, the
-/// events so far (by direction index; sides are resolved at the end).
-struct Tracer<'a> {
-    reasm: PerDir<Reassembler<'a>>,
+/// Where reassembly delivers one direction's bytes: the TLS parser, and
+/// gaps as events.
+struct ToTls<'t> {
+    tls: &'t mut TlsParser,
+    raw: &'t mut Vec<RawEvent>,
+    dir: Dir,
+}
+
+impl Deliver for ToTls<'_> {
+    fn deliver(&mut self, d: Delivery<'_>) {
+        match d {
+            Delivery::Data { bytes, frame } => self.tls.feed(self.dir, bytes, frame),
+            Delivery::Gap { len, frame } => {
+                self.tls.gap(self.dir);
+                self.raw.push((frame, self.dir, EventKind::Gap(len)));
+            }
+        }
+    }
+}
+
+/// One connection's state while it is open: reassembly and TLS per
+/// direction, fed segment by segment as the capture is read, and the events
+/// so far (by direction; sides are resolved at the end). It holds no
+/// payload beyond what reassembly and TLS framing wait for.
+#[derive(Default)]
+pub struct Tracer {
+    reasm: PerDir<Reassembler>,
     tls: TlsParser,
     raw: Vec<RawEvent>,
-    out: Vec<Delivery<'a>>,
     seen_fin: PerDir<bool>,
     seen_rst: PerDir<bool>,
     seen_syn: bool,
@@ -131,35 +147,17 @@ struct Tracer<'a> {
     rst_at: Option<(u64, Dir, Timestamp)>,
 }
 
-impl<'a> Tracer<'a> {
-    fn new(first_frame: u64) -> Tracer<'a> {
-        Tracer {
-            reasm: PerDir([Reassembler::new(), Reassembler::new()]),
-            tls: TlsParser::new(),
-            raw: Vec::new(),
-            out: Vec::new(),
-            seen_fin: PerDir([false, false]),
-            seen_rst: PerDir([false, false]),
-            seen_syn: false,
-            seen_synack: false,
-            syn_count: 0,
-            last_frame: first_frame,
-            fin_at: None,
-            rst_at: None,
-        }
-    }
-
-    /// Hands what reassembly delivered in direction `d` to the TLS parser.
-    fn deliver(&mut self, d: Dir) {
-        for del in self.out.drain(..) {
-            match del {
-                Delivery::Data { bytes, frame } => self.tls.feed(d, bytes, frame),
-                Delivery::Gap { len, frame } => {
-                    self.tls.gap(d);
-                    self.raw.push((frame, d, EventKind::Gap(len)));
-                }
-            }
-        }
+impl Tracer {
+    /// Where direction `d`'s reassembly delivers, and that reassembly.
+    fn parts(&mut self, d: Dir) -> (&mut Reassembler, ToTls<'_>) {
+        (
+            &mut self.reasm[d],
+            ToTls {
+                tls: &mut self.tls,
+                raw: &mut self.raw,
+                dir: d,
+            },
+        )
     }
 
     /// TLS events of earlier segments go first, in the order they happened.
@@ -173,7 +171,7 @@ impl<'a> Tracer<'a> {
         );
     }
 
-    fn syn(&mut self, s: &SegRef) {
+    fn syn(&mut self, s: &Seg) {
         if s.flags & ACK == 0 {
             self.syn_count += 1;
             if !self.seen_syn {
@@ -188,7 +186,7 @@ impl<'a> Tracer<'a> {
     }
 
     /// A FIN or RST (once per direction): delivers what is pending, then the event.
-    fn close(&mut self, s: &SegRef, fin: bool) {
+    fn close(&mut self, s: &Seg, fin: bool) {
         let d = s.dir;
         if fin {
             self.seen_fin[d] = true;
@@ -198,38 +196,39 @@ impl<'a> Tracer<'a> {
             } else {
                 s.seq
             };
-            self.reasm[d].fin(seq, s.len + s.missing);
+            self.reasm[d].fin(seq, s.payload.len() as u32 + s.missing);
         } else {
             self.seen_rst[d] = true;
             self.rst_at = self.rst_at.or(Some((s.frame, s.dir, s.ts)));
         }
-        self.reasm[d].finish(s.frame, &mut self.out);
-        self.deliver(d);
+        let (r, mut out) = self.parts(d);
+        r.finish(s.frame, &mut out);
         self.take_tls();
         self.raw
             .push((s.frame, s.dir, if fin { EventKind::Fin } else { EventKind::Rst }));
     }
 
-    fn segment(&mut self, s: &SegRef, data: &'a [u8]) {
+    /// Feeds one segment of the connection (pure ACKs need not be fed).
+    pub fn segment(&mut self, s: &Seg) {
         let d = s.dir;
         self.last_frame = self.last_frame.max(s.frame);
         if s.flags & SYN != 0 {
             self.syn(s);
         }
         if s.flags & ACK != 0 {
-            self.reasm[d.other()].peer_acked(s.ack, s.frame, &mut self.out);
-            self.deliver(d.other());
+            let (r, mut out) = self.parts(d.other());
+            r.peer_acked(s.ack, s.frame, &mut out);
         }
-        if s.len > 0 || s.missing > 0 {
-            // Bulk data is bounded by the index cap (flow::MAX_INDEXED_PAYLOAD);
+        if !s.payload.is_empty() || s.missing > 0 {
+            // Bulk data is bounded by the cap (flow::MAX_INDEXED_PAYLOAD);
             // framing goes on so that alerts after the handshake are still seen.
             let seq = if s.flags & SYN != 0 {
                 SeqNum(s.seq).plus(1).0
             } else {
                 s.seq
             };
-            self.reasm[d].segment(seq, payload(data, s), s.missing, s.frame, &mut self.out);
-            self.deliver(d);
+            let (r, mut out) = self.parts(d);
+            r.segment(seq, s.payload, s.missing, s.frame, &mut out);
         }
         self.take_tls();
         if s.flags & FIN != 0 && !self.seen_fin[d] {
@@ -240,64 +239,58 @@ impl<'a> Tracer<'a> {
         }
     }
 
-    /// The end of the capture: what is still held back is delivered.
-    fn end(&mut self) {
+    /// The connection is over: what is still held back is delivered, the
+    /// events are put in frame order and the sides resolved.
+    pub fn finish(mut self, flow: &Flow) -> Trace {
+        self.last_frame = self.last_frame.max(flow.first_frame);
         for d in Dir::BOTH {
-            self.reasm[d].finish(self.last_frame, &mut self.out);
-            self.deliver(d);
+            let last = self.last_frame;
+            let (r, mut out) = self.parts(d);
+            r.finish(last, &mut out);
         }
         self.take_tls();
-    }
-}
-
-/// Reassembles and parses one connection.
-pub fn trace(flow: &Flow, data: &[u8]) -> Trace {
-    let mut tr = Tracer::new(flow.first_frame);
-    for s in &flow.segs {
-        tr.segment(s, data);
-    }
-    tr.end();
-    let mut raw = std::mem::take(&mut tr.raw);
-    // Data held back by reassembly (delivered at a FIN or at the end, after a
-    // gap) keeps the frame it came in: put every event in frame order, keeping
-    // the order of events within a frame.
-    raw.sort_by_key(|(frame, _, _)| *frame);
-    let merged_gaps = bound_gaps(&mut raw);
-    let cd = client_dir(flow, &raw);
-    let side = |dir: Dir| if dir == cd { Side::Client } else { Side::Server };
-    let events = raw
-        .into_iter()
-        .map(|(frame, dir, kind)| Event {
+        let mut raw = std::mem::take(&mut self.raw);
+        // Data held back by reassembly (delivered at a FIN or at the end, after a
+        // gap) keeps the frame it came in: put every event in frame order, keeping
+        // the order of events within a frame.
+        raw.sort_by_key(|(frame, _, _)| *frame);
+        let merged_gaps = bound_gaps(&mut raw);
+        let cd = client_dir(flow, &raw);
+        let side = |dir: Dir| if dir == cd { Side::Client } else { Side::Server };
+        let events = raw
+            .into_iter()
+            .map(|(frame, dir, kind)| Event {
+                frame,
+                from: side(dir),
+                kind,
+            })
+            .collect();
+        let counts = self.tls.encrypted_counts;
+        let mark = |(frame, dir, ts): (u64, Dir, Timestamp)| Mark {
             frame,
             from: side(dir),
-            kind,
-        })
-        .collect();
-    let counts = tr.tls.encrypted_counts;
-    let mark = |(frame, dir, ts): (u64, Dir, Timestamp)| Mark {
-        frame,
-        from: side(dir),
-        ts,
-    };
-    let data_mark = |m: Option<DataMark>| m.map(|m| mark((m.frame, m.dir, m.ts)));
-    Trace {
-        events,
-        syn_count: tr.syn_count,
-        last_frame: tr.last_frame,
-        client_bytes: flow.bytes[cd],
-        server_bytes: flow.bytes[cd.other()],
-        server_port: if cd == Dir::A { flow.b.port() } else { flow.a.port() },
-        client_is_a: cd == Dir::A,
-        encrypted_counts: [counts[cd], counts[cd.other()]],
-        events_not_listed: tr.tls.events_not_listed + merged_gaps,
-        timing: Timing {
-            start: flow.start,
-            end: flow.end,
-            data_tail: [data_mark(flow.data_tail[0]), data_mark(flow.data_tail[1])],
-            data_before_close: data_mark(flow.data_before_close),
-            first_fin: tr.fin_at.map(mark),
-            first_rst: tr.rst_at.map(mark),
-        },
+            ts,
+        };
+        let data_mark = |m: Option<DataMark>| m.map(|m| mark((m.frame, m.dir, m.ts)));
+        Trace {
+            events,
+            syn_count: self.syn_count,
+            last_frame: self.last_frame,
+            client_bytes: flow.bytes[cd],
+            server_bytes: flow.bytes[cd.other()],
+            server_port: if cd == Dir::A { flow.b.port() } else { flow.a.port() },
+            client_is_a: cd == Dir::A,
+            encrypted_counts: [counts[cd], counts[cd.other()]],
+            events_not_listed: self.tls.events_not_listed + merged_gaps,
+            timing: Timing {
+                start: flow.start,
+                end: flow.end,
+                data_tail: [data_mark(flow.data_tail[0]), data_mark(flow.data_tail[1])],
+                data_before_close: data_mark(flow.data_before_close),
+                first_fin: self.fin_at.map(mark),
+                first_rst: self.rst_at.map(mark),
+            },
+        }
     }
 }
 
@@ -336,18 +329,17 @@ fn bound_gaps(raw: &mut Vec<RawEvent>) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::FlowTable;
+    use crate::flow::{FlowTable, Open};
     use crate::packet::TcpSegment;
 
     /// A segment: "c" or "s", ports, seq, ack, flags, payload.
-    type Seg<'a> = (&'a str, u16, u16, u32, u32, u8, &'a [u8]);
+    type Spec<'a> = (&'a str, u16, u16, u32, u32, u8, &'a [u8]);
 
-    /// A flow table holding the given segments (payloads placed in `data`).
-    fn table(segs: &[Seg], data: &mut Vec<u8>) -> FlowTable {
-        let mut t = FlowTable::new();
+    /// The trace of one connection made of the given segments.
+    fn trace(segs: &[Spec]) -> Trace {
+        let mut t: FlowTable<Tracer> = FlowTable::new();
+        let mut done: Vec<Open<Tracer>> = Vec::new();
         for (i, (src, sport, dport, seq, ack, flags, payload)) in segs.iter().enumerate() {
-            let off = data.len();
-            data.extend_from_slice(payload);
             let (s, d) = if *src == "c" {
                 ("10.0.0.1", "10.0.0.2")
             } else {
@@ -365,28 +357,27 @@ mod tests {
                 payload_offset: 0,
                 missing: 0,
             };
-            // The index keeps the payload's length and offset; the bytes live in `data`.
             let seg = TcpSegment {
                 payload: &payload[..],
                 ..seg
             };
-            t.add(i as u64 + 1, Timestamp::default(), &seg, off);
+            if let Some((o, s)) = t.add(i as u64 + 1, Timestamp::default(), &seg, &mut done) {
+                o.state.segment(&s);
+            }
         }
-        t
+        t.finish(&mut done);
+        assert_eq!(done.len(), 1);
+        let Open { flow, state } = done.remove(0);
+        state.finish(&flow)
     }
 
     #[test]
     fn the_client_is_who_sent_the_syn_even_when_the_server_spoke_first() {
-        let mut data = Vec::new();
         // The capture starts with the server's SYN-ACK (the SYN was missed).
-        let t = table(
-            &[
-                ("s", 443, 40000, 500, 101, SYN | ACK, b""),
-                ("c", 40000, 443, 101, 501, ACK, b""),
-            ],
-            &mut data,
-        );
-        let tr = trace(&t.flows[0], &data);
+        let tr = trace(&[
+            ("s", 443, 40000, 500, 101, SYN | ACK, b""),
+            ("c", 40000, 443, 101, 501, ACK, b""),
+        ]);
         assert!(!tr.client_is_a, "the SYN-ACK's sender is the server");
         assert_eq!(tr.events[0].kind, EventKind::SynAck);
         assert_eq!(tr.events[0].from, Side::Server);
@@ -394,21 +385,16 @@ mod tests {
 
     #[test]
     fn without_a_syn_the_hello_decides_and_events_are_in_frame_order() {
-        let mut data = Vec::new();
         // Mid-stream: a ServerHello-less capture where the client's hello comes from the lower port.
         let mut body = vec![3u8, 3];
         body.extend_from_slice(&[9; 32]);
         body.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0]);
         let mut hello = vec![22u8, 3, 1, 0, body.len() as u8 + 4, 1, 0, 0, body.len() as u8];
         hello.extend_from_slice(&body);
-        let t = table(
-            &[
-                ("c", 443, 40000, 1000, 0, ACK, &hello[..]),
-                ("s", 40000, 443, 7, 1009, FIN | ACK, b""),
-            ],
-            &mut data,
-        );
-        let tr = trace(&t.flows[0], &data);
+        let tr = trace(&[
+            ("c", 443, 40000, 1000, 0, ACK, &hello[..]),
+            ("s", 40000, 443, 7, 1009, FIN | ACK, b""),
+        ]);
         // The ClientHello's sender is the client, whatever the ports say.
         assert!(tr.client_is_a);
         let frames: Vec<u64> = tr.events.iter().map(|e| e.frame).collect();

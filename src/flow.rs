@@ -1,17 +1,18 @@
-//! Connections: the key that ties both directions of a TCP connection
-//! together, and the index of the segments that matter for each one.
+//! Connections while they are open: the key that ties both directions of a
+//! TCP connection together, the counters its close needs, and when it ends.
 //!
-//! The index holds offsets into the capture, not bytes. Pure ACKs are not
-//! indexed, and a direction's payload is indexed only up to a cap (the TLS
-//! handshake is at its start; bulk data is not needed), so memory grows with
-//! the number of connections, not with the size of the capture.
+//! The table streams: a connection lives from its first packet to a few
+//! seconds of capture time after its close (both FINs, or a RST), then it
+//! is handed back to be judged and its key is remembered for a while, so
+//! that its last ACKs do not start a new connection. Payload is handed to
+//! the connection's state as it arrives and never kept here, so memory
+//! follows the connections open at once, not the capture's size.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
 
 use crate::capture::Timestamp;
 use crate::packet::{ACK, FIN, RST, SYN, TcpSegment};
-
 /// One direction of a connection: from `Flow::a` (the source of its first
 /// packet) or from `Flow::b`. Which one is the client is decided later.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -48,22 +49,32 @@ impl<T> std::ops::IndexMut<Dir> for PerDir<T> {
     }
 }
 
-/// Payload bytes indexed per direction of a connection.
+/// Payload bytes handed on per direction of a connection: the TLS
+/// handshake is at its start, bulk data is only counted after this.
 pub const MAX_INDEXED_PAYLOAD: u64 = 512 * 1024;
-/// Connections tracked per capture; beyond it new connections are counted, not analyzed.
-pub const MAX_CONNECTIONS: usize = 4_000_000;
+/// Connections open at once; packets of further new connections are
+/// counted, not analysed, until some close.
+pub const MAX_OPEN_CONNECTIONS: usize = 500_000;
+/// Capture time a closed connection stays open for its last packets (an
+/// RST after the FINs, a retransmitted FIN).
+pub const LINGER_SECS: i64 = 5;
+/// Capture time a judged connection's key absorbs stray packets (TIME_WAIT).
+pub const TOMBSTONE_SECS: i64 = 120;
+/// Capture time after which a connection that never carried payload and
+/// has been silent is judged (a SYN is retried for about two minutes).
+pub const QUIET_SECS: i64 = 130;
 
-/// One indexed segment; its payload stays in the capture at `off`.
+/// One segment as the connection's state sees it: its payload is cut to
+/// nothing past `MAX_INDEXED_PAYLOAD`.
 #[derive(Clone, Copy, Debug)]
-pub struct SegRef {
+pub struct Seg<'p> {
     pub frame: u64,
     pub ts: Timestamp,
     pub dir: Dir,
     pub flags: u8,
     pub seq: u32,
     pub ack: u32,
-    pub off: usize,
-    pub len: u32,
+    pub payload: &'p [u8],
     pub missing: u32,
 }
 
@@ -75,7 +86,7 @@ pub struct DataMark {
     pub dir: Dir,
 }
 
-/// One TCP connection's index.
+/// One TCP connection's counters.
 #[derive(Debug)]
 pub struct Flow {
     /// Source of the first packet seen.
@@ -83,11 +94,11 @@ pub struct Flow {
     pub b: SocketAddr,
     pub first_frame: u64,
     pub start: Timestamp,
-    pub segs: Vec<SegRef>,
+    /// Payload bytes handed on per direction (up to the cap).
     pub indexed: PerDir<u64>,
-    /// Payload segments left out of the index after the cap.
+    /// Payload segments not handed on, past the cap.
     pub not_indexed: PerDir<u64>,
-    /// Payload bytes per direction (captured or missed), indexed or not.
+    /// Payload bytes per direction (captured or missed), handed on or not.
     pub bytes: PerDir<u64>,
     /// The last two payload segments before the first RST, oldest first:
     /// how long the connection was silent before it was reset.
@@ -96,10 +107,12 @@ pub struct Flow {
     pub data_before_close: Option<DataMark>,
     /// The last packet of the connection.
     pub end: Timestamp,
+    /// The direction of the first SYN and whether it was a SYN-ACK.
+    pub first_syn: Option<(Dir, bool)>,
     rst_seen: bool,
     close_seen: bool,
+    fin_seen: PerDir<bool>,
     syn_seq: Option<u32>,
-    closed: bool,
     has_payload: bool,
 }
 
@@ -110,19 +123,88 @@ impl Flow {
             b,
             first_frame: frame,
             start: ts,
-            segs: Vec::new(),
             indexed: PerDir([0, 0]),
             not_indexed: PerDir([0, 0]),
             bytes: PerDir([0, 0]),
             data_tail: [None, None],
             data_before_close: None,
             end: ts,
+            first_syn: None,
             rst_seen: false,
             close_seen: false,
+            fin_seen: PerDir([false, false]),
             syn_seq: None,
-            closed: false,
             has_payload: false,
         }
+    }
+
+    /// Both directions finished, or one reset.
+    fn ended(&self) -> bool {
+        self.rst_seen || (self.fin_seen[Dir::A] && self.fin_seen[Dir::B])
+    }
+
+    /// Counts a segment; what the connection's state should see of it (None
+    /// for a pure ACK, or a data segment past the cap).
+    fn count<'p>(&mut self, frame: u64, ts: Timestamp, seg: &TcpSegment<'p>) -> Option<Seg<'p>> {
+        let src = SocketAddr::new(seg.src, seg.sport);
+        let dir = if src == self.a { Dir::A } else { Dir::B };
+        if seg.flags & SYN != 0 {
+            self.first_syn = self.first_syn.or(Some((dir, seg.flags & ACK != 0)));
+            if seg.flags & ACK == 0 && self.syn_seq.is_none() {
+                self.syn_seq = Some(seg.seq);
+            }
+        }
+        self.end = ts;
+        let has_payload = !seg.payload.is_empty() || seg.missing > 0;
+        if has_payload {
+            self.has_payload = true;
+            self.bytes[dir] += seg.payload.len() as u64 + seg.missing as u64;
+            if !self.rst_seen {
+                self.data_tail = [self.data_tail[1], Some(DataMark { frame, ts, dir })];
+            }
+        }
+        if seg.flags & (FIN | RST) != 0 && !self.close_seen {
+            self.close_seen = true;
+            self.data_before_close = self.data_tail[1];
+        }
+        self.fin_seen[dir] |= seg.flags & FIN != 0;
+        self.rst_seen |= seg.flags & RST != 0;
+        let control = seg.flags & (SYN | FIN | RST) != 0;
+        if !has_payload && !control {
+            return None; // a pure ACK
+        }
+        let mut out = Seg {
+            frame,
+            ts,
+            dir,
+            flags: seg.flags,
+            seq: seg.seq,
+            ack: seg.ack,
+            payload: seg.payload,
+            missing: seg.missing,
+        };
+        if has_payload {
+            if self.indexed[dir] >= MAX_INDEXED_PAYLOAD {
+                self.not_indexed[dir] += 1;
+                if !control {
+                    return None;
+                }
+                out.payload = &[];
+                out.missing = 0;
+            } else {
+                self.indexed[dir] += seg.payload.len() as u64 + seg.missing as u64;
+            }
+        }
+        Some(out)
+    }
+
+    /// Port reuse: a SYN whose sequence number differs from the connection's
+    /// first SYN starts a new connection (a retransmitted SYN keeps its
+    /// number). On a connection first seen mid-stream (no SYN), a SYN starts
+    /// a new one once the old one carried data or closed.
+    fn reused_by(&self, seg: &TcpSegment) -> bool {
+        let is_syn = seg.flags & SYN != 0 && seg.flags & ACK == 0;
+        is_syn && self.syn_seq != Some(seg.seq) && (self.close_seen || self.has_payload || self.syn_seq.is_some())
     }
 }
 
@@ -133,114 +215,199 @@ fn key(x: SocketAddr, y: SocketAddr) -> Key {
     if x <= y { (x, y) } else { (y, x) }
 }
 
-#[derive(Default)]
-pub struct FlowTable {
-    map: HashMap<Key, usize>,
-    pub flows: Vec<Flow>,
-    /// Connections not tracked because of MAX_CONNECTIONS.
-    pub dropped_connections: u64,
+/// A connection in the table: its counters and the state that follows it.
+pub struct Open<S> {
+    pub flow: Flow,
+    pub state: S,
 }
 
-impl FlowTable {
+enum Slot<S> {
+    Open(Box<Open<S>>),
+    /// A judged connection's key, absorbing its stray packets until then.
+    Closed(Timestamp),
+}
+
+type Map<S> = HashMap<Key, Slot<S>, foldhash::fast::RandomState>;
+
+/// The open connections of one capture (or of one worker's share of it).
+pub struct FlowTable<S> {
+    map: Map<S>,
+    /// First frames of the open connections: the oldest is the watermark.
+    open: BTreeSet<u64>,
+    /// Ended connections with the time they may be judged, in that order.
+    closing: VecDeque<(Timestamp, Key, u64)>,
+    /// Connections without payload, with the time to look at them again.
+    quiet: VecDeque<(Timestamp, Key, u64)>,
+    tombstones: VecDeque<(Timestamp, Key)>,
+    clock: Timestamp,
+    max_open: usize,
+    /// Packets of new connections not analysed because of `max_open`.
+    pub packets_over_limit: u64,
+    /// Packets of judged connections that came after their linger.
+    pub late_packets: u64,
+}
+
+impl<S: Default> Default for FlowTable<S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn plus_secs(t: Timestamp, s: i64) -> Timestamp {
+    Timestamp {
+        secs: t.secs.saturating_add(s),
+        nanos: t.nanos,
+    }
+}
+
+impl<S: Default> FlowTable<S> {
     pub fn new() -> Self {
-        Self::default()
+        Self::with_limit(MAX_OPEN_CONNECTIONS)
     }
 
-    /// The connections, dropping the lookup map (no longer needed once the
-    /// capture is read; on a million-connection capture it is ~100 MB).
-    pub fn into_flows(self) -> Vec<Flow> {
-        self.flows
+    pub fn with_limit(max_open: usize) -> Self {
+        FlowTable {
+            map: HashMap::default(),
+            open: BTreeSet::new(),
+            closing: VecDeque::new(),
+            quiet: VecDeque::new(),
+            tombstones: VecDeque::new(),
+            clock: Timestamp::default(),
+            max_open,
+            packets_over_limit: 0,
+            late_packets: 0,
+        }
     }
 
-    /// The connection a segment belongs to, a new one when it starts one
-    /// (None past `MAX_CONNECTIONS`: counted as dropped).
-    fn flow_of(&mut self, frame: u64, ts: Timestamp, seg: &TcpSegment<'_>) -> Option<usize> {
+    /// Connections open now.
+    #[cfg(test)]
+    pub fn open_count(&self) -> usize {
+        self.open.len()
+    }
+
+    /// The first frame of the oldest open connection.
+    pub fn oldest_open(&self) -> Option<u64> {
+        self.open.first().copied()
+    }
+
+    /// Adds a segment to its connection; returns the connection and what its
+    /// state should see. A connection this segment ends by port reuse goes
+    /// to `done`.
+    pub fn add<'t, 'p>(
+        &'t mut self,
+        frame: u64,
+        ts: Timestamp,
+        seg: &TcpSegment<'p>,
+        done: &mut Vec<Open<S>>,
+    ) -> Option<(&'t mut Open<S>, Seg<'p>)> {
+        if ts > self.clock {
+            self.clock = ts;
+        }
         let src = SocketAddr::new(seg.src, seg.sport);
-        let dst = SocketAddr::new(seg.dst, seg.dport);
-        let k = key(src, dst);
+        let k = key(src, SocketAddr::new(seg.dst, seg.dport));
         let is_syn = seg.flags & SYN != 0 && seg.flags & ACK == 0;
-        if let Some(i) = self.map.get(&k).copied() {
-            let f = &self.flows[i];
-            // Port reuse: a SYN whose sequence number differs from the
-            // connection's first SYN starts a new connection (a retransmitted
-            // SYN keeps its number). On a connection first seen mid-stream
-            // (no SYN), a SYN starts a new one once the old one carried data
-            // or closed.
-            let new_conn = is_syn && f.syn_seq != Some(seg.seq) && (f.closed || f.has_payload || f.syn_seq.is_some());
-            if !new_conn {
-                return Some(i);
+        let fresh = match self.map.get(&k) {
+            Some(Slot::Open(o)) => o.flow.reused_by(seg),
+            Some(Slot::Closed(_)) if !is_syn => {
+                self.late_packets += 1;
+                return None;
             }
-        }
-        if self.flows.len() >= MAX_CONNECTIONS {
-            self.dropped_connections += 1;
-            return None;
-        }
-        self.flows.push(Flow::new(src, dst, frame, ts));
-        self.map.insert(k, self.flows.len() - 1);
-        Some(self.flows.len() - 1)
-    }
-
-    /// Indexes a segment. `off` is the payload's offset in the capture.
-    pub fn add(&mut self, frame: u64, ts: Timestamp, seg: &TcpSegment<'_>, off: usize) {
-        let Some(idx) = self.flow_of(frame, ts, seg) else {
-            return;
+            _ => true,
         };
-        let src = SocketAddr::new(seg.src, seg.sport);
-        let is_syn = seg.flags & SYN != 0 && seg.flags & ACK == 0;
-        let f = &mut self.flows[idx];
-        let dir = if src == f.a { Dir::A } else { Dir::B };
-        if is_syn && f.syn_seq.is_none() {
-            f.syn_seq = Some(seg.seq);
-        }
-        f.end = ts;
-        let has_payload = !seg.payload.is_empty() || seg.missing > 0;
-        if has_payload {
-            f.has_payload = true;
-            f.bytes[dir] += seg.payload.len() as u64 + seg.missing as u64;
-            if !f.rst_seen {
-                f.data_tail = [f.data_tail[1], Some(DataMark { frame, ts, dir })];
+        if fresh {
+            if self.open.len() >= self.max_open && !matches!(self.map.get(&k), Some(Slot::Open(_))) {
+                self.packets_over_limit += 1;
+                return None;
+            }
+            let flow = Flow::new(src, SocketAddr::new(seg.dst, seg.dport), frame, ts);
+            self.open.insert(frame);
+            self.quiet.push_back((plus_secs(self.clock, QUIET_SECS), k, frame));
+            let slot = Slot::Open(Box::new(Open {
+                flow,
+                state: S::default(),
+            }));
+            if let Some(Slot::Open(old)) = self.map.insert(k, slot) {
+                self.open.remove(&old.flow.first_frame);
+                done.push(*old);
             }
         }
-        if seg.flags & (FIN | RST) != 0 {
-            f.closed = true;
-            if !f.close_seen {
-                f.close_seen = true;
-                f.data_before_close = f.data_tail[1];
+        let Some(Slot::Open(o)) = self.map.get_mut(&k) else {
+            return None;
+        };
+        let was_ended = o.flow.ended();
+        let out = o.flow.count(frame, ts, seg);
+        if !was_ended && o.flow.ended() {
+            self.closing
+                .push_back((plus_secs(self.clock, LINGER_SECS), k, o.flow.first_frame));
+        }
+        out.map(|s| (o.as_mut(), s))
+    }
+
+    /// Hands to `done` the ended connections whose linger is over, and
+    /// forgets the keys of old ones.
+    pub fn expire(&mut self, done: &mut Vec<Open<S>>) {
+        while let Some(&(when, k, first)) = self.closing.front() {
+            if when > self.clock {
+                break;
             }
+            self.closing.pop_front();
+            self.judge(k, first, done);
         }
-        if seg.flags & RST != 0 {
-            f.rst_seen = true;
-        }
-        let control = seg.flags & (SYN | FIN | RST) != 0;
-        if !has_payload && !control {
-            return; // a pure ACK
-        }
-        let d = dir;
-        let mut len = seg.payload.len() as u32;
-        let mut missing = seg.missing;
-        if has_payload {
-            if f.indexed[d] >= MAX_INDEXED_PAYLOAD {
-                f.not_indexed[d] += 1;
-                if !control {
-                    return;
-                }
-                len = 0;
-                missing = 0;
+        while let Some(&(when, k, first)) = self.quiet.front() {
+            if when > self.clock {
+                break;
+            }
+            self.quiet.pop_front();
+            let Some(Slot::Open(o)) = self.map.get(&k) else {
+                continue;
+            };
+            if o.flow.first_frame != first || o.flow.has_payload {
+                continue;
+            }
+            let again = plus_secs(o.flow.end, QUIET_SECS);
+            if again > self.clock {
+                self.quiet.push_back((plus_secs(self.clock, QUIET_SECS), k, first));
             } else {
-                f.indexed[d] += len as u64 + missing as u64;
+                self.judge(k, first, done);
             }
         }
-        f.segs.push(SegRef {
-            frame,
-            ts,
-            dir,
-            flags: seg.flags,
-            seq: seg.seq,
-            ack: seg.ack,
-            off,
-            len,
-            missing,
-        });
+        while let Some(&(until, k)) = self.tombstones.front() {
+            if until > self.clock {
+                break;
+            }
+            self.tombstones.pop_front();
+            if matches!(self.map.get(&k), Some(Slot::Closed(t)) if *t == until) {
+                self.map.remove(&k);
+            }
+        }
+    }
+
+    /// Hands connection `first` of key `k` to `done`, if it is still open,
+    /// and keeps its key for its stray packets.
+    fn judge(&mut self, k: Key, first: u64, done: &mut Vec<Open<S>>) {
+        let ours = matches!(self.map.get(&k), Some(Slot::Open(o)) if o.flow.first_frame == first);
+        if !ours {
+            return;
+        }
+        let until = plus_secs(self.clock, TOMBSTONE_SECS);
+        if let Some(Slot::Open(o)) = self.map.insert(k, Slot::Closed(until)) {
+            self.open.remove(&first);
+            done.push(*o);
+        }
+        self.tombstones.push_back((until, k));
+    }
+
+    /// The end of the capture: every connection still open.
+    pub fn finish(&mut self, done: &mut Vec<Open<S>>) {
+        for (_, slot) in self.map.drain() {
+            if let Slot::Open(o) = slot {
+                done.push(*o);
+            }
+        }
+        self.open.clear();
+        self.closing.clear();
+        self.quiet.clear();
+        self.tombstones.clear();
     }
 }
 
@@ -269,8 +436,16 @@ mod tests {
         }
     }
 
-    fn add(t: &mut FlowTable, frame: u64, s: &TcpSegment<'_>) {
-        t.add(frame, Timestamp::default(), s, 0);
+    /// Adds a segment at time `secs`; the connections it ended.
+    fn add_at(t: &mut FlowTable<()>, frame: u64, secs: i64, s: &TcpSegment<'_>) -> Vec<u64> {
+        let mut done = Vec::new();
+        t.add(frame, Timestamp { secs, nanos: 0 }, s, &mut done);
+        t.expire(&mut done);
+        done.iter().map(|o| o.flow.first_frame).collect()
+    }
+
+    fn add(t: &mut FlowTable<()>, frame: u64, s: &TcpSegment<'_>) -> Vec<u64> {
+        add_at(t, frame, 0, s)
     }
 
     #[test]
@@ -279,43 +454,84 @@ mod tests {
         add(&mut t, 1, &seg(40000, 443, 100, SYN, b""));
         // A retransmitted SYN (same number) stays in the connection.
         add(&mut t, 2, &seg(40000, 443, 100, SYN, b""));
-        assert_eq!(t.flows.len(), 1);
-        // A SYN with another number starts a new one, even before any data.
-        add(&mut t, 3, &seg(40000, 443, 9000, SYN, b""));
-        assert_eq!(t.flows.len(), 2);
-        assert_eq!(t.flows[1].first_frame, 3);
+        assert_eq!(t.open_count(), 1);
+        // A SYN with another number starts a new one, even before any data,
+        // and the old one is over.
+        assert_eq!(add(&mut t, 3, &seg(40000, 443, 9000, SYN, b"")), vec![1]);
+        assert_eq!(t.oldest_open(), Some(3));
         // First seen mid-stream (no SYN): a SYN starts a new one only after data or a close.
         add(&mut t, 4, &seg(40001, 443, 5, ACK, b""));
-        add(&mut t, 5, &seg(40001, 443, 77, SYN, b""));
-        assert_eq!(t.flows.len(), 3, "no data, no close: the SYN joins the connection");
-        add(&mut t, 6, &seg(40002, 443, 5, ACK, b"data"));
-        add(&mut t, 7, &seg(40002, 443, 77, SYN, b""));
-        assert_eq!(t.flows.len(), 5, "after data the SYN starts a new connection");
-    }
-
-    #[test]
-    fn payload_index_cap_counts_bytes_and_keeps_control_segments() {
-        static BIG: [u8; 1400] = [7; 1400];
-        let mut t = FlowTable::new();
-        add(&mut t, 1, &seg(40000, 443, 100, SYN, b""));
-        let n = (MAX_INDEXED_PAYLOAD / 1400 + 10) as u32;
-        for i in 0..n {
-            add(&mut t, 2 + i as u64, &seg(40000, 443, 101 + i * 1400, ACK, &BIG));
-        }
-        add(&mut t, 10_000, &seg(40000, 443, 101 + n * 1400, FIN | ACK, b""));
-        let f = &t.flows[0];
-        assert!(f.indexed[Dir::A] >= MAX_INDEXED_PAYLOAD && f.indexed[Dir::A] < MAX_INDEXED_PAYLOAD + 1400);
-        assert!(f.not_indexed[Dir::A] >= 9);
-        assert_eq!(f.bytes[Dir::A], n as u64 * 1400, "bytes are bytes, indexed or not");
         assert!(
-            f.segs.last().is_some_and(|s| s.flags & FIN != 0),
-            "the FIN is indexed past the cap"
+            add(&mut t, 5, &seg(40001, 443, 77, SYN, b"")).is_empty(),
+            "no data, no close: the SYN joins"
         );
+        add(&mut t, 6, &seg(40002, 443, 5, ACK, b"data"));
+        assert_eq!(
+            add(&mut t, 7, &seg(40002, 443, 77, SYN, b"")),
+            vec![6],
+            "after data the SYN starts a new one"
+        );
+        assert_eq!(t.open_count(), 3);
     }
 
     #[test]
-    fn an_indexed_segment_is_small() {
-        // docs/design.md states this size.
-        assert_eq!(std::mem::size_of::<SegRef>(), 56);
+    fn a_closed_connection_is_handed_back_after_its_linger_and_its_key_absorbs_stray_packets() {
+        let mut t = FlowTable::new();
+        add_at(&mut t, 1, 10, &seg(40000, 443, 100, SYN, b""));
+        add_at(&mut t, 2, 10, &seg(443, 40000, 500, SYN | ACK, b""));
+        add_at(&mut t, 3, 11, &seg(40000, 443, 101, FIN | ACK, b""));
+        assert!(add_at(&mut t, 4, 11, &seg(443, 40000, 501, FIN | ACK, b"")).is_empty());
+        // Within the linger, a late RST still belongs to the connection.
+        assert!(add_at(&mut t, 5, 12, &seg(443, 40000, 502, RST, b"")).is_empty());
+        // Another connection's packet moves the clock past the linger.
+        let done = add_at(&mut t, 6, 11 + LINGER_SECS + 1, &seg(40001, 443, 1, SYN, b""));
+        assert_eq!(done, vec![1]);
+        assert_eq!(t.oldest_open(), Some(6));
+        // A stray ACK of the judged connection starts nothing.
+        add_at(&mut t, 7, 20, &seg(40000, 443, 102, ACK, b""));
+        assert_eq!((t.open_count(), t.late_packets), (1, 1));
+        // A new SYN on the same ports does.
+        add_at(&mut t, 8, 21, &seg(40000, 443, 7777, SYN, b""));
+        assert_eq!(t.open_count(), 2);
+        let mut rest = Vec::new();
+        t.finish(&mut rest);
+        let mut firsts: Vec<u64> = rest.iter().map(|o| o.flow.first_frame).collect();
+        firsts.sort();
+        assert_eq!(firsts, vec![6, 8]);
+    }
+
+    #[test]
+    fn open_connections_are_limited_and_what_is_left_out_is_counted() {
+        let mut t: FlowTable<()> = FlowTable::with_limit(2);
+        for i in 0..5u16 {
+            add(&mut t, i as u64 + 1, &seg(40000 + i, 443, 1, SYN, b""));
+        }
+        assert_eq!((t.open_count(), t.packets_over_limit), (2, 3));
+    }
+
+    #[test]
+    fn payload_cap_counts_bytes_and_keeps_control_segments() {
+        static BIG: [u8; 1400] = [7; 1400];
+        let mut t: FlowTable<()> = FlowTable::new();
+        let mut done = Vec::new();
+        let ts = Timestamp::default();
+        t.add(1, ts, &seg(40000, 443, 100, SYN, b""), &mut done);
+        let n = (MAX_INDEXED_PAYLOAD / 1400 + 10) as u32;
+        let mut handed = 0u64;
+        for i in 0..n {
+            if let Some((_, s)) = t.add(2 + i as u64, ts, &seg(40000, 443, 101 + i * 1400, ACK, &BIG), &mut done) {
+                handed += s.payload.len() as u64;
+            }
+        }
+        let fin = t.add(10_000, ts, &seg(40000, 443, 101 + n * 1400, FIN | ACK, b""), &mut done);
+        assert!(
+            fin.is_some_and(|(_, s)| s.flags & FIN != 0),
+            "the FIN is handed on past the cap"
+        );
+        assert!((MAX_INDEXED_PAYLOAD..MAX_INDEXED_PAYLOAD + 1400).contains(&handed));
+        t.finish(&mut done);
+        let f = &done[0].flow;
+        assert!(f.not_indexed[Dir::A] >= 9);
+        assert_eq!(f.bytes[Dir::A], n as u64 * 1400, "bytes are bytes, handed on or not");
     }
 }

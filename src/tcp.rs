@@ -42,14 +42,20 @@ pub enum Delivery<'a> {
     Gap { len: u64, frame: u64 },
 }
 
-/// Reassembly state of one direction.
+/// Where reassembly hands its deliveries (the TLS parser, or a test's list).
+pub trait Deliver {
+    fn deliver(&mut self, d: Delivery<'_>);
+}
+
+/// Reassembly state of one direction. It owns the out-of-order segments it
+/// holds (bounded); in-order bytes go straight through without a copy.
 #[derive(Debug, Default)]
-pub struct Reassembler<'a> {
+pub struct Reassembler {
     started: bool,
     /// Sequence number of the next expected byte, and its stream offset.
     next_seq: SeqNum,
     next_off: u64,
-    pending: BTreeMap<u64, (&'a [u8], u64)>,
+    pending: BTreeMap<u64, (Vec<u8>, u64)>,
     pending_bytes: usize,
     /// Stream offset of the FIN, which takes one sequence number.
     fin_off: Option<u64>,
@@ -58,7 +64,7 @@ pub struct Reassembler<'a> {
     pub gap_bytes: u64,
 }
 
-impl<'a> Reassembler<'a> {
+impl Reassembler {
     pub fn new() -> Self {
         Self::default()
     }
@@ -82,7 +88,7 @@ impl<'a> Reassembler<'a> {
 
     /// Feeds a segment's payload. `missing` is the number of payload bytes the
     /// snap length cut off the end of this segment.
-    pub fn segment(&mut self, seq: u32, payload: &'a [u8], missing: u32, frame: u64, out: &mut Vec<Delivery<'a>>) {
+    pub fn segment(&mut self, seq: u32, payload: &[u8], missing: u32, frame: u64, out: &mut dyn Deliver) {
         if payload.is_empty() && missing == 0 {
             return;
         }
@@ -108,7 +114,7 @@ impl<'a> Reassembler<'a> {
                 None => true,
             };
             if keep && !payload.is_empty() {
-                if let Some((old, _)) = self.pending.insert(s, (payload, frame)) {
+                if let Some((old, _)) = self.pending.insert(s, (payload.to_vec(), frame)) {
                     self.pending_bytes -= old.len();
                 }
                 self.pending_bytes += payload.len();
@@ -127,14 +133,14 @@ impl<'a> Reassembler<'a> {
         let skip = (self.next_off as i128 - start).max(0) as usize;
         if skip < payload.len() {
             let fresh = &payload[skip..];
-            out.push(Delivery::Data { bytes: fresh, frame });
+            out.deliver(Delivery::Data { bytes: fresh, frame });
             self.advance(fresh.len() as u64);
         } else if skip > payload.len() {
             // Only the snapped tail overlaps what we have; nothing new to say.
             return;
         }
         if missing > 0 {
-            out.push(Delivery::Gap {
+            out.deliver(Delivery::Gap {
                 len: missing as u64,
                 frame,
             });
@@ -153,18 +159,18 @@ impl<'a> Reassembler<'a> {
     /// Delivers waiting segments that now follow on. `filler` is the frame that
     /// filled the hole: like Wireshark, we say the data was completed there.
     /// Without one (a gap was declared), each keeps its own frame.
-    fn drain(&mut self, filler: Option<u64>, out: &mut Vec<Delivery<'a>>) {
-        while let Some((&s, &(bytes, own))) = self.pending.iter().next() {
-            let frame = filler.unwrap_or(own);
-            if s > self.next_off {
+    fn drain(&mut self, filler: Option<u64>, out: &mut dyn Deliver) {
+        while let Some(entry) = self.pending.first_entry() {
+            if *entry.key() > self.next_off {
                 break;
             }
-            self.pending.remove(&s);
+            let (s, (bytes, own)) = entry.remove_entry();
+            let frame = filler.unwrap_or(own);
             self.pending_bytes -= bytes.len();
             let end = s + bytes.len() as u64;
             if end > self.next_off {
                 let fresh = &bytes[(self.next_off - s) as usize..];
-                out.push(Delivery::Data { bytes: fresh, frame });
+                out.deliver(Delivery::Data { bytes: fresh, frame });
                 self.advance(fresh.len() as u64);
             }
         }
@@ -172,12 +178,12 @@ impl<'a> Reassembler<'a> {
 
     /// Declares the hole before the first waiting segment lost, and delivers
     /// what follows it.
-    fn force_gap(&mut self, frame: u64, out: &mut Vec<Delivery<'a>>) {
+    fn force_gap(&mut self, frame: u64, out: &mut dyn Deliver) {
         if let Some((&s, _)) = self.pending.iter().next()
             && s > self.next_off
         {
             let len = s - self.next_off;
-            out.push(Delivery::Gap { len, frame });
+            out.deliver(Delivery::Gap { len, frame });
             self.gap_bytes += len;
             self.advance(len);
         }
@@ -196,7 +202,7 @@ impl<'a> Reassembler<'a> {
 
     /// The peer acknowledged bytes up to `ack`: any of them we have not seen
     /// were lost by the capture, not by the network (the peer got them).
-    pub fn peer_acked(&mut self, ack: u32, frame: u64, out: &mut Vec<Delivery<'a>>) {
+    pub fn peer_acked(&mut self, ack: u32, frame: u64, out: &mut dyn Deliver) {
         if !self.started {
             return;
         }
@@ -215,7 +221,7 @@ impl<'a> Reassembler<'a> {
         };
         if limit > self.next_off {
             let len = limit - self.next_off;
-            out.push(Delivery::Gap { len, frame });
+            out.deliver(Delivery::Gap { len, frame });
             self.gap_bytes += len;
             self.advance(len);
         }
@@ -224,7 +230,7 @@ impl<'a> Reassembler<'a> {
 
     /// End of this direction (FIN, RST or end of capture): whatever waits is
     /// delivered, with the holes before it reported as gaps.
-    pub fn finish(&mut self, frame: u64, out: &mut Vec<Delivery<'a>>) {
+    pub fn finish(&mut self, frame: u64, out: &mut dyn Deliver) {
         while !self.pending.is_empty() {
             self.force_gap(frame, out);
         }
@@ -244,10 +250,29 @@ mod tests {
         assert_eq!(SeqNum(5).since(SeqNum(5)), 0);
     }
 
-    fn data(out: &[Delivery]) -> Vec<u8> {
+    /// A delivery kept by a test.
+    #[derive(Debug, PartialEq, Eq)]
+    enum Got {
+        Data { bytes: Vec<u8>, frame: u64 },
+        Gap { len: u64, frame: u64 },
+    }
+
+    impl Deliver for Vec<Got> {
+        fn deliver(&mut self, d: Delivery<'_>) {
+            self.push(match d {
+                Delivery::Data { bytes, frame } => Got::Data {
+                    bytes: bytes.to_vec(),
+                    frame,
+                },
+                Delivery::Gap { len, frame } => Got::Gap { len, frame },
+            });
+        }
+    }
+
+    fn data(out: &[Got]) -> Vec<u8> {
         out.iter()
             .filter_map(|d| match d {
-                Delivery::Data { bytes, .. } => Some(bytes.to_vec()),
+                Got::Data { bytes, .. } => Some(bytes.clone()),
                 _ => None,
             })
             .flatten()
@@ -257,7 +282,7 @@ mod tests {
     #[test]
     fn in_order_and_retransmission() {
         let mut r = Reassembler::new();
-        let mut out = Vec::new();
+        let mut out: Vec<Got> = Vec::new();
         r.syn(100);
         r.segment(101, b"abc", 0, 2, &mut out);
         r.segment(101, b"abc", 0, 3, &mut out);
@@ -269,19 +294,19 @@ mod tests {
     #[test]
     fn out_of_order_is_delivered_when_the_hole_fills_with_the_filling_frame() {
         let mut r = Reassembler::new();
-        let mut out = Vec::new();
+        let mut out: Vec<Got> = Vec::new();
         r.syn(0);
         r.segment(4, b"def", 0, 2, &mut out);
         assert!(out.is_empty());
         r.segment(1, b"abc", 0, 3, &mut out);
         assert_eq!(data(&out), b"abcdef");
-        assert!(matches!(out[1], Delivery::Data { frame: 3, .. }));
+        assert!(matches!(out[1], Got::Data { frame: 3, .. }));
     }
 
     #[test]
     fn overlap_is_trimmed() {
         let mut r = Reassembler::new();
-        let mut out = Vec::new();
+        let mut out: Vec<Got> = Vec::new();
         r.syn(0);
         r.segment(1, b"abcd", 0, 2, &mut out);
         r.segment(3, b"cdefg", 0, 3, &mut out);
@@ -291,7 +316,7 @@ mod tests {
     #[test]
     fn sequence_wrap() {
         let mut r = Reassembler::new();
-        let mut out = Vec::new();
+        let mut out: Vec<Got> = Vec::new();
         r.syn(u32::MAX - 1);
         r.segment(u32::MAX, b"ab", 0, 2, &mut out);
         r.segment(1, b"cd", 0, 3, &mut out);
@@ -301,23 +326,23 @@ mod tests {
     #[test]
     fn hole_at_end_becomes_gap() {
         let mut r = Reassembler::new();
-        let mut out = Vec::new();
+        let mut out: Vec<Got> = Vec::new();
         r.syn(0);
         r.segment(1, b"ab", 0, 2, &mut out);
         r.segment(10, b"xy", 0, 3, &mut out);
         r.finish(4, &mut out);
-        assert_eq!(out[1], Delivery::Gap { len: 7, frame: 4 });
+        assert_eq!(out[1], Got::Gap { len: 7, frame: 4 });
         assert_eq!(data(&out), b"abxy");
     }
 
     #[test]
     fn peer_ack_reveals_capture_loss() {
         let mut r = Reassembler::new();
-        let mut out = Vec::new();
+        let mut out: Vec<Got> = Vec::new();
         r.syn(0);
         r.segment(1, b"ab", 0, 2, &mut out);
         r.peer_acked(11, 5, &mut out);
-        assert_eq!(out[1], Delivery::Gap { len: 8, frame: 5 });
+        assert_eq!(out[1], Got::Gap { len: 8, frame: 5 });
         r.segment(11, b"z", 0, 6, &mut out);
         assert_eq!(data(&out), b"abz");
     }
@@ -325,18 +350,18 @@ mod tests {
     #[test]
     fn snapped_segment_reports_gap() {
         let mut r = Reassembler::new();
-        let mut out = Vec::new();
+        let mut out: Vec<Got> = Vec::new();
         r.syn(0);
         r.segment(1, b"ab", 5, 2, &mut out);
         r.segment(8, b"c", 0, 3, &mut out);
-        assert_eq!(out[1], Delivery::Gap { len: 5, frame: 2 });
+        assert_eq!(out[1], Got::Gap { len: 5, frame: 2 });
         assert_eq!(data(&out), b"abc");
     }
 
     #[test]
     fn pending_is_bounded() {
         let mut r = Reassembler::new();
-        let mut out = Vec::new();
+        let mut out: Vec<Got> = Vec::new();
         r.syn(0);
         let byte = [0u8; 1];
         for i in 0..(MAX_PENDING_SEGMENTS as u32 + 10) {

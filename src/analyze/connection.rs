@@ -2,7 +2,7 @@
 //! chain stage tells the diagnosis, the verdict; then the report is built.
 
 use crate::chain::{ChainAnalysis, Defect, FindingCode, Purpose, TrustVerdict};
-use crate::connection::{Event, EventKind, Side, Trace, trace};
+use crate::connection::{Event, EventKind, Side, Trace, Tracer};
 use crate::diagnose::{ChainContext, Status, diagnose};
 use crate::flow::Flow;
 use crate::keyexchange::SkeCheck;
@@ -53,9 +53,9 @@ fn chain_of(t: &Trace, side: Side, at: i64, host: Option<&str>, opts: &Options) 
     })
 }
 
-/// Analyses one connection and builds its report.
-pub(super) fn analyze_flow(f: &Flow, data: &[u8], nanos: bool, opts: &Options) -> ConnectionReport {
-    let t: Trace = trace(f, data);
+/// Judges one connection that is over and builds its report.
+pub(super) fn analyze_flow(f: &Flow, tracer: Tracer, nanos: bool, opts: &Options) -> ConnectionReport {
+    let t: Trace = tracer.finish(f);
     let (client, server) = if t.client_is_a { (f.a, f.b) } else { (f.b, f.a) };
     let (ch, sh) = hellos(&t);
     let host = opts.host.clone().or_else(|| {

@@ -186,7 +186,7 @@ pub struct ConnectionReport {
 pub mod build;
 mod text;
 
-pub use text::render_text;
+pub use text::{TextCapture, render_text};
 
 #[cfg(test)]
 mod tests;

@@ -11,19 +11,171 @@ fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Renders the text report.
+/// Renders the text report of a whole document.
 pub fn render_text(doc: &Document) -> String {
     let mut o = String::new();
     for c in &doc.captures {
-        render_capture(&mut o, c);
+        let mut t = TextCapture::default();
+        for conn in &c.connections {
+            t.add(conn);
+        }
+        o.push_str(&t.render(c));
     }
     o
 }
 
-fn render_capture(o: &mut String, c: &CaptureReport) {
+/// Connections listed one line each; beyond this, grouped.
+const MAX_LISTED: usize = 20;
+/// Connections named in a group's line.
+const NAMED_IN_GROUP: usize = 5;
+
+/// The same failure repeated: its first connection in full, the others counted.
+struct FailedGroup {
+    first: ConnectionReport,
+    count: u64,
+    /// The first few, as "#id (frame N)".
+    shown: Vec<String>,
+    clients: std::collections::HashSet<String>,
+}
+
+/// Other connections alike (same server, outcome and chain).
+struct OtherGroup {
+    first: ConnectionReport,
+    count: u64,
+    ids: Vec<u64>,
+}
+
+/// The text report of one capture, built connection by connection as they
+/// are judged: it holds one report per distinct group (and the first few
+/// others), never one per connection, so that a capture of a million
+/// connections is rendered in the memory of its distinct failures.
+#[derive(Default)]
+pub struct TextCapture {
+    failed: Vec<FailedGroup>,
+    failed_index: std::collections::HashMap<String, usize>,
+    others: Vec<OtherGroup>,
+    others_index: std::collections::HashMap<String, usize>,
+    /// The first others, listed one by one when there are few.
+    first_others: Vec<ConnectionReport>,
+    others_count: usize,
+}
+
+impl TextCapture {
+    /// One connection, in first-frame order.
+    pub fn add(&mut self, c: &ConnectionReport) {
+        if c.failure.is_some() {
+            self.add_failed(c);
+            return;
+        }
+        self.others_count += 1;
+        if self.first_others.len() <= MAX_LISTED {
+            self.first_others.push(c.clone());
+        }
+        let k = other_key(c);
+        match self.others_index.get(&k) {
+            Some(&i) => {
+                let g = &mut self.others[i];
+                g.count += 1;
+                if g.ids.len() < NAMED_IN_GROUP {
+                    g.ids.push(c.id);
+                }
+            }
+            None => {
+                self.others_index.insert(k, self.others.len());
+                self.others.push(OtherGroup {
+                    first: c.clone(),
+                    count: 1,
+                    ids: vec![c.id],
+                });
+            }
+        }
+    }
+
+    fn add_failed(&mut self, c: &ConnectionReport) {
+        let k = failure_key(c);
+        let i = match self.failed_index.get(&k) {
+            Some(&i) => i,
+            None => {
+                self.failed_index.insert(k, self.failed.len());
+                self.failed.push(FailedGroup {
+                    first: c.clone(),
+                    count: 0,
+                    shown: Vec::new(),
+                    clients: Default::default(),
+                });
+                self.failed.len() - 1
+            }
+        };
+        let g = &mut self.failed[i];
+        g.count += 1;
+        if g.shown.len() < NAMED_IN_GROUP {
+            g.shown.push(match c.failure.as_ref().and_then(|f| f.frame) {
+                Some(fr) => format!("#{} (frame {fr})", c.id),
+                None => format!("#{} (from frame {})", c.id, c.first_frame),
+            });
+        }
+        let host = c.client.rsplit_once(':').map_or(c.client.as_str(), |(h, _)| h);
+        if !g.clients.contains(host) {
+            g.clients.insert(host.to_string());
+        }
+    }
+
+    /// The capture's text: `c` gives everything but the connections.
+    pub fn render(&self, c: &CaptureReport) -> String {
+        let mut o = String::new();
+        if !render_header(&mut o, c) {
+            return o;
+        }
+        // Problems first (the same failure repeated is one block), then the rest.
+        for g in &self.failed {
+            o.push('\n');
+            if g.count == 1 {
+                render_failed(&mut o, &g.first);
+            } else {
+                render_failed_group(&mut o, g);
+            }
+        }
+        if self.others_count > 0 {
+            o.push('\n');
+        }
+        if self.others_count <= MAX_LISTED {
+            for conn in &self.first_others {
+                render_other(&mut o, conn);
+            }
+            return o;
+        }
+        // Hundreds of good connections: one line per server and outcome.
+        for g in &self.others {
+            if g.count == 1 {
+                render_other(&mut o, &g.first);
+                continue;
+            }
+            let first = &g.first;
+            let ids: Vec<String> = g.ids.iter().map(|id| format!("#{id}")).collect();
+            let _ = writeln!(
+                o,
+                "{} x{}  -> {}{}{}{}  (connections {}{}; first frame {})",
+                label(first.status),
+                g.count,
+                first.server,
+                sni_label(first),
+                first.tls_version.as_ref().map(|v| format!("  {v}")).unwrap_or_default(),
+                first.cipher_suite.as_ref().map(|v| format!(" {v}")).unwrap_or_default(),
+                ids.join(", "),
+                if g.count > NAMED_IN_GROUP as u64 { ", ..." } else { "" },
+                first.first_frame
+            );
+            render_findings(&mut o, first);
+        }
+        o
+    }
+}
+
+/// The capture's summary line and warnings; false when the capture could not be read.
+fn render_header(o: &mut String, c: &CaptureReport) -> bool {
     if let Some(e) = &c.error {
         let _ = writeln!(o, "{}: ERROR: {}", crate::escape::text(c.path.as_bytes()), e);
-        return;
+        return false;
     }
     let s = &c.summary;
     let mut parts = vec![];
@@ -59,74 +211,7 @@ fn render_capture(o: &mut String, c: &CaptureReport) {
     for w in &c.warnings {
         let _ = writeln!(o, "  warning: {w}");
     }
-    // Problems first (the same failure repeated is one block), then the rest.
-    let failed: Vec<&ConnectionReport> = c.connections.iter().filter(|x| x.failure.is_some()).collect();
-    for group in group_by(&failed, failure_key) {
-        o.push('\n');
-        if group.len() == 1 {
-            render_failed(o, group[0]);
-        } else {
-            render_failed_group(o, &group);
-        }
-    }
-    let others: Vec<&ConnectionReport> = c.connections.iter().filter(|x| x.failure.is_none()).collect();
-    if !others.is_empty() {
-        o.push('\n');
-    }
-    if others.len() <= MAX_LISTED {
-        for conn in others {
-            render_other(o, conn);
-        }
-    } else {
-        // Hundreds of good connections: one line per server and outcome.
-        for group in group_by(&others, other_key) {
-            if group.len() == 1 {
-                render_other(o, group[0]);
-                continue;
-            }
-            let first = group[0];
-            let ids: Vec<String> = group.iter().take(5).map(|x| format!("#{}", x.id)).collect();
-            let _ = writeln!(
-                o,
-                "{} x{}  -> {}{}{}{}  (connections {}{}; first frame {})",
-                label(first.status),
-                group.len(),
-                first.server,
-                sni_label(first),
-                first.tls_version.as_ref().map(|v| format!("  {v}")).unwrap_or_default(),
-                first.cipher_suite.as_ref().map(|v| format!(" {v}")).unwrap_or_default(),
-                ids.join(", "),
-                if group.len() > 5 { ", ..." } else { "" },
-                first.first_frame
-            );
-            render_findings(o, first);
-        }
-    }
-}
-
-/// Connections listed one line each; beyond this, grouped.
-const MAX_LISTED: usize = 20;
-
-/// Groups items by key, in the order each key first appears.
-fn group_by<'a, K: std::hash::Hash + Eq>(
-    items: &[&'a ConnectionReport],
-    key: impl Fn(&ConnectionReport) -> K,
-) -> Vec<Vec<&'a ConnectionReport>> {
-    // A map from key to group: a capture of 200 000 distinct failures must not
-    // make this quadratic.
-    let mut index: std::collections::HashMap<K, usize> = std::collections::HashMap::new();
-    let mut groups: Vec<Vec<&ConnectionReport>> = Vec::new();
-    for it in items {
-        let k = key(it);
-        match index.get(&k) {
-            Some(&i) => groups[i].push(it),
-            None => {
-                index.insert(k, groups.len());
-                groups.push(vec![it]);
-            }
-        }
-    }
-    groups
+    true
 }
 
 /// The leaf's fingerprint, to tell chains apart.
@@ -163,13 +248,10 @@ fn other_key(c: &ConnectionReport) -> String {
     )
 }
 
-fn render_failed_group(o: &mut String, group: &[&ConnectionReport]) {
-    let first = group[0];
+fn render_failed_group(o: &mut String, g: &FailedGroup) {
+    let first = &g.first;
     let Some(f) = &first.failure else { return };
-    let clients: std::collections::BTreeSet<&str> = group
-        .iter()
-        .map(|c| c.client.rsplit_once(':').map_or(c.client.as_str(), |(h, _)| h))
-        .collect();
+    let clients = g.clients.len();
     let _ = writeln!(
         o,
         "{} x{}  -> {}{}  {}: {}, the same failure {} times from {} client address{}",
@@ -178,7 +260,7 @@ fn render_failed_group(o: &mut String, group: &[&ConnectionReport]) {
         } else {
             "FAILED"
         },
-        group.len(),
+        g.count,
         first.server,
         sni_label(first),
         f.cause,
@@ -187,24 +269,16 @@ fn render_failed_group(o: &mut String, group: &[&ConnectionReport]) {
         } else {
             format!("{} gave up", f.side)
         },
-        group.len(),
-        clients.len(),
-        if clients.len() == 1 { "" } else { "es" }
+        g.count,
+        clients,
+        if clients == 1 { "" } else { "es" }
     );
-    let shown: Vec<String> = group
-        .iter()
-        .take(5)
-        .map(|c| match c.failure.as_ref().and_then(|f| f.frame) {
-            Some(fr) => format!("#{} (frame {fr})", c.id),
-            None => format!("#{} (from frame {})", c.id, c.first_frame),
-        })
-        .collect();
     let _ = writeln!(
         o,
         "  connections {}{}; the first one in full:",
-        shown.join(", "),
-        if group.len() > 5 {
-            format!(" and {} more", group.len() - 5)
+        g.shown.join(", "),
+        if g.count > NAMED_IN_GROUP as u64 {
+            format!(" and {} more", g.count - NAMED_IN_GROUP as u64)
         } else {
             String::new()
         }

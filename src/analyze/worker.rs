@@ -1,0 +1,69 @@
+//! A worker: the open connections of a capture (or of its share of one),
+//! fed packet by packet; the connections that end are judged at once and
+//! their reports handed on, so that nothing of them is kept.
+
+use crate::capture::Timestamp;
+use crate::connection::Tracer;
+use crate::flow::{FlowTable, Open};
+use crate::packet::TcpSegment;
+use crate::report::ConnectionReport;
+
+use super::Options;
+use super::connection::analyze_flow;
+
+pub(super) struct Worker<'o> {
+    table: FlowTable<Tracer>,
+    done: Vec<Open<Tracer>>,
+    opts: &'o Options,
+    /// The last frame handed to this worker's share, or skipped past.
+    seen_upto: u64,
+}
+
+impl<'o> Worker<'o> {
+    pub(super) fn new(opts: &'o Options) -> Self {
+        Worker {
+            table: FlowTable::new(),
+            done: Vec::new(),
+            opts,
+            seen_upto: 0,
+        }
+    }
+
+    /// One TCP segment of frame `number`.
+    pub(super) fn packet(&mut self, number: u64, ts: Timestamp, seg: &TcpSegment) {
+        if let Some((open, s)) = self.table.add(number, ts, seg, &mut self.done) {
+            open.state.segment(&s);
+        }
+        self.seen_upto = number;
+    }
+
+    /// Every frame up to `number` has been handed out.
+    pub(super) fn seen(&mut self, number: u64) {
+        self.seen_upto = self.seen_upto.max(number);
+    }
+
+    /// Judges the connections that are over (`all`: the capture ended) and
+    /// hands their reports to `out`.
+    pub(super) fn judge(&mut self, all: bool, nanos: bool, out: &mut Vec<ConnectionReport>) {
+        if all {
+            self.table.finish(&mut self.done);
+        } else {
+            self.table.expire(&mut self.done);
+        }
+        for Open { flow, state } in self.done.drain(..) {
+            out.push(analyze_flow(&flow, state, nanos, self.opts));
+        }
+    }
+
+    /// No report of a connection starting before this frame can come any more.
+    pub(super) fn watermark(&self) -> u64 {
+        self.table
+            .oldest_open()
+            .unwrap_or(self.seen_upto.saturating_add(1))
+            .min(self.seen_upto.saturating_add(1))
+    }
+
+    pub(super) fn packets_over_limit(&self) -> u64 {
+        self.table.packets_over_limit
+    }
+}
