@@ -6,11 +6,11 @@
 use std::collections::HashSet;
 use std::fs::OpenOptions;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::report::CaptureReport;
+use crate::report::ConnectionReport;
 
 fn pem(der: &[u8]) -> String {
     const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -56,34 +56,49 @@ fn write_new(dir: &Path, name: &str, content: &str) -> std::io::Result<()> {
     f.write_all(content.as_bytes())
 }
 
-/// Writes the certificates of all chains in the reports.
-pub fn export_certs(dir: &Path, captures: &[CaptureReport]) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let mut written = HashSet::new();
-    let several = captures.len() > 1;
-    for (ci, c) in captures.iter().enumerate() {
-        for conn in &c.connections {
-            for (which, chain) in [("", &conn.server_chain), ("client-", &conn.client_chain)] {
-                let Some(chain) = chain else { continue };
-                let mut bundle = String::new();
-                for der in chain.der.iter() {
-                    let fp = hex::encode(Sha256::digest(der));
-                    let p = pem(der);
-                    if written.insert(fp.clone()) {
-                        write_new(dir, &format!("{fp}.pem"), &p)?;
-                    }
-                    bundle.push_str(&p);
-                }
-                let name = if several {
-                    format!("{which}chain-{}-{}.pem", ci + 1, conn.id)
-                } else {
-                    format!("{which}chain-{}.pem", conn.id)
-                };
-                write_new(dir, &name, &bundle)?;
-            }
-        }
+/// Writes the certificates of chains as connections are reported: each
+/// distinct certificate once, each chain as a bundle named by connection.
+pub struct CertExporter {
+    dir: PathBuf,
+    written: HashSet<String>,
+    /// Several captures: chain files carry the capture's number too.
+    several: bool,
+}
+
+impl CertExporter {
+    /// Creates the directory.
+    pub fn new(dir: &Path, several: bool) -> std::io::Result<CertExporter> {
+        std::fs::create_dir_all(dir)?;
+        Ok(CertExporter {
+            dir: dir.to_path_buf(),
+            written: HashSet::new(),
+            several,
+        })
     }
-    Ok(())
+
+    /// The chains of one connection of capture `ci` (0-based).
+    pub fn connection(&mut self, ci: usize, conn: &ConnectionReport) -> std::io::Result<()> {
+        for (which, chain) in [("", &conn.server_chain), ("client-", &conn.client_chain)] {
+            let Some(chain) = chain else { continue };
+            let mut bundle = String::new();
+            for der in chain.der.iter() {
+                let fp = hex::encode(Sha256::digest(der));
+                let p = pem(der);
+                if !self.written.contains(&fp) {
+                    write_new(&self.dir, &format!("{fp}.pem"), &p)?;
+                    self.written.insert(fp);
+                }
+                bundle.push_str(&p);
+            }
+            let name = if self.several {
+                format!("{which}chain-{}-{}.pem", ci + 1, conn.id)
+            } else {
+                format!("{which}chain-{}.pem", conn.id)
+            };
+            write_new(&self.dir, &name, &bundle)?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -6,14 +6,17 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use pcap_tls_audit::analyze::{Options, analyze_capture_with_progress};
+use std::io::Write;
+use std::sync::Mutex;
+
+use pcap_tls_audit::analyze::{Options, analyze_into};
 use pcap_tls_audit::capture::CaptureFile;
 use pcap_tls_audit::chain::Chains;
 use pcap_tls_audit::error::UsageError;
-use pcap_tls_audit::export::export_certs;
-use pcap_tls_audit::report::{CaptureReport, Document, Tool, TrustStoreInfo};
+use pcap_tls_audit::export::CertExporter;
+use pcap_tls_audit::report::{CaptureReport, Tool, TrustStoreInfo};
 use pcap_tls_audit::timefmt;
-use pcap_tls_audit::vocabulary::{FindingCode, Gate, Status};
+use pcap_tls_audit::vocabulary::Gate;
 
 pub mod flags;
 mod inputs;
@@ -23,33 +26,11 @@ mod trust;
 
 use flags::Cli;
 use inputs::{collect_inputs, shown};
+use output::{CaptureOut, Settings};
 use progress::Progress;
 
 /// Files larger than this show a progress percentage on a terminal.
 const PROGRESS_MIN_BYTES: usize = 64 * 1024 * 1024;
-
-/// True when a connection of the capture matches a `--fail-on` word.
-fn matches_fail_on(c: &CaptureReport, gates: &[Gate]) -> bool {
-    c.connections.iter().any(|conn| {
-        let codes = || {
-            conn.findings.iter().chain(
-                [&conn.server_chain, &conn.client_chain]
-                    .into_iter()
-                    .flatten()
-                    .flat_map(|ch| ch.findings.iter()),
-            )
-        };
-        gates.iter().any(|g| match g {
-            Gate::Status(s) => conn.status == *s,
-            Gate::Cause(cause) => {
-                conn.failure.as_ref().is_some_and(|f| f.cause == *cause)
-                    // server_key_mismatch is a cause and a finding: either matches.
-                    || cause.word().parse::<FindingCode>().is_ok_and(|code| codes().any(|x| x.code == code))
-            }
-            Gate::Finding(code) => codes().any(|x| x.code == *code),
-        })
-    })
-}
 
 /// The analysis options the flags ask for; `--fail-on` words as gates.
 fn options(cli: &Cli) -> Result<(Options, Vec<Gate>), UsageError> {
@@ -80,30 +61,83 @@ fn options(cli: &Cli) -> Result<(Options, Vec<Gate>), UsageError> {
     Ok((opts, gates))
 }
 
-/// Reads and analyses one capture, showing progress for a large one.
-fn analyze_one(cli: &Cli, opts: &Options, p: &Path, (i, n): (usize, usize), progress: &Progress) -> CaptureReport {
+/// Reads and analyses one capture with `workers` threads, showing progress
+/// for a large one; its report goes to `out` as it is made. Returns the
+/// capture's facts (without connections) and whether a connection matched
+/// a `--fail-on` word.
+fn analyze_one(
+    run: &Run,
+    p: &Path,
+    (i, n): (usize, usize),
+    workers: usize,
+    out: &mut dyn Write,
+) -> (CaptureReport, bool) {
     let name = shown(p);
     if n > 1 {
-        progress.show(&format!("[{}/{n}] {name}", i + 1), true);
+        run.progress.show(&format!("[{}/{n}] {name}", i + 1), true);
     }
-    match CaptureFile::open(p) {
-        Ok(cf) => {
-            // Large files show how far the reading got.
-            let big = cli.progress || cf.data().len() > PROGRESS_MIN_BYTES;
-            let report = |done: u64, total: u64| {
-                if big {
-                    let pct = done * 100 / total.max(1);
-                    let line = format!("[{}/{n}] {name}: {pct}% of {} MB", i + 1, total / 1_000_000);
-                    progress.show(&line, false);
-                }
+    let cf = match CaptureFile::open(p) {
+        Ok(cf) => cf,
+        Err(e) => {
+            let rep = CaptureReport {
+                path: p.display().to_string(),
+                error: Some(e.to_string()),
+                ..CaptureReport::default()
             };
-            analyze_capture_with_progress(&cf, opts, &report)
+            let w = CaptureOut::new(&run.settings, i, &rep.path, out);
+            let failing = run.note(w.finish(&rep));
+            return (rep, failing);
         }
-        Err(e) => CaptureReport {
-            path: p.display().to_string(),
-            error: Some(e.to_string()),
-            ..CaptureReport::default()
-        },
+    };
+    // Large files show how far the reading got.
+    let big = run.cli.progress || cf.data().len() > PROGRESS_MIN_BYTES;
+    let progress = run.progress;
+    let report = |done: u64, total: u64| {
+        if big {
+            let pct = done * 100 / total.max(1);
+            let line = format!("[{}/{n}] {name}: {pct}% of {} MB", i + 1, total / 1_000_000);
+            progress.show(&line, false);
+        }
+    };
+    let mut w = CaptureOut::new(&run.settings, i, &cf.display_path, out);
+    let rep = analyze_into(&cf, &run.opts, &report, workers, &mut w);
+    let failing = run.note(w.finish(&rep));
+    (rep, failing)
+}
+
+/// What every capture of the run shares.
+struct Run<'a> {
+    cli: &'a Cli,
+    opts: Options,
+    settings: Settings<'a>,
+    progress: &'a Progress,
+    /// The first error writing the report or exporting certificates.
+    errors: Mutex<Vec<UsageError>>,
+}
+
+impl Run<'_> {
+    /// Keeps the errors of a capture's writing; whether it failed a gate.
+    fn note(&self, (failing, write, export): (bool, Option<std::io::Error>, Option<std::io::Error>)) -> bool {
+        let mut errors = self.errors.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = write {
+            errors.push(output_error(&self.cli.output, e));
+        }
+        if let (Some(e), Some(dir)) = (export, &self.cli.export_certs) {
+            errors.push(UsageError::Output {
+                path: dir.display().to_string(),
+                source: e,
+            });
+        }
+        failing
+    }
+}
+
+fn output_error(path: &Option<std::path::PathBuf>, e: std::io::Error) -> UsageError {
+    UsageError::Output {
+        path: path
+            .as_ref()
+            .map_or("standard output".into(), |p| p.display().to_string()),
+        source: e,
     }
 }
 
@@ -118,6 +152,17 @@ fn capture_messages(rep: &CaptureReport) -> Vec<String> {
         .collect()
 }
 
+/// Where the report goes: the file of `-o`, or standard output.
+fn destination(cli: &Cli) -> Result<Box<dyn Write + Send>, UsageError> {
+    Ok(match &cli.output {
+        Some(p) => Box::new(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::fs::File::create(p).map_err(|e| output_error(&cli.output, e))?,
+        )),
+        None => Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout())),
+    })
+}
+
 /// Runs the command line; the exit code of the contract.
 pub fn run(cli: &Cli) -> Result<u8, UsageError> {
     let (opts, gates) = options(cli)?;
@@ -129,44 +174,70 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
     for e in &errors {
         progress.message(e);
     }
-    // The captures of a batch are analysed in parallel (each capture's
-    // connections in parallel too); the reports keep the input order, and
-    // each capture's messages are written together when it is done.
-    let mut captures: Vec<CaptureReport> = inputs
-        .par_iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let rep = analyze_one(cli, &opts, p, (i, inputs.len()), &progress);
-            progress.messages(&capture_messages(&rep));
-            rep
-        })
-        .collect();
-    let unreadable = !errors.is_empty() || captures.iter().any(|c| c.error.is_some());
-    progress.clear();
-    if let Some(dir) = &cli.export_certs {
-        export_certs(dir, &captures).map_err(|e| UsageError::Output {
-            path: dir.display().to_string(),
-            source: e,
-        })?;
-    }
-    let failing = captures.iter().any(|c| matches_fail_on(c, &gates));
-    if cli.only_failed {
-        for c in &mut captures {
-            c.connections.retain(|x| x.status != Status::Ok);
-        }
-    }
-    let doc = Document {
-        tool: Tool {
-            name: "pcap-tls-audit",
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        trust_store: TrustStoreInfo {
-            source: opts.chains.store.source.clone(),
-            anchors: opts.chains.store.len(),
-        },
-        captures,
+    let export = match &cli.export_certs {
+        Some(dir) => Some(Mutex::new(CertExporter::new(dir, inputs.len() > 1).map_err(|e| {
+            UsageError::Output {
+                path: dir.display().to_string(),
+                source: e,
+            }
+        })?)),
+        None => None,
     };
-    output::write(&output::render(&doc, cli.format)?, cli.output.as_deref())?;
+    let tool = Tool {
+        name: "pcap-tls-audit",
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let store = TrustStoreInfo {
+        source: opts.chains.store.source.clone(),
+        anchors: opts.chains.store.len(),
+    };
+    let run = Run {
+        cli,
+        opts,
+        settings: Settings {
+            format: cli.format,
+            gates: &gates,
+            only_failed: cli.only_failed,
+            export: export.as_ref(),
+        },
+        progress: &progress,
+        errors: Mutex::new(Vec::new()),
+    };
+    let doc = Mutex::new(output::Document::begin(destination(cli)?, cli.format, &tool, &store));
+    let outcomes: Vec<(bool, bool)> = if inputs.len() == 1 {
+        // One capture: its report streams out, with every core on it.
+        let mut d = doc.lock().unwrap_or_else(|e| e.into_inner());
+        let (rep, failing) = analyze_one(&run, &inputs[0], (0, 1), rayon::current_num_threads(), d.stream());
+        progress.messages(&capture_messages(&rep));
+        vec![(rep.error.is_some(), failing)]
+    } else {
+        // A batch: captures in parallel, one core each; each capture's
+        // report is written whole, in input order, as soon as those before
+        // it are (ripgrep's per-file buffers).
+        inputs
+            .par_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let mut buf = Vec::new();
+                let (rep, failing) = analyze_one(&run, p, (i, inputs.len()), 1, &mut buf);
+                progress.messages(&capture_messages(&rep));
+                doc.lock().unwrap_or_else(|e| e.into_inner()).put(i, buf);
+                (rep.error.is_some(), failing)
+            })
+            .collect()
+    };
+    progress.clear();
+    let doc = doc.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut problems = run.errors.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Some(e) = doc.end() {
+        problems.push(output_error(&cli.output, e));
+    }
+    // A closed pipe ends the writing quietly; any other error is the run's.
+    if let Some(e) = problems.into_iter().find(|e| !is_broken_pipe(e)) {
+        return Err(e);
+    }
+    let unreadable = !errors.is_empty() || outcomes.iter().any(|o| o.0);
+    let failing = outcomes.iter().any(|o| o.1);
     Ok(if unreadable {
         2
     } else if failing {
@@ -174,4 +245,8 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
     } else {
         0
     })
+}
+
+fn is_broken_pipe(e: &UsageError) -> bool {
+    matches!(e, UsageError::Output { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
 }

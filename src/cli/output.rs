@@ -1,59 +1,225 @@
-//! The report document written in the chosen format, to a file or standard
-//! output (a closed pipe ends the run quietly).
+//! The report written as it is made. Each connection's report goes out as
+//! soon as it is final: a line (jsonl), an element of the capture's
+//! `connections` (json), or into its group (text, written when the capture
+//! ends). The captures of a batch are written whole and in input order.
+//! A closed pipe (`| head`) ends the writing quietly.
 
+use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::Path;
+use std::sync::Mutex;
 
-use pcap_tls_audit::error::UsageError;
-use pcap_tls_audit::report::{Document, render_text};
+use pcap_tls_audit::analyze::ConnectionSink;
+use pcap_tls_audit::export::CertExporter;
+use pcap_tls_audit::report::{CaptureReport, ConnectionReport, TextCapture, Tool, TrustStoreInfo};
+use pcap_tls_audit::vocabulary::{FindingCode, Gate, Status};
 
 use super::flags::Format;
 
-/// The document in the chosen format.
-pub fn render(doc: &Document, format: Format) -> Result<String, UsageError> {
-    let err = |e: serde_json::Error| UsageError::Invalid(e.to_string());
-    Ok(match format {
-        Format::Text => render_text(doc),
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(doc).map_err(err)?;
-            s.push('\n');
-            s
+/// What the writing of every capture shares.
+pub struct Settings<'a> {
+    pub format: Format,
+    pub gates: &'a [Gate],
+    pub only_failed: bool,
+    pub export: Option<&'a Mutex<CertExporter>>,
+}
+
+/// True when a connection matches a `--fail-on` word.
+fn fails(conn: &ConnectionReport, gates: &[Gate]) -> bool {
+    let codes = || {
+        conn.findings.iter().chain(
+            [&conn.server_chain, &conn.client_chain]
+                .into_iter()
+                .flatten()
+                .flat_map(|ch| ch.findings.iter()),
+        )
+    };
+    gates.iter().any(|g| match g {
+        Gate::Status(s) => conn.status == *s,
+        Gate::Cause(cause) => {
+            conn.failure.as_ref().is_some_and(|f| f.cause == *cause)
+                // server_key_mismatch is a cause and a finding: either matches.
+                || cause.word().parse::<FindingCode>().is_ok_and(|code| codes().any(|x| x.code == code))
         }
-        Format::Jsonl => {
-            let mut s = String::new();
-            for c in &doc.captures {
-                for conn in &c.connections {
-                    let mut v = serde_json::to_value(conn).map_err(err)?;
-                    if let serde_json::Value::Object(m) = &mut v {
-                        m.insert("capture".into(), serde_json::Value::String(c.path.clone()));
-                    }
-                    s.push_str(&v.to_string());
-                    s.push('\n');
-                }
-            }
-            s
-        }
+        Gate::Finding(code) => codes().any(|x| x.code == *code),
     })
 }
 
-/// Writes the report to `path`, or to standard output.
-pub fn write(text: &str, path: Option<&Path>) -> Result<(), UsageError> {
-    match path {
-        Some(p) => std::fs::write(p, text.as_bytes()).map_err(|e| UsageError::Output {
-            path: p.display().to_string(),
-            source: e,
-        }),
-        None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                Ok(()) => Ok(()),
-                // A closed pipe (`| head`) ends the run quietly.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                Err(e) => Err(UsageError::Output {
-                    path: "standard output".into(),
-                    source: e,
-                }),
+/// One capture's report, written connection by connection.
+pub struct CaptureOut<'a> {
+    s: &'a Settings<'a>,
+    /// The capture's place in the batch (0-based), for exported chain names.
+    index: usize,
+    /// The capture's path as a JSON string.
+    path_json: String,
+    out: &'a mut dyn Write,
+    text: TextCapture,
+    listed: u64,
+    /// A connection matched a `--fail-on` word.
+    pub failing: bool,
+    /// The first error writing the report, and the first exporting certificates.
+    pub write_error: Option<std::io::Error>,
+    pub export_error: Option<std::io::Error>,
+}
+
+impl<'a> CaptureOut<'a> {
+    /// Starts the capture's report (`path` as shown).
+    pub fn new(s: &'a Settings<'a>, index: usize, path: &str, out: &'a mut dyn Write) -> Self {
+        let mut c = CaptureOut {
+            s,
+            index,
+            path_json: json_string(path),
+            out,
+            text: TextCapture::default(),
+            listed: 0,
+            failing: false,
+            write_error: None,
+            export_error: None,
+        };
+        if let Format::Json = s.format {
+            let start = format!("{{\"path\":{},\"connections\":[", c.path_json);
+            c.write(start.as_bytes());
+        }
+        c
+    }
+
+    fn write(&mut self, b: &[u8]) {
+        if self.write_error.is_none()
+            && let Err(e) = self.out.write_all(b)
+        {
+            self.write_error = Some(e);
+        }
+    }
+
+    /// The end of the capture: the rest of its report.
+    pub fn finish(mut self, rep: &CaptureReport) -> (bool, Option<std::io::Error>, Option<std::io::Error>) {
+        match self.s.format {
+            Format::Text => {
+                let t = self.text.render(rep);
+                self.write(t.as_bytes());
+            }
+            Format::Json => {
+                let mut rest = String::from("\n]");
+                if let Ok(serde_json::Value::Object(m)) = serde_json::to_value(rep) {
+                    for (k, v) in m.iter().filter(|(k, _)| *k != "path" && *k != "connections") {
+                        rest.push_str(&format!(",{}:{v}", json_string(k)));
+                    }
+                }
+                rest.push('}');
+                self.write(rest.as_bytes());
+            }
+            Format::Jsonl => {}
+        }
+        (self.failing, self.write_error, self.export_error)
+    }
+}
+
+impl ConnectionSink for CaptureOut<'_> {
+    fn connection(&mut self, c: ConnectionReport) {
+        self.failing |= fails(&c, self.s.gates);
+        if let Some(x) = self.s.export
+            && self.export_error.is_none()
+            && let Err(e) = x
+                .lock()
+                .map_err(|_| std::io::Error::other("poisoned"))
+                .and_then(|mut x| x.connection(self.index, &c))
+        {
+            self.export_error = Some(e);
+        }
+        if self.s.only_failed && c.status == Status::Ok {
+            return;
+        }
+        let first = self.listed == 0;
+        self.listed += 1;
+        match self.s.format {
+            Format::Text => self.text.add(&c),
+            Format::Json => {
+                let mut line = String::from(if first { "\n" } else { ",\n" });
+                line.push_str(&serde_json::to_string(&c).unwrap_or_default());
+                self.write(line.as_bytes());
+            }
+            Format::Jsonl => {
+                // The capture's path first, then the connection's own fields.
+                let body = serde_json::to_string(&c).unwrap_or_default();
+                let line = format!("{{\"capture\":{},{}\n", self.path_json, body.get(1..).unwrap_or("}"));
+                self.write(line.as_bytes());
             }
         }
+    }
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// The document around the captures (json), and the captures of a batch in
+/// input order as each is done.
+pub struct Document<W: Write> {
+    out: W,
+    format: Format,
+    next: usize,
+    done: BTreeMap<usize, Vec<u8>>,
+    pub error: Option<std::io::Error>,
+}
+
+impl<W: Write> Document<W> {
+    pub fn begin(out: W, format: Format, tool: &Tool, store: &TrustStoreInfo) -> Self {
+        let mut d = Document {
+            out,
+            format,
+            next: 0,
+            done: BTreeMap::new(),
+            error: None,
+        };
+        if let Format::Json = format {
+            let head = format!(
+                "{{\"tool\":{},\"trust_store\":{},\"captures\":[\n",
+                serde_json::to_string(tool).unwrap_or_default(),
+                serde_json::to_string(store).unwrap_or_default()
+            );
+            d.write(head.as_bytes());
+        }
+        d
+    }
+
+    fn write(&mut self, b: &[u8]) {
+        if self.error.is_none()
+            && let Err(e) = self.out.write_all(b)
+        {
+            self.error = Some(e);
+        }
+    }
+
+    /// Where the next capture in order is written directly.
+    pub fn stream(&mut self) -> &mut W {
+        if self.next > 0 && matches!(self.format, Format::Json) {
+            self.write(b",\n");
+        }
+        self.next += 1;
+        &mut self.out
+    }
+
+    /// Capture `i`'s whole report; written when those before it are.
+    pub fn put(&mut self, i: usize, report: Vec<u8>) {
+        self.done.insert(i, report);
+        while let Some(r) = self.done.remove(&self.next) {
+            if self.next > 0 && matches!(self.format, Format::Json) {
+                self.write(b",\n");
+            }
+            self.write(&r);
+            self.next += 1;
+        }
+    }
+
+    /// The end of the document; the first error writing it.
+    pub fn end(mut self) -> Option<std::io::Error> {
+        if let Format::Json = self.format {
+            self.write(b"\n]}\n");
+        }
+        if self.error.is_none()
+            && let Err(e) = self.out.flush()
+        {
+            self.error = Some(e);
+        }
+        self.error
     }
 }
