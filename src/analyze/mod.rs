@@ -11,7 +11,8 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::mpsc::{SyncSender, channel, sync_channel};
+
+use std::io::Read;
 
 use crate::capture::{CaptureFile, FrameReader, Timestamp};
 use crate::chain::Chains;
@@ -21,10 +22,12 @@ use crate::timefmt;
 
 mod connection;
 mod order;
+mod pass;
 mod worker;
 
 pub use order::ConnectionSink;
 use order::Order;
+use pass::Pass;
 use worker::Worker;
 
 /// Settings of a run that the analysis needs.
@@ -90,158 +93,6 @@ impl FirstPass {
     }
 }
 
-/// Frames read between two looks at which connections are over.
-const BATCH: usize = 4096;
-
-/// One worker's share of a batch of frames.
-struct Batch<'a> {
-    packets: Vec<(u64, Timestamp, TcpSegment<'a>)>,
-    /// The last frame of the batch.
-    upto: u64,
-    nanos: bool,
-    /// The capture ends with this batch.
-    last: bool,
-}
-
-/// The worker that owns a segment's connection: a hash of its two
-/// endpoints that is the same in both directions.
-fn shard(seg: &TcpSegment, n: usize) -> usize {
-    fn end(ip: std::net::IpAddr, port: u16) -> u64 {
-        let v = match ip {
-            std::net::IpAddr::V4(a) => u32::from(a) as u64,
-            std::net::IpAddr::V6(a) => {
-                let x = u128::from(a);
-                (x as u64) ^ ((x >> 64) as u64).rotate_left(17)
-            }
-        };
-        (v ^ ((port as u64) << 40)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-    }
-    let h = end(seg.src, seg.sport).wrapping_add(end(seg.dst, seg.dport));
-    let h = (h ^ (h >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    ((h >> 32) % n as u64) as usize
-}
-
-/// The pass on the caller's thread alone (--jobs 1, or a capture of a batch).
-fn run_alone(reader: &mut FrameReader, total: u64, progress: Progress, opts: &Options, order: &mut Order) -> FirstPass {
-    let mut p = FirstPass::default();
-    let mut w = Worker::new(opts);
-    let mut out = Vec::new();
-    while let Some(frame) = reader.next() {
-        let seg = packet::decode(frame.link_type, frame.data, frame.orig_len);
-        if let Some(seg) = p.count(frame.number, frame.ts, frame.link_type, seg) {
-            w.packet(frame.number, frame.ts, &seg);
-        }
-        w.seen(frame.number);
-        if p.packets.is_multiple_of(BATCH as u64) {
-            w.judge(false, reader.nanosecond, &mut out);
-            order.take(0, std::mem::take(&mut out), w.watermark());
-            if p.packets.is_multiple_of(16 * BATCH as u64) {
-                progress(FrameReader::position(reader) as u64, total);
-            }
-        }
-    }
-    w.judge(true, reader.nanosecond, &mut out);
-    order.take(0, out, u64::MAX);
-    p.over_limit = w.packets_over_limit();
-    p
-}
-
-/// The reading thread: frames decoded and handed out to the workers.
-fn read_and_share<'a>(
-    reader: &mut FrameReader<'a>,
-    total: u64,
-    progress: Progress,
-    txs: &[SyncSender<Batch<'a>>],
-) -> FirstPass {
-    let n = txs.len();
-    let mut p = FirstPass::default();
-    let new_shares = || (0..n).map(|_| Vec::with_capacity(2 * BATCH / n)).collect::<Vec<_>>();
-    let mut shares: Vec<Vec<_>> = new_shares();
-    let mut upto = 0;
-    let send = |shares: Vec<Vec<_>>, upto: u64, nanos: bool, last: bool| {
-        for (tx, packets) in txs.iter().zip(shares) {
-            // A worker gone means the run is ending anyway.
-            let _ = tx.send(Batch {
-                packets,
-                upto,
-                nanos,
-                last,
-            });
-        }
-    };
-    while let Some(frame) = reader.next() {
-        let seg = packet::decode(frame.link_type, frame.data, frame.orig_len);
-        upto = frame.number;
-        if let Some(seg) = p.count(frame.number, frame.ts, frame.link_type, seg) {
-            shares[shard(&seg, n)].push((frame.number, frame.ts, seg));
-        }
-        if p.packets.is_multiple_of(BATCH as u64) {
-            send(
-                std::mem::replace(&mut shares, new_shares()),
-                upto,
-                reader.nanosecond,
-                false,
-            );
-            if p.packets.is_multiple_of(16 * BATCH as u64) {
-                progress(FrameReader::position(reader) as u64, total);
-            }
-        }
-    }
-    send(shares, upto, reader.nanosecond, true);
-    p
-}
-
-/// One worker thread: its share of each batch, then what ended goes to the caller.
-fn work(i: usize, opts: &Options, rx: std::sync::mpsc::Receiver<Batch>, tx: std::sync::mpsc::Sender<Judged>) -> u64 {
-    let mut w = Worker::new(opts);
-    for b in rx {
-        for (number, ts, seg) in &b.packets {
-            w.packet(*number, *ts, seg);
-        }
-        w.seen(b.upto);
-        let mut out = Vec::new();
-        w.judge(b.last, b.nanos, &mut out);
-        let mark = if b.last { u64::MAX } else { w.watermark() };
-        if tx.send((i, out, mark)).is_err() {
-            break;
-        }
-    }
-    w.packets_over_limit()
-}
-
-/// A worker's reports and its watermark.
-type Judged = (usize, Vec<ConnectionReport>, u64);
-
-/// The pass with `n` workers on their own threads (see the module's text).
-fn run_shared(
-    reader: &mut FrameReader,
-    total: u64,
-    progress: Progress,
-    opts: &Options,
-    order: &mut Order,
-    n: usize,
-) -> FirstPass {
-    std::thread::scope(|scope| {
-        let (rtx, rrx) = channel::<Judged>();
-        let mut txs = Vec::with_capacity(n);
-        let mut workers = Vec::with_capacity(n);
-        for i in 0..n {
-            let (tx, rx) = sync_channel::<Batch>(4);
-            txs.push(tx);
-            let rtx = rtx.clone();
-            workers.push(scope.spawn(move || work(i, opts, rx, rtx)));
-        }
-        drop(rtx);
-        let reading = scope.spawn(move || read_and_share(reader, total, progress, &txs));
-        for (i, reports, mark) in rrx {
-            order.take(i, reports, mark);
-        }
-        let mut p = reading.join().unwrap_or_default();
-        p.over_limit = workers.into_iter().map(|h| h.join().unwrap_or(0)).sum();
-        p
-    })
-}
-
 /// Analyses one opened capture, calling `progress` now and then while reading it.
 pub fn analyze_capture_with_progress(cf: &CaptureFile, opts: &Options, progress: Progress) -> CaptureReport {
     let mut conns: Vec<ConnectionReport> = Vec::new();
@@ -261,31 +112,171 @@ pub fn analyze_into(
     workers: usize,
     sink: &mut dyn ConnectionSink,
 ) -> CaptureReport {
-    let mut rep = CaptureReport {
-        path: cf.display_path.clone(),
-        bytes: cf.data().len() as u64,
-        ..CaptureReport::default()
-    };
-    let mut reader = match cf.frames() {
-        Ok(r) => r,
-        Err(e) => {
-            rep.error = Some(e.to_string());
-            return rep;
-        }
-    };
-    let total = cf.data().len() as u64;
-    let workers = workers.max(1);
-    let mut order = Order::new(workers, sink);
-    let pass = if workers == 1 {
-        run_alone(&mut reader, total, progress, opts, &mut order)
-    } else {
-        run_shared(&mut reader, total, progress, opts, &mut order, workers)
-    };
-    order.finish();
-    rep.summary = order.summary;
-    describe_capture(&mut rep, &reader, &pass);
+    analyze_with(cf, opts, progress, (workers, CHUNK), sink)
+}
+
+/// Analyses a capture read as a stream in chunks of `chunk` bytes (tests:
+/// records cut at every place must read as in one piece).
+#[doc(hidden)]
+pub fn analyze_in_chunks(cf: &CaptureFile, opts: &Options, workers: usize, chunk: usize) -> CaptureReport {
+    let mut conns: Vec<ConnectionReport> = Vec::new();
+    let mut rep = analyze_with(cf, opts, &|_, _| {}, (workers, chunk.max(1)), &mut conns);
+    rep.connections = conns;
     rep
 }
+
+fn analyze_with(
+    cf: &CaptureFile,
+    opts: &Options,
+    progress: Progress,
+    (workers, chunk): (usize, usize),
+    sink: &mut dyn ConnectionSink,
+) -> CaptureReport {
+    let mut rep = CaptureReport {
+        path: cf.display_path.clone(),
+        ..CaptureReport::default()
+    };
+    let mut pass = Pass {
+        first: FirstPass::default(),
+        workers: (0..workers.max(1)).map(|_| Worker::new(opts)).collect(),
+        order: Order::new(workers.max(1), sink),
+        progress,
+        total: 0,
+    };
+    let reader = match cf.whole() {
+        Some(data) => {
+            rep.bytes = data.len() as u64;
+            pass.total = rep.bytes;
+            match FrameReader::new(data, &cf.display_path) {
+                Ok(mut r) => {
+                    pass.run(&mut r, true);
+                    Some(r.next_chunk(&[], false))
+                }
+                Err(e) => {
+                    rep.error = Some(e.to_string());
+                    None
+                }
+            }
+        }
+        None => read_stream(cf, &mut pass, &mut rep, chunk),
+    };
+    let Some(reader) = reader else {
+        return rep;
+    };
+    pass.order.finish();
+    rep.summary = pass.order.summary;
+    pass.first.over_limit = pass.workers.iter().map(Worker::packets_over_limit).sum();
+    describe_capture(&mut rep, &reader, &pass.first);
+    rep
+}
+
+/// Bytes of a stream read at a time (a record cut at the end waits for the next).
+const CHUNK: usize = 4 << 20;
+
+/// A stream and the bytes read from it so far.
+struct Feed {
+    r: Box<dyn Read + Send>,
+    read: u64,
+}
+
+impl Feed {
+    /// Reads until `buf` holds `want` bytes or the stream ends (true).
+    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
+        let before = buf.len();
+        let res = (&mut self.r).take(want.saturating_sub(before) as u64).read_to_end(buf);
+        self.read += (buf.len() - before) as u64;
+        res.map(|_| buf.len() < want)
+    }
+
+    /// Reading stopped early (damage): the rest is read only to be counted,
+    /// so that the report gives the capture's size.
+    fn count_rest(&mut self) {
+        if let Ok(n) = std::io::copy(&mut self.r, &mut std::io::sink()) {
+            self.read += n;
+        }
+    }
+}
+
+/// Reads a stream (standard input, gzip) chunk by chunk through the pass;
+/// the reader's state at the end, or None when it is not a capture.
+fn read_stream(
+    cf: &CaptureFile,
+    pass: &mut Pass,
+    rep: &mut CaptureReport,
+    chunk: usize,
+) -> Option<FrameReader<'static>> {
+    let name = &cf.display_path;
+    let Some(r) = cf.take_stream() else {
+        rep.error = Some(format!("{name}: the stream was already read"));
+        return None;
+    };
+    let mut r = Feed { r, read: 0 };
+    let mut buf = Vec::with_capacity(chunk);
+    // pcap's file header is 24 bytes; pcapng's first block is read like any other.
+    let mut eof = match r.fill(&mut buf, chunk.max(24)) {
+        Ok(e) => e,
+        Err(e) => {
+            rep.error = Some(format!("{name}: {}: {e}", if cf.gzip { "gzip" } else { "read error" }));
+            return None;
+        }
+    };
+    let (mut state, header): (FrameReader<'static>, usize) = match FrameReader::new(&buf, name) {
+        Ok(r) => {
+            let header = r.consumed();
+            (r.next_chunk(&[], false), header)
+        }
+        Err(e) => {
+            rep.error = Some(e.to_string());
+            return None;
+        }
+    };
+    // The chunks go on after the file header (pcap's 24 bytes).
+    buf.drain(..header);
+    let mut judged_all;
+    loop {
+        let mut reader = state.next_chunk(&buf, !eof);
+        pass.run(&mut reader, eof);
+        judged_all = eof;
+        let want = reader.wants_more();
+        let consumed = reader.consumed();
+        state = reader.next_chunk(&[], false);
+        if eof || want.is_none() {
+            if !eof {
+                r.count_rest();
+            }
+            break;
+        }
+        buf.drain(..consumed);
+        let need = chunk.max(want.unwrap_or(0));
+        match r.fill(&mut buf, need) {
+            Ok(e) => eof = e,
+            Err(e) => {
+                // What could be read is analysed; the report says where it stopped.
+                let msg = format!(
+                    "{} error after byte {}: {e}",
+                    if cf.gzip { "gzip" } else { "read" },
+                    r.read
+                );
+                state.stop_early(msg);
+                let mut reader = state.next_chunk(&buf, false);
+                pass.run(&mut reader, true);
+                judged_all = true;
+                state = reader.next_chunk(&[], false);
+                break;
+            }
+        }
+    }
+    if !judged_all {
+        // Damage stopped the reading inside a chunk: the connections still
+        // open are judged now.
+        let mut reader = state.next_chunk(&[], false);
+        pass.run(&mut reader, true);
+        state = reader.next_chunk(&[], false);
+    }
+    rep.bytes = r.read;
+    Some(state)
+}
+
 /// The capture's facts and warnings from the first pass.
 fn describe_capture(rep: &mut CaptureReport, reader: &FrameReader, p: &FirstPass) {
     rep.format = Some(reader.format().name().to_string());

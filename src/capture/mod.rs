@@ -1,7 +1,8 @@
 //! Capture files: opening (memory map, stdin, gzip) and iterating the frames of
 //! pcap and pcapng files, numbered as Wireshark numbers them.
 //!
-//! Frames borrow from the loaded file; nothing per packet is copied. Damage part
+//! Frames borrow from the mapped file, or from the chunk of a stream being
+//! read (standard input, gzip); nothing per packet is copied. Damage part
 //! way through a file ends the iteration with a warning that names the byte
 //! offset; the frames before it are still delivered.
 
@@ -18,9 +19,6 @@ use crate::error::CaptureError;
 pub const MAX_RECORD_LEN: u32 = 262_144;
 /// Largest pcapng block other than a packet block (Wireshark's limit).
 pub const MAX_OTHER_BLOCK_LEN: u32 = 16 * 1024 * 1024;
-/// Largest decompressed size of a `.gz` capture (and of standard input): a
-/// defence against decompression bombs. Documented in docs/reliability.md.
-pub const MAX_INMEMORY_LEN: u64 = 16 * 1024 * 1024 * 1024;
 
 pub use crate::timefmt::Timestamp;
 
@@ -37,15 +35,6 @@ impl Bytes {
             Bytes::Owned(v) => v,
         }
     }
-}
-
-/// A loaded capture file.
-pub struct CaptureFile {
-    pub path: PathBuf,
-    /// How the file was given on the command line, for messages and the report.
-    pub display_path: String,
-    pub bytes: Bytes,
-    pub gzip: bool,
 }
 
 /// The container format.
@@ -84,106 +73,145 @@ pub fn looks_like_capture(head: &[u8]) -> bool {
     PCAP_MAGICS.iter().any(|(m, _, _)| head.starts_with(m))
 }
 
-fn read_limited(mut r: impl Read, display: &str) -> Result<Vec<u8>, CaptureError> {
-    let mut out = Vec::new();
-    let n = r
-        .by_ref()
-        .take(MAX_INMEMORY_LEN + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| CaptureError::Io {
-            path: display.to_string(),
-            source: e,
-        })?;
-    if n as u64 > MAX_INMEMORY_LEN {
-        return Err(CaptureError::TooLarge {
-            path: display.to_string(),
-            limit: MAX_INMEMORY_LEN,
-        });
-    }
-    Ok(out)
+/// Where a capture's bytes come from.
+enum Source {
+    /// The whole file, mapped (or read, when it cannot be mapped).
+    Whole(Bytes),
+    /// A stream read once, in chunks: standard input, or a gzip file
+    /// decompressed as it is read.
+    Stream(std::sync::Mutex<Option<Box<dyn Read + Send>>>),
 }
 
-fn gunzip(data: &[u8], display: &str) -> Result<Vec<u8>, CaptureError> {
-    // MultiGzDecoder: `cat a.gz b.gz` is a valid gzip stream too.
-    let dec = flate2::read::MultiGzDecoder::new(data);
-    read_limited(dec, display).map_err(|e| match e {
-        CaptureError::Io { path, source } => CaptureError::Gzip {
-            path,
-            message: source.to_string(),
-        },
-        other => other,
-    })
+/// A capture to read: a file mapped whole, or a stream read in chunks.
+pub struct CaptureFile {
+    pub path: PathBuf,
+    /// How the file was given on the command line, for messages and the report.
+    pub display_path: String,
+    source: Source,
+    pub gzip: bool,
+}
+
+fn io_error(display: &str) -> impl Fn(std::io::Error) -> CaptureError + '_ {
+    move |e| CaptureError::Io {
+        path: display.to_string(),
+        source: e,
+    }
+}
+
+/// A stream that starts with the gzip magic is decompressed as it is read.
+fn stream(r: impl Read + Send + 'static) -> (Box<dyn Read + Send>, bool, std::io::Result<()>) {
+    let mut r = std::io::BufReader::with_capacity(1 << 16, r);
+    let head = std::io::BufRead::fill_buf(&mut r).map(|h| h.starts_with(&GZIP_MAGIC));
+    match head {
+        // MultiGzDecoder: `cat a.gz b.gz` is a valid gzip stream too.
+        Ok(true) => (Box::new(flate2::read::MultiGzDecoder::new(r)), true, Ok(())),
+        Ok(false) => (Box::new(r), false, Ok(())),
+        Err(e) => (Box::new(r), false, Err(e)),
+    }
 }
 
 impl CaptureFile {
-    /// Opens a file (memory-mapped) or `-` (standard input, read into memory).
-    /// Gzip is detected by its magic bytes and decompressed into memory.
+    /// Opens a file (memory-mapped) or `-` (standard input, read as a
+    /// stream). Gzip is detected by its magic bytes and decompressed as it
+    /// is read.
     pub fn open(path: &Path) -> Result<CaptureFile, CaptureError> {
         let display_path = path.display().to_string();
-        let bytes = if path.as_os_str() == "-" {
-            Bytes::Owned(read_limited(std::io::stdin().lock(), "-")?)
-        } else {
-            let file = File::open(path).map_err(|e| CaptureError::Io {
-                path: display_path.clone(),
-                source: e,
-            })?;
-            let meta = file.metadata().map_err(|e| CaptureError::Io {
-                path: display_path.clone(),
-                source: e,
-            })?;
-            if meta.is_dir() {
-                return Err(CaptureError::IsDirectory { path: display_path });
-            }
-            if meta.len() == 0 {
-                Bytes::Owned(Vec::new())
-            } else {
-                // SAFETY: the map is read-only; a file truncated by another
-                // process while we read it is outside what we can defend against
-                // (the same holds for every mmap-based reader).
-                match unsafe { Mmap::map(&file) } {
-                    Ok(m) => Bytes::Mapped(m),
-                    // Not mappable (a pipe or a special file): read it instead.
-                    Err(_) => Bytes::Owned(read_limited(file, &display_path)?),
-                }
-            }
-        };
         let mut cf = CaptureFile {
             path: path.to_path_buf(),
-            display_path,
-            bytes,
+            display_path: display_path.clone(),
+            source: Source::Whole(Bytes::Owned(Vec::new())),
             gzip: false,
         };
-        if cf.bytes.as_slice().starts_with(&GZIP_MAGIC) {
-            let plain = gunzip(cf.bytes.as_slice(), &cf.display_path)?;
-            cf.bytes = Bytes::Owned(plain);
-            cf.gzip = true;
+        if path.as_os_str() == "-" {
+            let (r, gzip, res) = stream(std::io::stdin());
+            res.map_err(io_error(&display_path))?;
+            cf.source = Source::Stream(std::sync::Mutex::new(Some(r)));
+            cf.gzip = gzip;
+            return Ok(cf);
         }
+        let file = File::open(path).map_err(io_error(&display_path))?;
+        let meta = file.metadata().map_err(io_error(&display_path))?;
+        if meta.is_dir() {
+            return Err(CaptureError::IsDirectory { path: display_path });
+        }
+        if !meta.is_file() {
+            // A pipe or a special file: read as a stream.
+            let (r, gzip, res) = stream(file);
+            res.map_err(io_error(&display_path))?;
+            cf.source = Source::Stream(std::sync::Mutex::new(Some(r)));
+            cf.gzip = gzip;
+            return Ok(cf);
+        }
+        if meta.len() == 0 {
+            return Ok(cf);
+        }
+        // SAFETY: the map is read-only; a file truncated by another process
+        // while we read it is outside what we can defend against (the same
+        // holds for every mmap-based reader).
+        let bytes = match unsafe { Mmap::map(&file) } {
+            Ok(m) => Bytes::Mapped(m),
+            Err(_) => {
+                let mut v = Vec::new();
+                let mut f = file;
+                f.read_to_end(&mut v).map_err(io_error(&display_path))?;
+                Bytes::Owned(v)
+            }
+        };
+        if bytes.as_slice().starts_with(&GZIP_MAGIC) {
+            let file = File::open(path).map_err(io_error(&display_path))?;
+            let (r, _, res) = stream(file);
+            res.map_err(io_error(&display_path))?;
+            cf.source = Source::Stream(std::sync::Mutex::new(Some(r)));
+            cf.gzip = true;
+            return Ok(cf);
+        }
+        cf.source = Source::Whole(bytes);
         Ok(cf)
     }
 
-    /// Wraps bytes already in memory (tests, fuzzing).
+    /// Wraps bytes already in memory (tests, fuzzing); gzip is read as a stream.
     pub fn from_bytes(name: &str, data: Vec<u8>) -> Result<CaptureFile, CaptureError> {
-        let mut cf = CaptureFile {
+        let gzip = data.starts_with(&GZIP_MAGIC);
+        let source = if gzip {
+            let (r, _, _) = stream(std::io::Cursor::new(data));
+            Source::Stream(std::sync::Mutex::new(Some(r)))
+        } else {
+            Source::Whole(Bytes::Owned(data))
+        };
+        Ok(CaptureFile {
             path: PathBuf::from(name),
             display_path: name.to_string(),
-            bytes: Bytes::Owned(data),
-            gzip: false,
-        };
-        if cf.bytes.as_slice().starts_with(&GZIP_MAGIC) {
-            let plain = gunzip(cf.bytes.as_slice(), name)?;
-            cf.bytes = Bytes::Owned(plain);
-            cf.gzip = true;
+            source,
+            gzip,
+        })
+    }
+
+    /// The whole capture's bytes, when it is not a stream.
+    pub fn whole(&self) -> Option<&[u8]> {
+        match &self.source {
+            Source::Whole(b) => Some(b.as_slice()),
+            Source::Stream(_) => None,
         }
-        Ok(cf)
     }
 
-    pub fn data(&self) -> &[u8] {
-        self.bytes.as_slice()
+    /// The stream to read, once (None for a whole file, or once taken).
+    pub fn take_stream(&self) -> Option<Box<dyn Read + Send>> {
+        match &self.source {
+            Source::Whole(_) => None,
+            Source::Stream(m) => m.lock().ok()?.take(),
+        }
     }
 
-    /// Starts reading frames; fails when the file is not a capture at all.
+    /// Starts reading the frames of a whole file; fails when it is not a
+    /// capture at all (or is a stream: see `analyze`).
     pub fn frames(&self) -> Result<FrameReader<'_>, CaptureError> {
-        FrameReader::new(self.data(), &self.display_path)
+        match self.whole() {
+            Some(d) => FrameReader::new(d, &self.display_path),
+            None => Err(CaptureError::NotACapture {
+                path: self.display_path.clone(),
+                detail: "a stream is read in chunks, not whole".into(),
+            }),
+        }
     }
 }
 

@@ -9,13 +9,18 @@ impl<'a> FrameReader<'a> {
     pub(super) fn next_pcap(&mut self, be: bool, nanos: bool, link_type: u32) -> Option<Frame<'a>> {
         let rest = &self.data[self.pos..];
         if rest.is_empty() {
-            self.done = true;
+            if !self.short(1) {
+                self.done = true;
+            }
             return None;
         }
         if rest.len() < 16 {
+            if self.short(16) {
+                return None;
+            }
             let msg = format!(
                 "capture truncated at byte {}: packet {} header incomplete ({} of 16 bytes)",
-                self.pos,
+                self.at(),
                 self.next_number,
                 rest.len()
             );
@@ -26,7 +31,10 @@ impl<'a> FrameReader<'a> {
         if caplen > MAX_RECORD_LEN {
             let msg = format!(
                 "damaged record at byte {}: packet {} claims {} captured bytes (more than {}); the rest of the file is skipped",
-                self.pos, self.next_number, caplen, MAX_RECORD_LEN
+                self.at(),
+                self.next_number,
+                caplen,
+                MAX_RECORD_LEN
             );
             self.stop(msg);
             return None;
@@ -39,9 +47,12 @@ impl<'a> FrameReader<'a> {
         let (remaining, blk) = match parsed {
             Ok(v) => v,
             Err(_) => {
+                if self.short(16 + caplen as usize) {
+                    return None;
+                }
                 let msg = format!(
                     "capture truncated at byte {}: packet {} incomplete ({} of {} bytes present)",
-                    self.pos,
+                    self.at(),
                     self.next_number,
                     rest.len().saturating_sub(16),
                     caplen

@@ -33,7 +33,9 @@ impl<'a> FrameReader<'a> {
         let data: &'a [u8] = self.data;
         let rest = &data[self.pos..];
         if rest.is_empty() {
-            self.done = true;
+            if !self.short(1) {
+                self.done = true;
+            }
             return None;
         }
         let big_endian = match &self.kind {
@@ -41,9 +43,12 @@ impl<'a> FrameReader<'a> {
             Kind::Pcap { .. } => return None,
         };
         if rest.len() < 12 {
+            if self.short(12) {
+                return None;
+            }
             let msg = format!(
                 "capture truncated at byte {}: block header incomplete ({} of 12 bytes)",
-                self.pos,
+                self.at(),
                 rest.len()
             );
             self.stop(msg);
@@ -58,7 +63,7 @@ impl<'a> FrameReader<'a> {
                 _ => {
                     let msg = format!(
                         "damaged pcapng section header at byte {}: bad byte-order magic; the rest of the file is skipped",
-                        self.pos
+                        self.at()
                     );
                     self.stop(msg);
                     return None;
@@ -79,15 +84,19 @@ impl<'a> FrameReader<'a> {
         if blen < 12 || !blen.is_multiple_of(4) || blen > max {
             let msg = format!(
                 "damaged pcapng block at byte {}: length field says {} bytes; the rest of the file is skipped",
-                self.pos, blen
+                self.at(),
+                blen
             );
             self.stop(msg);
             return None;
         }
         if (blen as usize) > rest.len() {
+            if self.short(blen as usize) {
+                return None;
+            }
             let msg = format!(
                 "capture truncated at byte {}: block of {} bytes has only {} present{}",
-                self.pos,
+                self.at(),
                 blen,
                 rest.len(),
                 if btype == 6 || btype == 3 {
@@ -120,13 +129,17 @@ impl<'a> FrameReader<'a> {
         if btype == 6 || btype == 3 || btype == 2 {
             self.notes.push(format!(
                 "packet {} (pcapng block at byte {}) is {} and was skipped",
-                self.next_number, block_pos, what
+                self.next_number,
+                self.base + block_pos as u64,
+                what
             ));
             self.next_number += 1;
         } else {
             self.notes.push(format!(
                 "pcapng block type 0x{:08x} at byte {} is {} and was skipped",
-                btype, block_pos, what
+                btype,
+                self.base + block_pos as u64,
+                what
             ));
         }
     }
@@ -183,9 +196,10 @@ impl<'a> FrameReader<'a> {
             // (name resolution, statistics, secrets, journal export, custom).
             Block::Unknown(u) if !matches!(u.block_type, 4 | 5 | 7..=10 | 0x0bad | 0x4000_0bad) => {
                 self.notes.push(format!(
-                "pcapng block at byte {block_pos} has type 0x{:08x}, which pcapng does not define (damage?); skipped",
-                u.block_type
-            ));
+                    "pcapng block at byte {} has type 0x{:08x}, which pcapng does not define (damage?); skipped",
+                    self.base + block_pos as u64,
+                    u.block_type
+                ));
             }
             _ => {}
         }

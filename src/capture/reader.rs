@@ -60,6 +60,13 @@ pub struct FrameReader<'a> {
     pub snapped: u64,
     pub min_snaplen: Option<u32>,
     pub(super) done: bool,
+    /// Where `data` starts in the whole capture (reading a stream in chunks).
+    pub(super) base: u64,
+    /// More of the capture may follow `data`: a record cut at its end waits
+    /// for the next chunk instead of being damage.
+    pub(super) more: bool,
+    /// Bytes from `pos` the next record needs, when `data` ended inside it.
+    pub(super) want: Option<usize>,
 }
 
 pub(super) fn u32_at(d: &[u8], off: usize, be: bool) -> Option<u32> {
@@ -100,6 +107,9 @@ impl<'a> FrameReader<'a> {
             snapped: 0,
             min_snaplen: None,
             done: false,
+            base: 0,
+            more: false,
+            want: None,
         };
         if magic == PCAPNG_MAGIC {
             // pcapng: the byte order comes from the section header's byte-order magic.
@@ -152,6 +162,20 @@ impl<'a> FrameReader<'a> {
         Ok(r)
     }
 
+    /// Byte `pos` in the whole capture, for messages.
+    pub(super) fn at(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    /// True when the record at `pos` needs `need` bytes and more data may
+    /// come: the reading pauses for the next chunk.
+    pub(super) fn short(&mut self, need: usize) -> bool {
+        if self.more {
+            self.want = Some(need);
+        }
+        self.more
+    }
+
     pub(super) fn stop(&mut self, msg: String) {
         self.damage = Some(msg);
         self.done = true;
@@ -182,10 +206,52 @@ impl<'a> Iterator for FrameReader<'a> {
     }
 }
 
-impl FrameReader<'_> {
+impl<'a> FrameReader<'a> {
     /// Bytes of the file read so far.
     pub fn position(&self) -> usize {
+        self.base as usize + self.pos
+    }
+
+    /// Goes on reading in the next chunk of a stream: `data` starts with
+    /// the bytes of this chunk not yet read (a record cut at its end);
+    /// `more`: another chunk may follow. The reader's state carries over.
+    pub fn next_chunk<'b>(self, data: &'b [u8], more: bool) -> FrameReader<'b> {
+        FrameReader {
+            data,
+            pos: 0,
+            base: self.base + self.pos as u64,
+            more,
+            want: None,
+            kind: self.kind,
+            next_number: self.next_number,
+            damage: self.damage,
+            notes: self.notes,
+            link_types: self.link_types,
+            nanosecond: self.nanosecond,
+            snapped: self.snapped,
+            min_snaplen: self.min_snaplen,
+            done: self.done,
+        }
+    }
+
+    /// Bytes of this chunk read so far.
+    pub fn consumed(&self) -> usize {
         self.pos
+    }
+
+    /// Reading a stream failed: what was read is all there is.
+    pub fn stop_early(&mut self, msg: String) {
+        self.damage = Some(msg);
+    }
+
+    /// Bytes the next record needs, when reading paused at the end of a chunk.
+    pub fn wants_more(&self) -> Option<usize> {
+        self.want
+    }
+
+    /// Marks the data given as possibly followed by more (the first chunk of a stream).
+    pub fn set_more(&mut self, more: bool) {
+        self.more = more;
     }
 
     pub fn format(&self) -> Format {

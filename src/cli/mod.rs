@@ -90,12 +90,17 @@ fn analyze_one(
         }
     };
     // Large files show how far the reading got.
-    let big = run.cli.progress || cf.data().len() > PROGRESS_MIN_BYTES;
+    // Streams (standard input, gzip) have no size: they show what was read.
+    let big = run.cli.progress || cf.whole().is_none_or(|d| d.len() > PROGRESS_MIN_BYTES);
     let progress = run.progress;
     let report = |done: u64, total: u64| {
         if big {
-            let pct = done * 100 / total.max(1);
-            let line = format!("[{}/{n}] {name}: {pct}% of {} MB", i + 1, total / 1_000_000);
+            let line = if total == 0 {
+                format!("[{}/{n}] {name}: {} MB read", i + 1, done / 1_000_000)
+            } else {
+                let pct = done * 100 / total.max(1);
+                format!("[{}/{n}] {name}: {pct}% of {} MB", i + 1, total / 1_000_000)
+            };
             progress.show(&line, false);
         }
     };

@@ -1,0 +1,176 @@
+//! The pass over the frames of a capture (or of one chunk of a stream):
+//! on the caller's thread alone, or with a reading thread that hands each
+//! TCP segment to the worker thread that owns its connection.
+
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
+
+use crate::capture::{FrameReader, Timestamp};
+use crate::packet::{self, TcpSegment};
+use crate::report::ConnectionReport;
+
+use super::order::Order;
+use super::worker::Worker;
+use super::{FirstPass, Progress};
+
+/// Frames read between two looks at which connections are over.
+const BATCH: usize = 4096;
+
+/// The state of a capture's pass that lives from chunk to chunk.
+pub(super) struct Pass<'o, 's> {
+    pub(super) first: FirstPass,
+    pub(super) workers: Vec<Worker<'o>>,
+    pub(super) order: Order<'s>,
+    pub(super) progress: Progress<'o>,
+    /// The capture's size, when known (0: a stream).
+    pub(super) total: u64,
+}
+
+/// One worker's share of a batch of frames.
+struct Batch<'a> {
+    packets: Vec<(u64, Timestamp, TcpSegment<'a>)>,
+    /// The last frame of the batch.
+    upto: u64,
+    nanos: bool,
+    /// The capture ends with this batch.
+    last: bool,
+}
+
+/// A worker's reports and its watermark.
+type Judged = (usize, Vec<ConnectionReport>, u64);
+
+/// The worker that owns a segment's connection: a hash of its two
+/// endpoints that is the same in both directions.
+fn shard(seg: &TcpSegment, n: usize) -> usize {
+    fn end(ip: std::net::IpAddr, port: u16) -> u64 {
+        let v = match ip {
+            std::net::IpAddr::V4(a) => u32::from(a) as u64,
+            std::net::IpAddr::V6(a) => {
+                let x = u128::from(a);
+                (x as u64) ^ ((x >> 64) as u64).rotate_left(17)
+            }
+        };
+        (v ^ ((port as u64) << 40)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+    let h = end(seg.src, seg.sport).wrapping_add(end(seg.dst, seg.dport));
+    let h = (h ^ (h >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    ((h >> 32) % n as u64) as usize
+}
+
+impl Pass<'_, '_> {
+    /// Reads the frames `reader` has (to its end, or to the end of its
+    /// chunk); `last`: the capture ends there.
+    pub(super) fn run(&mut self, reader: &mut FrameReader, last: bool) {
+        if self.workers.len() <= 1 {
+            self.run_alone(reader, last);
+        } else {
+            self.run_shared(reader, last);
+        }
+    }
+
+    /// Everything on the caller's thread (--jobs 1, or a capture of a batch).
+    fn run_alone(&mut self, reader: &mut FrameReader, last: bool) {
+        let Some(w) = self.workers.first_mut() else {
+            return;
+        };
+        let mut out = Vec::new();
+        while let Some(frame) = reader.next() {
+            let seg = packet::decode(frame.link_type, frame.data, frame.orig_len);
+            if let Some(seg) = self.first.count(frame.number, frame.ts, frame.link_type, seg) {
+                w.packet(frame.number, frame.ts, &seg);
+            }
+            w.seen(frame.number);
+            if self.first.packets.is_multiple_of(BATCH as u64) {
+                w.judge(false, reader.nanosecond, &mut out);
+                self.order.take(0, std::mem::take(&mut out), w.watermark());
+                if self.first.packets.is_multiple_of(16 * BATCH as u64) {
+                    (self.progress)(FrameReader::position(reader) as u64, self.total);
+                }
+            }
+        }
+        w.judge(last, reader.nanosecond, &mut out);
+        let mark = if last { u64::MAX } else { w.watermark() };
+        self.order.take(0, out, mark);
+    }
+
+    /// A reading thread and a thread per worker; reports are put in order here.
+    fn run_shared(&mut self, reader: &mut FrameReader, last: bool) {
+        let n = self.workers.len();
+        let (order, first, workers) = (&mut self.order, &mut self.first, &mut self.workers);
+        let (progress, total) = (self.progress, self.total);
+        std::thread::scope(|scope| {
+            let (rtx, rrx) = channel::<Judged>();
+            let mut txs = Vec::with_capacity(n);
+            for (i, w) in workers.iter_mut().enumerate() {
+                let (tx, rx) = sync_channel::<Batch>(4);
+                txs.push(tx);
+                let rtx = rtx.clone();
+                scope.spawn(move || work(i, w, rx, rtx));
+            }
+            drop(rtx);
+            scope.spawn(move || read_and_share(reader, first, &txs, last, (progress, total)));
+            for (i, reports, mark) in rrx {
+                order.take(i, reports, mark);
+            }
+        });
+    }
+}
+
+/// The reading thread: frames decoded and handed out to the workers.
+fn read_and_share<'a>(
+    reader: &mut FrameReader<'a>,
+    p: &mut FirstPass,
+    txs: &[SyncSender<Batch<'a>>],
+    last: bool,
+    (progress, total): (Progress, u64),
+) {
+    let n = txs.len();
+    let new_shares = || (0..n).map(|_| Vec::with_capacity(2 * BATCH / n)).collect::<Vec<_>>();
+    let mut shares: Vec<Vec<_>> = new_shares();
+    let mut upto = 0;
+    let send = |shares: Vec<Vec<_>>, upto: u64, nanos: bool, last: bool| {
+        for (tx, packets) in txs.iter().zip(shares) {
+            // A worker gone means the run is ending anyway.
+            let _ = tx.send(Batch {
+                packets,
+                upto,
+                nanos,
+                last,
+            });
+        }
+    };
+    while let Some(frame) = reader.next() {
+        let seg = packet::decode(frame.link_type, frame.data, frame.orig_len);
+        upto = frame.number;
+        if let Some(seg) = p.count(frame.number, frame.ts, frame.link_type, seg) {
+            shares[shard(&seg, n)].push((frame.number, frame.ts, seg));
+        }
+        if p.packets.is_multiple_of(BATCH as u64) {
+            send(
+                std::mem::replace(&mut shares, new_shares()),
+                upto,
+                reader.nanosecond,
+                false,
+            );
+            if p.packets.is_multiple_of(16 * BATCH as u64) {
+                progress(FrameReader::position(reader) as u64, total);
+            }
+        }
+    }
+    send(shares, upto, reader.nanosecond, last);
+}
+
+/// One worker thread: its share of each batch, then what ended goes to the caller.
+fn work(i: usize, w: &mut Worker, rx: Receiver<Batch>, tx: Sender<Judged>) {
+    for b in rx {
+        for (number, ts, seg) in &b.packets {
+            w.packet(*number, *ts, seg);
+        }
+        w.seen(b.upto);
+        let mut out = Vec::new();
+        w.judge(b.last, b.nanos, &mut out);
+        let mark = if b.last { u64::MAX } else { w.watermark() };
+        if tx.send((i, out, mark)).is_err() {
+            break;
+        }
+    }
+}
