@@ -7,6 +7,12 @@ use clap::Parser;
 
 mod cli;
 
+/// mimalloc: connections allocate and free small buffers all the time; the
+/// system allocator gave pages back to the kernel and took them again (a
+/// fifth of the time went to clearing fresh pages, docs/performance.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = cli::flags::Cli::parse();
     match cli::run(&args) {

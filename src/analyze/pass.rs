@@ -25,9 +25,12 @@ pub(super) struct Pass<'o, 's> {
     pub(super) total: u64,
 }
 
+/// A TCP segment and its frame's number and time.
+type Packet<'a> = (u64, Timestamp, TcpSegment<'a>);
+
 /// One worker's share of a batch of frames.
 struct Batch<'a> {
-    packets: Vec<(u64, Timestamp, TcpSegment<'a>)>,
+    packets: Vec<Packet<'a>>,
     /// The last frame of the batch.
     upto: u64,
     nanos: bool,
@@ -99,15 +102,17 @@ impl Pass<'_, '_> {
         let (progress, total) = (self.progress, self.total);
         std::thread::scope(|scope| {
             let (rtx, rrx) = channel::<Judged>();
+            // Emptied batches go back to the reader: no fresh memory per batch.
+            let (ptx, prx) = channel::<Vec<Packet>>();
             let mut txs = Vec::with_capacity(n);
             for (i, w) in workers.iter_mut().enumerate() {
                 let (tx, rx) = sync_channel::<Batch>(4);
                 txs.push(tx);
-                let rtx = rtx.clone();
-                scope.spawn(move || work(i, w, rx, rtx));
+                let (rtx, ptx) = (rtx.clone(), ptx.clone());
+                scope.spawn(move || work(i, w, rx, (rtx, ptx)));
             }
-            drop(rtx);
-            scope.spawn(move || read_and_share(reader, first, &txs, last, (progress, total)));
+            drop((rtx, ptx));
+            scope.spawn(move || read_and_share(reader, first, (&txs, prx), last, (progress, total)));
             for (i, reports, mark) in rrx {
                 order.take(i, reports, mark);
             }
@@ -119,12 +124,16 @@ impl Pass<'_, '_> {
 fn read_and_share<'a>(
     reader: &mut FrameReader<'a>,
     p: &mut FirstPass,
-    txs: &[SyncSender<Batch<'a>>],
+    (txs, pool): (&[SyncSender<Batch<'a>>], Receiver<Vec<Packet<'a>>>),
     last: bool,
     (progress, total): (Progress, u64),
 ) {
     let n = txs.len();
-    let new_shares = || (0..n).map(|_| Vec::with_capacity(2 * BATCH / n)).collect::<Vec<_>>();
+    let new_shares = || {
+        (0..n)
+            .map(|_| pool.try_recv().unwrap_or_else(|_| Vec::with_capacity(2 * BATCH / n)))
+            .collect::<Vec<_>>()
+    };
     let mut shares: Vec<Vec<_>> = new_shares();
     let mut upto = 0;
     let send = |shares: Vec<Vec<_>>, upto: u64, nanos: bool, last: bool| {
@@ -160,11 +169,13 @@ fn read_and_share<'a>(
 }
 
 /// One worker thread: its share of each batch, then what ended goes to the caller.
-fn work(i: usize, w: &mut Worker, rx: Receiver<Batch>, tx: Sender<Judged>) {
-    for b in rx {
+fn work<'a>(i: usize, w: &mut Worker, rx: Receiver<Batch<'a>>, (tx, pool): (Sender<Judged>, Sender<Vec<Packet<'a>>>)) {
+    for mut b in rx {
         for (number, ts, seg) in &b.packets {
             w.packet(*number, *ts, seg);
         }
+        b.packets.clear();
+        let _ = pool.send(b.packets);
         w.seen(b.upto);
         let mut out = Vec::new();
         w.judge(b.last, b.nanos, &mut out);
