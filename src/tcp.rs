@@ -59,6 +59,8 @@ pub struct Reassembler {
     pending_bytes: usize,
     /// Stream offset of the FIN, which takes one sequence number.
     fin_off: Option<u64>,
+    /// The peer acknowledged up to here bytes not seen yet, first at this frame.
+    acked_hole: Option<(u64, u64)>,
     pub retransmitted_segments: u64,
     pub out_of_order_segments: u64,
     pub gap_bytes: u64,
@@ -201,8 +203,13 @@ impl Reassembler {
     }
 
     /// The peer acknowledged bytes up to `ack`: any of them we have not seen
-    /// were lost by the capture, not by the network (the peer got them).
-    pub fn peer_acked(&mut self, ack: u32, frame: u64, out: &mut dyn Deliver) {
+    /// were lost by the capture, not by the network (the peer got them) -
+    /// or the capture has them later: packets of the two directions are
+    /// often captured out of order (multi-queue NICs, mirror ports). The
+    /// hole is remembered, with the frame that revealed it, and declared a
+    /// gap only when this direction ends (or the bytes waiting behind it
+    /// exceed the bounds): bytes that come late still count.
+    pub fn peer_acked(&mut self, ack: u32, frame: u64, _out: &mut dyn Deliver) {
         if !self.started {
             return;
         }
@@ -215,9 +222,23 @@ impl Reassembler {
         if self.fin_off.is_some_and(|f| a == f + 1) {
             a -= 1;
         }
-        let limit = match self.pending.iter().next() {
-            Some((&s, _)) => s.min(a),
-            None => a,
+        if a > self.next_off {
+            match &mut self.acked_hole {
+                Some((upto, _)) => *upto = (*upto).max(a),
+                None => self.acked_hole = Some((a, frame)),
+            }
+        }
+    }
+
+    /// Declares lost what the peer acknowledged and the capture never
+    /// showed, up to the first waiting segment.
+    fn declare_acked_hole(&mut self, out: &mut dyn Deliver) {
+        let Some((upto, frame)) = self.acked_hole.take() else {
+            return;
+        };
+        let limit = match self.pending.keys().next() {
+            Some(&s) => s.min(upto),
+            None => upto,
         };
         if limit > self.next_off {
             let len = limit - self.next_off;
@@ -226,14 +247,22 @@ impl Reassembler {
             self.advance(len);
         }
         self.drain(None, out);
+        if upto > self.next_off {
+            self.acked_hole = Some((upto, frame));
+        }
     }
 
     /// End of this direction (FIN, RST or end of capture): whatever waits is
     /// delivered, with the holes before it reported as gaps.
     pub fn finish(&mut self, frame: u64, out: &mut dyn Deliver) {
-        while !self.pending.is_empty() {
+        loop {
+            self.declare_acked_hole(out);
+            if self.pending.is_empty() {
+                break;
+            }
             self.force_gap(frame, out);
         }
+        self.acked_hole = None;
     }
 }
 
@@ -342,9 +371,27 @@ mod tests {
         r.syn(0);
         r.segment(1, b"ab", 0, 2, &mut out);
         r.peer_acked(11, 5, &mut out);
-        assert_eq!(out[1], Got::Gap { len: 8, frame: 5 });
         r.segment(11, b"z", 0, 6, &mut out);
+        // The hole is declared lost when the direction ends, with the frame that revealed it.
+        r.finish(9, &mut out);
+        assert_eq!(out[1], Got::Gap { len: 8, frame: 5 });
         assert_eq!(data(&out), b"abz");
+    }
+
+    #[test]
+    fn bytes_captured_after_the_peer_acked_them_still_count() {
+        // Multi-queue captures: the server's answer (which ACKs the client's
+        // bytes) comes before the client's segment that carried them.
+        let mut r = Reassembler::new();
+        let mut out: Vec<Got> = Vec::new();
+        r.syn(0);
+        r.segment(1, b"ab", 0, 2, &mut out);
+        r.peer_acked(6, 3, &mut out);
+        r.segment(3, b"cde", 0, 4, &mut out);
+        r.finish(5, &mut out);
+        assert_eq!(data(&out), b"abcde");
+        assert!(out.iter().all(|d| !matches!(d, Got::Gap { .. })), "{out:?}");
+        assert_eq!(r.gap_bytes, 0);
     }
 
     #[test]
