@@ -1,6 +1,8 @@
 //! Names of protocol numbers as users know them: TLS versions, alerts,
 //! handshake message types and cipher suites (IANA names, from tls-parser).
 
+use std::borrow::Cow;
+
 /// "TLS 1.2", "SSL 3.0", "TLS 1.3 (draft 23)", or the raw value.
 pub fn version_name(v: u16) -> String {
     match v {
@@ -132,16 +134,17 @@ pub fn handshake_name(t: u8) -> String {
 }
 
 /// IANA cipher suite name, or its hexadecimal value.
-pub fn cipher_name(id: u16) -> String {
+pub fn cipher_name(id: u16) -> Cow<'static, str> {
     if is_grease(id) {
-        return format!("GREASE (0x{id:04x})");
+        return format!("GREASE (0x{id:04x})").into();
     }
     match id {
         0x00ff => "TLS_EMPTY_RENEGOTIATION_INFO_SCSV".into(),
         0x5600 => "TLS_FALLBACK_SCSV".into(),
+        // Known names are static: a ClientHello lists dozens, no copy each.
         _ => match tls_parser::TlsCipherSuite::from_id(id) {
-            Some(c) => c.name.to_string(),
-            None => format!("0x{id:04x}"),
+            Some(c) => c.name.into(),
+            None => format!("0x{id:04x}").into(),
         },
     }
 }

@@ -66,7 +66,7 @@ pub fn connection(f: ConnectionFacts) -> ConnectionReport {
         sni,
         status: verdict.status,
         tls_version: version.map(version_name),
-        cipher_suite: suite,
+        cipher_suite: suite.map(|s| s.into_owned()),
         client_hello: ch.map(|(frame, c)| ClientHelloReport {
             frame,
             legacy_version: version_name(c.legacy_version),

@@ -86,7 +86,8 @@ pub struct ClientHelloReport {
     pub frame: u64,
     pub legacy_version: String,
     pub supported_versions: Vec<String>,
-    pub cipher_suites: Vec<String>,
+    /// Static names: a ClientHello lists dozens.
+    pub cipher_suites: Vec<std::borrow::Cow<'static, str>>,
     pub alpn: Vec<String>,
     pub sni: Option<String>,
     /// Extension: true when sent in the SSLv2-compatible format.

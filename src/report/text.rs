@@ -52,9 +52,9 @@ struct OtherGroup {
 #[derive(Default)]
 pub struct TextCapture {
     failed: Vec<FailedGroup>,
-    failed_index: std::collections::HashMap<String, usize>,
+    failed_index: Index,
     others: Vec<OtherGroup>,
-    others_index: std::collections::HashMap<String, usize>,
+    others_index: Index,
     /// The first others, listed one by one when there are few.
     first_others: Vec<ConnectionReport>,
     others_count: usize,
@@ -71,9 +71,13 @@ impl TextCapture {
         if self.first_others.len() <= MAX_LISTED {
             self.first_others.push(c.clone());
         }
-        let k = other_key(c);
-        match self.others_index.get(&k) {
-            Some(&i) => {
+        let h = self.others_index.hash(other_key(c));
+        let others = &self.others;
+        match self
+            .others_index
+            .find(h, |i| other_key(&others[i].first) == other_key(c))
+        {
+            Some(i) => {
                 let g = &mut self.others[i];
                 g.count += 1;
                 if g.ids.len() < NAMED_IN_GROUP {
@@ -81,7 +85,7 @@ impl TextCapture {
                 }
             }
             None => {
-                self.others_index.insert(k, self.others.len());
+                self.others_index.insert(h, self.others.len());
                 self.others.push(OtherGroup {
                     first: c.clone(),
                     count: 1,
@@ -92,11 +96,15 @@ impl TextCapture {
     }
 
     fn add_failed(&mut self, c: &ConnectionReport) {
-        let k = failure_key(c);
-        let i = match self.failed_index.get(&k) {
-            Some(&i) => i,
+        let h = self.failed_index.hash(failure_key(c));
+        let failed = &self.failed;
+        let i = match self
+            .failed_index
+            .find(h, |i| failure_key(&failed[i].first) == failure_key(c))
+        {
+            Some(i) => i,
             None => {
-                self.failed_index.insert(k, self.failed.len());
+                self.failed_index.insert(h, self.failed.len());
                 self.failed.push(FailedGroup {
                     first: c.clone(),
                     count: 0,
@@ -222,30 +230,43 @@ fn leaf_of(c: &ConnectionReport) -> &str {
         .unwrap_or("-")
 }
 
+/// Groups found by a hash of their key, then checked key against key: exact,
+/// and no key string made per connection.
+#[derive(Default)]
+struct Index {
+    hasher: foldhash::fast::RandomState,
+    groups: std::collections::HashMap<u64, Vec<usize>, foldhash::fast::RandomState>,
+}
+
+impl Index {
+    fn hash(&self, key: impl std::hash::Hash) -> u64 {
+        std::hash::BuildHasher::hash_one(&self.hasher, key)
+    }
+
+    fn find(&self, h: u64, same: impl Fn(usize) -> bool) -> Option<usize> {
+        self.groups.get(&h)?.iter().copied().find(|&i| same(i))
+    }
+
+    fn insert(&mut self, h: u64, i: usize) {
+        self.groups.entry(h).or_default().push(i);
+    }
+}
+
 /// Same server, same cause, same side, same alert, same chain: the same failure.
-fn failure_key(c: &ConnectionReport) -> String {
+fn failure_key(c: &ConnectionReport) -> impl std::hash::Hash + Eq + '_ {
     let f = c.failure.as_ref();
-    format!(
-        "{}|{:?}|{}|{}|{:?}|{}",
-        c.server,
-        c.sni,
-        f.map(|f| f.cause.word()).unwrap_or_default(),
-        f.map(|f| f.side.as_str()).unwrap_or(""),
+    (
+        &c.server,
+        &c.sni,
+        f.map(|f| f.cause),
+        f.map(|f| f.side),
         f.and_then(|f| f.alert.as_ref().map(|a| a.code)),
-        leaf_of(c)
+        leaf_of(c),
     )
 }
 
-fn other_key(c: &ConnectionReport) -> String {
-    format!(
-        "{}|{}|{:?}|{:?}|{:?}|{}",
-        c.status,
-        c.server,
-        c.sni,
-        c.tls_version,
-        c.cipher_suite,
-        leaf_of(c)
-    )
+fn other_key(c: &ConnectionReport) -> impl std::hash::Hash + Eq + '_ {
+    (c.status, &c.server, &c.sni, &c.tls_version, &c.cipher_suite, leaf_of(c))
 }
 
 fn render_failed_group(o: &mut String, g: &FailedGroup) {

@@ -22,6 +22,11 @@ pub(super) const MAX_ENCRYPTED_EVENTS: usize = 6;
 /// Events of one kind (an alert of one level and description, a handshake
 /// message type...) recorded per direction; more are counted only.
 pub const MAX_EVENTS_PER_KIND: u32 = 32;
+/// Distinct kinds of events listed per connection (per direction and kind).
+pub const MAX_KINDS: usize = 64;
+
+/// A direction and a kind of event, for MAX_EVENTS_PER_KIND.
+type KindKey = (Dir, (u8, u16));
 /// Non-TLS chunks reported per direction.
 pub(super) const MAX_NOT_TLS_EVENTS: usize = 3;
 
@@ -241,7 +246,8 @@ pub struct TlsParser {
     /// Encrypted records per direction, including those not reported.
     pub encrypted_counts: PerDir<u64>,
     /// Events recorded per direction and kind.
-    pub(super) kinds: std::collections::HashMap<(Dir, (u8, u16)), u32>,
+    /// A few kinds per connection: a list is faster than a map here.
+    pub(super) kinds: Vec<(KindKey, u32)>,
     /// Events beyond `MAX_EVENTS_PER_KIND`, counted only.
     pub events_not_listed: u64,
 }
@@ -267,7 +273,7 @@ impl TlsParser {
             phase: Phase::AwaitHello,
             events: Vec::new(),
             encrypted_counts: PerDir([0, 0]),
-            kinds: std::collections::HashMap::new(),
+            kinds: Vec::new(),
             events_not_listed: 0,
         }
     }
@@ -278,7 +284,22 @@ impl TlsParser {
     /// report stay bounded by the capture's variety, not its repetition.
     pub(super) fn push(&mut self, dir: Dir, frame: u64, msg: TlsMsg) {
         let key = (dir, msg.kind_key());
-        let n = self.kinds.entry(key).or_insert(0);
+        let i = match self.kinds.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None if self.kinds.len() < MAX_KINDS => {
+                self.kinds.push((key, 0));
+                self.kinds.len() - 1
+            }
+            // Beyond MAX_KINDS distinct kinds (only a hostile stream has
+            // them), new kinds are counted only: the list stays short.
+            None => {
+                self.events_not_listed += 1;
+                return;
+            }
+        };
+        let Some((_, n)) = self.kinds.get_mut(i) else {
+            return;
+        };
         if *n >= MAX_EVENTS_PER_KIND {
             self.events_not_listed += 1;
             return;
