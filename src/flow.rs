@@ -57,12 +57,14 @@ pub const MAX_INDEXED_PAYLOAD: u64 = 512 * 1024;
 pub const MAX_OPEN_CONNECTIONS: usize = 500_000;
 /// Capture time a closed connection stays open for its last packets (an
 /// RST after the FINs, a retransmitted FIN).
-pub const LINGER_SECS: i64 = 5;
+pub const LINGER_SECS: i64 = 1;
 /// Capture time a judged connection's key absorbs stray packets (TIME_WAIT).
-pub const TOMBSTONE_SECS: i64 = 120;
+pub const TOMBSTONE_SECS: i64 = 60;
 /// Capture time after which a connection that never carried payload and
 /// has been silent is judged (a SYN is retried for about two minutes).
 pub const QUIET_SECS: i64 = 130;
+/// Capture time between two looks for such quiet connections.
+const QUIET_SCAN_SECS: i64 = 10;
 
 /// One segment as the connection's state sees it: its payload is cut to
 /// nothing past `MAX_INDEXED_PAYLOAD`.
@@ -236,8 +238,8 @@ pub struct FlowTable<S> {
     open: BTreeSet<u64>,
     /// Ended connections with the time they may be judged, in that order.
     closing: VecDeque<(Timestamp, Key, u64)>,
-    /// Connections without payload, with the time to look at them again.
-    quiet: VecDeque<(Timestamp, Key, u64)>,
+    /// When to look for quiet connections next.
+    next_quiet_scan: Option<Timestamp>,
     tombstones: VecDeque<(Timestamp, Key)>,
     clock: Timestamp,
     max_open: usize,
@@ -245,6 +247,8 @@ pub struct FlowTable<S> {
     pub packets_over_limit: u64,
     /// Packets of judged connections that came after their linger.
     pub late_packets: u64,
+    /// First frames of the connections started since `take_created`, in order.
+    created: Vec<u64>,
 }
 
 impl<S: Default> Default for FlowTable<S> {
@@ -270,12 +274,13 @@ impl<S: Default> FlowTable<S> {
             map: HashMap::default(),
             open: BTreeSet::new(),
             closing: VecDeque::new(),
-            quiet: VecDeque::new(),
+            next_quiet_scan: None,
             tombstones: VecDeque::new(),
             clock: Timestamp::default(),
             max_open,
             packets_over_limit: 0,
             late_packets: 0,
+            created: Vec::new(),
         }
     }
 
@@ -283,6 +288,11 @@ impl<S: Default> FlowTable<S> {
     #[cfg(test)]
     pub fn open_count(&self) -> usize {
         self.open.len()
+    }
+
+    /// The first frames of the connections started since the last call.
+    pub fn take_created(&mut self) -> Vec<u64> {
+        std::mem::take(&mut self.created)
     }
 
     /// The first frame of the oldest open connection.
@@ -321,7 +331,7 @@ impl<S: Default> FlowTable<S> {
             }
             let flow = Flow::new(src, SocketAddr::new(seg.dst, seg.dport), frame, ts);
             self.open.insert(frame);
-            self.quiet.push_back((plus_secs(self.clock, QUIET_SECS), k, frame));
+            self.created.push(frame);
             let slot = Slot::Open(Box::new(Open {
                 flow,
                 state: S::default(),
@@ -353,24 +363,7 @@ impl<S: Default> FlowTable<S> {
             self.closing.pop_front();
             self.judge(k, first, done);
         }
-        while let Some(&(when, k, first)) = self.quiet.front() {
-            if when > self.clock {
-                break;
-            }
-            self.quiet.pop_front();
-            let Some(Slot::Open(o)) = self.map.get(&k) else {
-                continue;
-            };
-            if o.flow.first_frame != first || o.flow.has_payload {
-                continue;
-            }
-            let again = plus_secs(o.flow.end, QUIET_SECS);
-            if again > self.clock {
-                self.quiet.push_back((plus_secs(self.clock, QUIET_SECS), k, first));
-            } else {
-                self.judge(k, first, done);
-            }
-        }
+        self.judge_quiet(done);
         while let Some(&(until, k)) = self.tombstones.front() {
             if until > self.clock {
                 break;
@@ -379,6 +372,34 @@ impl<S: Default> FlowTable<S> {
             if matches!(self.map.get(&k), Some(Slot::Closed(t)) if *t == until) {
                 self.map.remove(&k);
             }
+        }
+    }
+
+    /// Every QUIET_SCAN_SECS of capture time: the connections that never
+    /// carried payload and were silent for QUIET_SECS are judged. A look
+    /// costs the connections open (and remembered), not the capture.
+    fn judge_quiet(&mut self, done: &mut Vec<Open<S>>) {
+        let Some(next) = self.next_quiet_scan else {
+            self.next_quiet_scan = Some(plus_secs(self.clock, QUIET_SCAN_SECS));
+            return;
+        };
+        if next > self.clock {
+            return;
+        }
+        self.next_quiet_scan = Some(plus_secs(self.clock, QUIET_SCAN_SECS));
+        let clock = self.clock;
+        let quiet: Vec<(Key, u64)> = self
+            .map
+            .iter()
+            .filter_map(|(k, slot)| match slot {
+                Slot::Open(o) if !o.flow.has_payload && plus_secs(o.flow.end, QUIET_SECS) <= clock => {
+                    Some((*k, o.flow.first_frame))
+                }
+                _ => None,
+            })
+            .collect();
+        for (k, first) in quiet {
+            self.judge(k, first, done);
         }
     }
 
@@ -406,7 +427,7 @@ impl<S: Default> FlowTable<S> {
         }
         self.open.clear();
         self.closing.clear();
-        self.quiet.clear();
+        self.next_quiet_scan = None;
         self.tombstones.clear();
     }
 }
@@ -482,7 +503,7 @@ mod tests {
         add_at(&mut t, 3, 11, &seg(40000, 443, 101, FIN | ACK, b""));
         assert!(add_at(&mut t, 4, 11, &seg(443, 40000, 501, FIN | ACK, b"")).is_empty());
         // Within the linger, a late RST still belongs to the connection.
-        assert!(add_at(&mut t, 5, 12, &seg(443, 40000, 502, RST, b"")).is_empty());
+        assert!(add_at(&mut t, 5, 11, &seg(443, 40000, 502, RST, b"")).is_empty());
         // Another connection's packet moves the clock past the linger.
         let done = add_at(&mut t, 6, 11 + LINGER_SECS + 1, &seg(40001, 443, 1, SYN, b""));
         assert_eq!(done, vec![1]);
@@ -498,6 +519,27 @@ mod tests {
         let mut firsts: Vec<u64> = rest.iter().map(|o| o.flow.first_frame).collect();
         firsts.sort();
         assert_eq!(firsts, vec![6, 8]);
+    }
+
+    #[test]
+    fn a_quiet_connection_without_payload_is_judged_after_its_silence() {
+        let mut t = FlowTable::new();
+        add_at(&mut t, 1, 0, &seg(40000, 443, 100, SYN, b""));
+        add_at(&mut t, 2, 3, &seg(40000, 443, 100, SYN, b""));
+        // One with payload stays open, however silent.
+        add_at(&mut t, 3, 3, &seg(40001, 443, 5, ACK, b"data"));
+        let mut done = Vec::new();
+        for secs in (4..3 + QUIET_SECS + 2 * QUIET_SCAN_SECS).step_by(5) {
+            done.extend(add_at(
+                &mut t,
+                100 + secs as u64,
+                secs,
+                &seg(50000 + secs as u16, 80, 1, RST, b""),
+            ));
+        }
+        assert!(done.contains(&1), "{done:?}");
+        assert!(!done.contains(&3));
+        assert_eq!(t.oldest_open(), Some(3));
     }
 
     #[test]

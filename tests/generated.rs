@@ -52,3 +52,57 @@ fn a_generated_capture_matches_its_truth() {
         assert!(failures > 5, "seed {seed}: the mix has failures ({failures})");
     }
 }
+
+/// Collects reports in completion order (as text and jsonl take them).
+struct AsTheyEnd(Vec<pcap_tls_audit::report::ConnectionReport>);
+
+impl pcap_tls_audit::analyze::ConnectionSink for AsTheyEnd {
+    fn connection(&mut self, c: pcap_tls_audit::report::ConnectionReport) {
+        self.0.push(c);
+    }
+
+    fn order(&self) -> pcap_tls_audit::analyze::Emit {
+        pcap_tls_audit::analyze::Emit::Completion
+    }
+}
+
+#[test]
+fn reports_taken_as_connections_end_have_the_ids_and_text_of_first_frame_order() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let templates: Vec<_> = generate::MIX
+        .iter()
+        .map(|(name, status, w)| (generate::template(&dir, name, status), *w))
+        .collect();
+    let (mut pcap, mut truth) = (Vec::new(), Vec::new());
+    generate::generate(&templates, (u64::MAX, 800, 64, 20), 9, &mut pcap, &mut truth).unwrap();
+    let cf = CaptureFile::from_bytes("generated", pcap).unwrap();
+    let opts = Options {
+        chains: Arc::new(Chains::new(TrustStore::mozilla())),
+        at: None,
+        host: None,
+    };
+    let ordered = analyze_capture(&cf, &opts);
+    for workers in [1, 2, 3] {
+        let mut sink = AsTheyEnd(Vec::new());
+        let rep = pcap_tls_audit::analyze::analyze_into(&cf, &opts, &|_, _| {}, workers, &mut sink);
+        assert_eq!(rep.summary.connections, ordered.summary.connections);
+        let mut text = pcap_tls_audit::report::TextCapture::default();
+        for c in &sink.0 {
+            text.add(c);
+        }
+        let mut sorted = sink.0;
+        sorted.sort_by_key(|c| c.id);
+        let a = serde_json::to_value(&sorted).unwrap();
+        let b = serde_json::to_value(&ordered.connections).unwrap();
+        assert!(a == b, "{workers} workers: the same reports, ids by first frame");
+        let mut whole = pcap_tls_audit::report::TextCapture::default();
+        for c in &ordered.connections {
+            whole.add(c);
+        }
+        assert_eq!(
+            text.render(&rep),
+            whole.render(&ordered),
+            "{workers} workers: the same text"
+        );
+    }
+}

@@ -25,8 +25,8 @@ mod order;
 mod pass;
 mod worker;
 
-pub use order::ConnectionSink;
 use order::Order;
+pub use order::{ConnectionSink, Emit};
 use pass::Pass;
 use worker::Worker;
 
@@ -139,7 +139,7 @@ fn analyze_with(
     let mut pass = Pass {
         first: FirstPass::default(),
         workers: (0..workers.max(1)).map(|_| Worker::new(opts)).collect(),
-        order: Order::new(workers.max(1), sink),
+        order: Order::new(workers.max(1), sink.order(), sink),
         progress,
         total: 0,
     };

@@ -1,10 +1,13 @@
-//! Reports in first-frame order: workers judge connections in the order
-//! they end; this holds each report until no connection that started
-//! earlier is still open anywhere, then numbers it and hands it on. What
-//! it holds is the reports of connections that ended while an older one
-//! is still open, nothing more.
+//! Reports to the sink, with their ids. Workers judge connections in the
+//! order they end. Each connection's id (its rank by first frame) is known
+//! once every worker has said which connections it started in the batch
+//! of frames where it started. By first frame (json), a report is held
+//! until no connection that started earlier is still open anywhere: what
+//! is held is the reports of connections that ended while an older one is
+//! open. In completion order (text, jsonl) a report goes out as soon as its
+//! id is known: what is held is a batch's worth.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use crate::report::{ConnectionReport, Summary};
 use crate::vocabulary::Status;
@@ -13,6 +16,11 @@ use crate::vocabulary::Status;
 /// their `id` set.
 pub trait ConnectionSink {
     fn connection(&mut self, c: ConnectionReport);
+
+    /// The order the sink needs; first-frame order unless it says otherwise.
+    fn order(&self) -> Emit {
+        Emit::FirstFrame
+    }
 }
 
 impl ConnectionSink for Vec<ConnectionReport> {
@@ -21,39 +29,97 @@ impl ConnectionSink for Vec<ConnectionReport> {
     }
 }
 
+/// In which order reports go to the sink.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Emit {
+    /// By first frame (json): a report waits until no connection that
+    /// started before it is still open.
+    FirstFrame,
+    /// As soon as a report is final and its id known (text, jsonl): nothing
+    /// waits for older connections to end.
+    Completion,
+}
+
 pub(super) struct Order<'s> {
+    emit: Emit,
+    /// Reports waiting: for the watermark (by first frame), or for their id.
     held: BTreeMap<u64, ConnectionReport>,
     /// Per worker: no report of a connection starting before it can come.
     marks: Vec<u64>,
+    /// Per worker, per batch: the first frames of the connections it started.
+    created: Vec<VecDeque<Vec<u64>>>,
+    /// Ids known of connections not reported yet (first frame to id).
+    ids: HashMap<u64, u64>,
+    /// Connections given an id so far.
+    ranked: u64,
     pub(super) summary: Summary,
     sink: &'s mut dyn ConnectionSink,
 }
 
 impl<'s> Order<'s> {
-    pub(super) fn new(workers: usize, sink: &'s mut dyn ConnectionSink) -> Self {
+    pub(super) fn new(workers: usize, emit: Emit, sink: &'s mut dyn ConnectionSink) -> Self {
         Order {
+            emit,
             held: BTreeMap::new(),
             marks: vec![0; workers],
+            created: vec![VecDeque::new(); workers],
+            ids: HashMap::new(),
+            ranked: 0,
             summary: Summary::default(),
             sink,
         }
     }
 
-    /// Reports from worker `w`, and its new watermark.
-    pub(super) fn take(&mut self, w: usize, reports: Vec<ConnectionReport>, mark: u64) {
+    /// After a batch, from worker `w`: the reports of the connections that
+    /// ended, the first frames of those it started, its new watermark.
+    pub(super) fn take(&mut self, w: usize, reports: Vec<ConnectionReport>, created: Vec<u64>, mark: u64) {
+        if let Some(q) = self.created.get_mut(w) {
+            q.push_back(created);
+        }
+        self.rank();
         for r in reports {
             self.held.insert(r.first_frame, r);
         }
         if let Some(m) = self.marks.get_mut(w) {
             *m = mark;
         }
-        let low = self.marks.iter().copied().min().unwrap_or(u64::MAX);
-        while let Some(entry) = self.held.first_entry() {
-            if *entry.key() >= low {
-                break;
+        match self.emit {
+            Emit::FirstFrame => {
+                let low = self.marks.iter().copied().min().unwrap_or(u64::MAX);
+                while let Some(entry) = self.held.first_entry() {
+                    if *entry.key() >= low {
+                        break;
+                    }
+                    let r = entry.remove();
+                    self.emit(r);
+                }
             }
-            let r = entry.remove();
-            self.emit(r);
+            Emit::Completion => {
+                let ready: Vec<u64> = self.held.keys().copied().filter(|f| self.ids.contains_key(f)).collect();
+                for f in ready {
+                    if let Some(r) = self.held.remove(&f) {
+                        self.emit(r);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Once every worker has said which connections it started in a batch,
+    /// they get their ids: their rank by first frame.
+    fn rank(&mut self) {
+        while self.created.iter().all(|q| !q.is_empty()) {
+            let mut batch: Vec<u64> = self
+                .created
+                .iter_mut()
+                .filter_map(|q| q.pop_front())
+                .flatten()
+                .collect();
+            batch.sort_unstable();
+            for f in batch {
+                self.ranked += 1;
+                self.ids.insert(f, self.ranked);
+            }
         }
     }
 
@@ -67,7 +133,9 @@ impl<'s> Order<'s> {
     fn emit(&mut self, mut r: ConnectionReport) {
         let s = &mut self.summary;
         s.connections += 1;
-        r.id = s.connections;
+        // Every connection was ranked when it started; the count is the
+        // rank when they come in first-frame order anyway.
+        r.id = self.ids.remove(&r.first_frame).unwrap_or(s.connections);
         match r.status {
             Status::Ok => s.ok += 1,
             Status::Failed => s.failed += 1,

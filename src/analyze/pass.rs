@@ -38,8 +38,9 @@ struct Batch<'a> {
     last: bool,
 }
 
-/// A worker's reports and its watermark.
-type Judged = (usize, Vec<ConnectionReport>, u64);
+/// What a worker says after a batch: its number, the reports of the
+/// connections that ended, the connections it started, its watermark.
+type Judged = (usize, Vec<ConnectionReport>, Vec<u64>, u64);
 
 /// The worker that owns a segment's connection: a hash of its two
 /// endpoints that is the same in both directions.
@@ -84,7 +85,7 @@ impl Pass<'_, '_> {
             w.seen(frame.number);
             if self.first.packets.is_multiple_of(BATCH as u64) {
                 w.judge(false, reader.nanosecond, &mut out);
-                self.order.take(0, std::mem::take(&mut out), w.watermark());
+                self.order.take(0, std::mem::take(&mut out), w.created(), w.watermark());
                 if self.first.packets.is_multiple_of(16 * BATCH as u64) {
                     (self.progress)(FrameReader::position(reader) as u64, self.total);
                 }
@@ -92,7 +93,7 @@ impl Pass<'_, '_> {
         }
         w.judge(last, reader.nanosecond, &mut out);
         let mark = if last { u64::MAX } else { w.watermark() };
-        self.order.take(0, out, mark);
+        self.order.take(0, out, w.created(), mark);
     }
 
     /// A reading thread and a thread per worker; reports are put in order here.
@@ -113,8 +114,8 @@ impl Pass<'_, '_> {
             }
             drop((rtx, ptx));
             scope.spawn(move || read_and_share(reader, first, (&txs, prx), last, (progress, total)));
-            for (i, reports, mark) in rrx {
-                order.take(i, reports, mark);
+            for (i, reports, created, mark) in rrx {
+                order.take(i, reports, created, mark);
             }
         });
     }
@@ -180,7 +181,7 @@ fn work<'a>(i: usize, w: &mut Worker, rx: Receiver<Batch<'a>>, (tx, pool): (Send
         let mut out = Vec::new();
         w.judge(b.last, b.nanos, &mut out);
         let mark = if b.last { u64::MAX } else { w.watermark() };
-        if tx.send((i, out, mark)).is_err() {
+        if tx.send((i, out, w.created(), mark)).is_err() {
             break;
         }
     }

@@ -55,6 +55,11 @@ impl<'o> Worker<'o> {
         }
     }
 
+    /// The first frames of the connections started since the last call.
+    pub(super) fn created(&mut self) -> Vec<u64> {
+        self.table.take_created()
+    }
+
     /// No report of a connection starting before this frame can come any more.
     pub(super) fn watermark(&self) -> u64 {
         self.table

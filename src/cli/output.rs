@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Mutex;
 
-use pcap_tls_audit::analyze::ConnectionSink;
+use pcap_tls_audit::analyze::{ConnectionSink, Emit};
 use pcap_tls_audit::export::CertExporter;
 use pcap_tls_audit::report::{CaptureReport, ConnectionReport, TextCapture, Tool, TrustStoreInfo};
 use pcap_tls_audit::vocabulary::{FindingCode, Gate, Status};
@@ -114,6 +114,16 @@ impl<'a> CaptureOut<'a> {
 }
 
 impl ConnectionSink for CaptureOut<'_> {
+    /// json lists connections by first frame; text (grouped, and the same
+    /// in any order) and jsonl (each line has its id) take them as they end,
+    /// so that nothing waits for a long connection to close.
+    fn order(&self) -> Emit {
+        match self.s.format {
+            Format::Json => Emit::FirstFrame,
+            Format::Text | Format::Jsonl => Emit::Completion,
+        }
+    }
+
     fn connection(&mut self, c: ConnectionReport) {
         self.failing |= fails(&c, self.s.gates);
         if let Some(x) = self.s.export

@@ -24,6 +24,15 @@ pub fn render_text(doc: &Document) -> String {
     o
 }
 
+/// Keeps the `NAMED_IN_GROUP` lowest ids, in order.
+fn lowest(ids: &mut Vec<u64>, id: u64) {
+    if ids.len() < NAMED_IN_GROUP || ids.last().is_some_and(|l| *l > id) {
+        let at = ids.partition_point(|x| *x < id);
+        ids.insert(at, id);
+        ids.truncate(NAMED_IN_GROUP);
+    }
+}
+
 /// Connections listed one line each; beyond this, grouped.
 const MAX_LISTED: usize = 20;
 /// Connections named in a group's line.
@@ -33,8 +42,8 @@ const NAMED_IN_GROUP: usize = 5;
 struct FailedGroup {
     first: ConnectionReport,
     count: u64,
-    /// The first few, as "#id (frame N)".
-    shown: Vec<String>,
+    /// The lowest few ids, with their labels ("#id (frame N)").
+    shown: Vec<(u64, String)>,
     clients: std::collections::HashSet<String>,
 }
 
@@ -61,15 +70,22 @@ pub struct TextCapture {
 }
 
 impl TextCapture {
-    /// One connection, in first-frame order.
+    /// One connection. They may come in any order: each group keeps its
+    /// earliest connection (by first frame) in full and its lowest ids, and
+    /// groups are written in the order of their earliest connection, so the
+    /// text is the same whatever order the connections were judged in.
     pub fn add(&mut self, c: &ConnectionReport) {
         if c.failure.is_some() {
             self.add_failed(c);
             return;
         }
         self.others_count += 1;
-        if self.first_others.len() <= MAX_LISTED {
-            self.first_others.push(c.clone());
+        if self.first_others.len() <= MAX_LISTED
+            || self.first_others.last().is_some_and(|l| l.first_frame > c.first_frame)
+        {
+            let at = self.first_others.partition_point(|x| x.first_frame < c.first_frame);
+            self.first_others.insert(at, c.clone());
+            self.first_others.truncate(MAX_LISTED + 1);
         }
         let h = self.others_index.hash(other_key(c));
         let others = &self.others;
@@ -80,8 +96,9 @@ impl TextCapture {
             Some(i) => {
                 let g = &mut self.others[i];
                 g.count += 1;
-                if g.ids.len() < NAMED_IN_GROUP {
-                    g.ids.push(c.id);
+                lowest(&mut g.ids, c.id);
+                if c.first_frame < g.first.first_frame {
+                    g.first = c.clone();
                 }
             }
             None => {
@@ -116,11 +133,17 @@ impl TextCapture {
         };
         let g = &mut self.failed[i];
         g.count += 1;
-        if g.shown.len() < NAMED_IN_GROUP {
-            g.shown.push(match c.failure.as_ref().and_then(|f| f.frame) {
-                Some(fr) => format!("#{} (frame {fr})", c.id),
-                None => format!("#{} (from frame {})", c.id, c.first_frame),
-            });
+        if c.first_frame < g.first.first_frame {
+            g.first = c.clone();
+        }
+        let label = match c.failure.as_ref().and_then(|f| f.frame) {
+            Some(fr) => format!("#{} (frame {fr})", c.id),
+            None => format!("#{} (from frame {})", c.id, c.first_frame),
+        };
+        if g.shown.len() < NAMED_IN_GROUP || g.shown.last().is_some_and(|(id, _)| *id > c.id) {
+            let at = g.shown.partition_point(|(id, _)| *id < c.id);
+            g.shown.insert(at, (c.id, label));
+            g.shown.truncate(NAMED_IN_GROUP);
         }
         let host = c.client.rsplit_once(':').map_or(c.client.as_str(), |(h, _)| h);
         if !g.clients.contains(host) {
@@ -135,7 +158,9 @@ impl TextCapture {
             return o;
         }
         // Problems first (the same failure repeated is one block), then the rest.
-        for g in &self.failed {
+        let mut failed: Vec<&FailedGroup> = self.failed.iter().collect();
+        failed.sort_by_key(|g| g.first.first_frame);
+        for g in failed {
             o.push('\n');
             if g.count == 1 {
                 render_failed(&mut o, &g.first);
@@ -153,7 +178,9 @@ impl TextCapture {
             return o;
         }
         // Hundreds of good connections: one line per server and outcome.
-        for g in &self.others {
+        let mut others: Vec<&OtherGroup> = self.others.iter().collect();
+        others.sort_by_key(|g| g.first.first_frame);
+        for g in others {
             if g.count == 1 {
                 render_other(&mut o, &g.first);
                 continue;
@@ -297,7 +324,7 @@ fn render_failed_group(o: &mut String, g: &FailedGroup) {
     let _ = writeln!(
         o,
         "  connections {}{}; the first one in full:",
-        g.shown.join(", "),
+        g.shown.iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>().join(", "),
         if g.count > NAMED_IN_GROUP as u64 {
             format!(" and {} more", g.count - NAMED_IN_GROUP as u64)
         } else {
