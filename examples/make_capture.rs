@@ -3,7 +3,8 @@
 //!
 //!     cargo run --release --example make_capture -- OUT.pcap SIZE_MB CONNECTIONS SEED [OPEN [RECORDS]]
 //!
-//! Writes OUT.pcap and OUT.pcap.truth.tsv. SIZE_MB or CONNECTIONS, whichever
+//! Writes OUT.pcap and OUT.pcap.truth.tsv (OUT `-`: the capture to
+//! standard output, no truth file). SIZE_MB or CONNECTIONS, whichever
 //! is reached first, ends it; OPEN connections are interleaved at a time
 //! (default 64); RECORDS application-data records follow a completed
 //! handshake on average (default 50, about 1.2 KB each).
@@ -39,8 +40,19 @@ fn main() {
                 std::process::exit(2)
             })
     };
-    let mut pcap = create(args[1].clone());
-    let mut truth = create(format!("{}.truth.tsv", args[1]));
+    // `-`: the capture goes to standard output (a 20 GB benchmark piped
+    // into the tool, never written to disk) and the truth file is not kept.
+    let (mut pcap, mut truth): (Box<dyn std::io::Write>, Box<dyn std::io::Write>) = if args[1] == "-" {
+        (
+            Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            Box::new(std::io::sink()),
+        )
+    } else {
+        (
+            Box::new(create(args[1].clone())),
+            Box::new(create(format!("{}.truth.tsv", args[1]))),
+        )
+    };
     match generate::generate(
         &templates,
         (mb * 1_000_000, conns, open, records),
