@@ -14,6 +14,8 @@ pub const SYN: u8 = 0x02;
 pub const RST: u8 = 0x04;
 pub const ACK: u8 = 0x10;
 
+mod fast;
+
 /// Link-layer header types (tcpdump.org/linktypes.html) we decode.
 pub mod linktype {
     pub const NULL: u32 = 0;
@@ -47,7 +49,7 @@ pub fn linktype_name(lt: u32) -> String {
 }
 
 /// A TCP segment, borrowing its payload from the frame.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TcpSegment<'a> {
     pub src: IpAddr,
     pub dst: IpAddr,
@@ -82,15 +84,28 @@ const MAX_DEPTH: u8 = 4;
 /// Decodes a frame of the given link type down to TCP; the segment says
 /// where its payload starts in `data`.
 pub fn decode(link_type: u32, data: &[u8], orig_len: u32) -> Result<TcpSegment<'_>, Skip> {
-    let mut seg = decode_link(link_type, data, orig_len)?;
-    // The payload is a part of `data` (or empty): its start, checked against `data`'s bounds.
+    match fast::decode(link_type, data, orig_len) {
+        Some(seg) => Ok(with_offset(seg, data)),
+        None => decode_general(link_type, data, orig_len),
+    }
+}
+
+/// The general path alone (etherparse and the tunnels); `decode` gives the
+/// same answer for every frame (the fast path only saves time).
+#[doc(hidden)]
+pub fn decode_general(link_type: u32, data: &[u8], orig_len: u32) -> Result<TcpSegment<'_>, Skip> {
+    Ok(with_offset(decode_link(link_type, data, orig_len)?, data))
+}
+
+/// The payload is a part of `data` (or empty): its start, checked against `data`'s bounds.
+fn with_offset<'a>(mut seg: TcpSegment<'a>, data: &[u8]) -> TcpSegment<'a> {
     let start = (seg.payload.as_ptr() as usize).wrapping_sub(data.as_ptr() as usize);
     seg.payload_offset = if seg.payload.is_empty() || start > data.len() {
         0
     } else {
         start
     };
-    Ok(seg)
+    seg
 }
 
 fn decode_link(link_type: u32, data: &[u8], orig_len: u32) -> Result<TcpSegment<'_>, Skip> {
