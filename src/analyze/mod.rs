@@ -12,8 +12,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use std::io::Read;
-
 use crate::capture::{CaptureFile, FrameReader, Timestamp};
 use crate::chain::Chains;
 use crate::packet::{self, Skip, TcpSegment};
@@ -23,6 +21,7 @@ use crate::timefmt;
 mod connection;
 mod order;
 mod pass;
+mod stream;
 mod worker;
 
 use order::Order;
@@ -112,7 +111,7 @@ pub fn analyze_into(
     workers: usize,
     sink: &mut dyn ConnectionSink,
 ) -> CaptureReport {
-    analyze_with(cf, opts, progress, (workers, CHUNK), sink)
+    analyze_with(cf, opts, progress, (workers, stream::CHUNK), sink)
 }
 
 /// Analyses a capture read as a stream in chunks of `chunk` bytes (tests:
@@ -158,7 +157,7 @@ fn analyze_with(
                 }
             }
         }
-        None => read_stream(cf, &mut pass, &mut rep, chunk),
+        None => stream::read_stream(cf, &mut pass, &mut rep, chunk),
     };
     let Some(reader) = reader else {
         return rep;
@@ -168,113 +167,6 @@ fn analyze_with(
     pass.first.over_limit = pass.workers.iter().map(Worker::packets_over_limit).sum();
     describe_capture(&mut rep, &reader, &pass.first);
     rep
-}
-
-/// Bytes of a stream read at a time (a record cut at the end waits for the next).
-const CHUNK: usize = 4 << 20;
-
-/// A stream and the bytes read from it so far.
-struct Feed {
-    r: Box<dyn Read + Send>,
-    read: u64,
-}
-
-impl Feed {
-    /// Reads until `buf` holds `want` bytes or the stream ends (true).
-    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
-        let before = buf.len();
-        let res = (&mut self.r).take(want.saturating_sub(before) as u64).read_to_end(buf);
-        self.read += (buf.len() - before) as u64;
-        res.map(|_| buf.len() < want)
-    }
-
-    /// Reading stopped early (damage): the rest is read only to be counted,
-    /// so that the report gives the capture's size.
-    fn count_rest(&mut self) {
-        if let Ok(n) = std::io::copy(&mut self.r, &mut std::io::sink()) {
-            self.read += n;
-        }
-    }
-}
-
-/// Reads a stream (standard input, gzip) chunk by chunk through the pass;
-/// the reader's state at the end, or None when it is not a capture.
-fn read_stream(
-    cf: &CaptureFile,
-    pass: &mut Pass,
-    rep: &mut CaptureReport,
-    chunk: usize,
-) -> Option<FrameReader<'static>> {
-    let name = &cf.display_path;
-    let Some(r) = cf.take_stream() else {
-        rep.error = Some(format!("{name}: the stream was already read"));
-        return None;
-    };
-    let mut r = Feed { r, read: 0 };
-    let mut buf = Vec::with_capacity(chunk);
-    // pcap's file header is 24 bytes; pcapng's first block is read like any other.
-    let mut eof = match r.fill(&mut buf, chunk.max(24)) {
-        Ok(e) => e,
-        Err(e) => {
-            rep.error = Some(format!("{name}: {}: {e}", if cf.gzip { "gzip" } else { "read error" }));
-            return None;
-        }
-    };
-    let (mut state, header): (FrameReader<'static>, usize) = match FrameReader::new(&buf, name) {
-        Ok(r) => {
-            let header = r.consumed();
-            (r.next_chunk(&[], false), header)
-        }
-        Err(e) => {
-            rep.error = Some(e.to_string());
-            return None;
-        }
-    };
-    // The chunks go on after the file header (pcap's 24 bytes).
-    buf.drain(..header);
-    let mut judged_all;
-    loop {
-        let mut reader = state.next_chunk(&buf, !eof);
-        pass.run(&mut reader, eof);
-        judged_all = eof;
-        let want = reader.wants_more();
-        let consumed = reader.consumed();
-        state = reader.next_chunk(&[], false);
-        if eof || want.is_none() {
-            if !eof {
-                r.count_rest();
-            }
-            break;
-        }
-        buf.drain(..consumed);
-        let need = chunk.max(want.unwrap_or(0));
-        match r.fill(&mut buf, need) {
-            Ok(e) => eof = e,
-            Err(e) => {
-                // What could be read is analysed; the report says where it stopped.
-                let msg = format!(
-                    "{} error after byte {}: {e}",
-                    if cf.gzip { "gzip" } else { "read" },
-                    r.read
-                );
-                state.stop_early(msg);
-                let mut reader = state.next_chunk(&buf, false);
-                pass.run(&mut reader, true);
-                judged_all = true;
-                state = reader.next_chunk(&[], false);
-                break;
-            }
-        }
-    }
-    if !judged_all {
-        // Damage stopped the reading inside a chunk: the connections still
-        // open are judged now.
-        let mut reader = state.next_chunk(&[], false);
-        pass.run(&mut reader, true);
-        state = reader.next_chunk(&[], false);
-    }
-    rep.bytes = r.read;
-    Some(state)
 }
 
 /// The capture's facts and warnings from the first pass.
