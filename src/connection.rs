@@ -361,7 +361,12 @@ mod tests {
                 payload: &payload[..],
                 ..seg
             };
-            if let Some((o, s)) = t.add(i as u64 + 1, Timestamp::default(), &seg, &mut done) {
+            if let Some((o, s)) = t.add(
+                i as u64 + 1,
+                (Timestamp::default(), Timestamp::default()),
+                &seg,
+                &mut done,
+            ) {
                 o.state.segment(&s);
             }
         }

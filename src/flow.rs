@@ -113,9 +113,20 @@ pub struct Flow {
     pub first_syn: Option<(Dir, bool)>,
     rst_seen: bool,
     close_seen: bool,
+    /// FINs per direction and a RST, since the first SYN (or since it was
+    /// sent again): both FINs or the RST end the connection.
     fin_seen: PerDir<bool>,
+    rst_live: bool,
     syn_seq: Option<u32>,
     has_payload: bool,
+    /// The clock when both FINs or a RST had been seen.
+    ended_at: Option<Timestamp>,
+    /// The clock at its last packet (`end` is that packet's own time, which
+    /// may lie: timestamps of damaged captures jump back and forth).
+    last_seen: Timestamp,
+    /// Who sent the SYN-ACK, and whether the other side acknowledged it.
+    synack_dir: Option<Dir>,
+    established: bool,
 }
 
 impl Flow {
@@ -135,14 +146,33 @@ impl Flow {
             rst_seen: false,
             close_seen: false,
             fin_seen: PerDir([false, false]),
+            rst_live: false,
             syn_seq: None,
             has_payload: false,
+            ended_at: None,
+            last_seen: ts,
+            synack_dir: None,
+            established: false,
         }
+    }
+
+    /// Never carried payload nor completed the TCP handshake, and silent for
+    /// QUIET_SECS: a scan, a flood, an unanswered SYN. (An established but
+    /// idle connection is never quiet: it may speak minutes later.)
+    fn quiet(&self, clock: Timestamp) -> bool {
+        !self.has_payload && !self.established && plus_secs(self.last_seen, QUIET_SECS) <= clock
+    }
+
+    /// Over at this clock: its linger after the close is past, or it is quiet.
+    /// Decided from the connection's own packets and the capture's clock
+    /// only, so the same whatever the batches, chunks or workers.
+    fn over(&self, clock: Timestamp) -> bool {
+        self.ended_at.is_some_and(|t| plus_secs(t, LINGER_SECS) <= clock) || self.quiet(clock)
     }
 
     /// Both directions finished, or one reset.
     fn ended(&self) -> bool {
-        self.rst_seen || (self.fin_seen[Dir::A] && self.fin_seen[Dir::B])
+        self.rst_live || (self.fin_seen[Dir::A] && self.fin_seen[Dir::B])
     }
 
     /// Counts a segment; what the connection's state should see of it (None
@@ -150,6 +180,18 @@ impl Flow {
     fn count<'p>(&mut self, frame: u64, ts: Timestamp, seg: &TcpSegment<'p>) -> Option<Seg<'p>> {
         let src = SocketAddr::new(seg.src, seg.sport);
         let dir = if src == self.a { Dir::A } else { Dir::B };
+        if seg.flags & (SYN | ACK) == SYN | ACK {
+            self.synack_dir = self.synack_dir.or(Some(dir));
+        } else if seg.flags & ACK != 0 && self.synack_dir == Some(dir.other()) {
+            self.established = true;
+        }
+        if seg.flags & (SYN | ACK) == SYN && self.syn_seq == Some(seg.seq) {
+            // The first SYN again (a client retrying after a RST): the
+            // connection goes on, as Wireshark's stream does.
+            self.ended_at = None;
+            self.rst_live = false;
+            self.fin_seen = PerDir([false, false]);
+        }
         if seg.flags & SYN != 0 {
             self.first_syn = self.first_syn.or(Some((dir, seg.flags & ACK != 0)));
             if seg.flags & ACK == 0 && self.syn_seq.is_none() {
@@ -170,6 +212,7 @@ impl Flow {
             self.data_before_close = self.data_tail[1];
         }
         self.fin_seen[dir] |= seg.flags & FIN != 0;
+        self.rst_live |= seg.flags & RST != 0;
         self.rst_seen |= seg.flags & RST != 0;
         let control = seg.flags & (SYN | FIN | RST) != 0;
         if !has_payload && !control {
@@ -306,16 +349,23 @@ impl<S: Default> FlowTable<S> {
     pub fn add<'t, 'p>(
         &'t mut self,
         frame: u64,
-        ts: Timestamp,
+        (ts, clock): (Timestamp, Timestamp),
         seg: &TcpSegment<'p>,
         done: &mut Vec<Open<S>>,
     ) -> Option<(&'t mut Open<S>, Seg<'p>)> {
-        if ts > self.clock {
-            self.clock = ts;
-        }
+        self.clock = self.clock.max(clock).max(ts);
         let src = SocketAddr::new(seg.src, seg.sport);
         let k = key(src, SocketAddr::new(seg.dst, seg.dport));
         let is_syn = seg.flags & SYN != 0 && seg.flags & ACK == 0;
+        // A connection over by now is judged before this packet is looked
+        // at: the packet is then a stray one (or a new connection).
+        if let Some(Slot::Open(o)) = self.map.get(&k)
+            && o.flow.over(self.clock)
+            && !(is_syn && o.flow.syn_seq == Some(seg.seq))
+        {
+            let first = o.flow.first_frame;
+            self.judge(k, first, done);
+        }
         let fresh = match self.map.get(&k) {
             Some(Slot::Open(o)) => o.flow.reused_by(seg),
             Some(Slot::Closed(_)) if !is_syn => {
@@ -344,9 +394,11 @@ impl<S: Default> FlowTable<S> {
         let Some(Slot::Open(o)) = self.map.get_mut(&k) else {
             return None;
         };
-        let was_ended = o.flow.ended();
+        let was_ended = o.flow.ended_at.is_some();
+        o.flow.last_seen = self.clock;
         let out = o.flow.count(frame, ts, seg);
         if !was_ended && o.flow.ended() {
+            o.flow.ended_at = Some(self.clock);
             self.closing
                 .push_back((plus_secs(self.clock, LINGER_SECS), k, o.flow.first_frame));
         }
@@ -361,7 +413,10 @@ impl<S: Default> FlowTable<S> {
                 break;
             }
             self.closing.pop_front();
-            self.judge(k, first, done);
+            let over = matches!(self.map.get(&k), Some(Slot::Open(o)) if o.flow.over(self.clock));
+            if over {
+                self.judge(k, first, done);
+            }
         }
         self.judge_quiet(done);
         while let Some(&(until, k)) = self.tombstones.front() {
@@ -392,9 +447,7 @@ impl<S: Default> FlowTable<S> {
             .map
             .iter()
             .filter_map(|(k, slot)| match slot {
-                Slot::Open(o) if !o.flow.has_payload && plus_secs(o.flow.end, QUIET_SECS) <= clock => {
-                    Some((*k, o.flow.first_frame))
-                }
+                Slot::Open(o) if o.flow.quiet(clock) => Some((*k, o.flow.first_frame)),
                 _ => None,
             })
             .collect();
@@ -460,7 +513,8 @@ mod tests {
     /// Adds a segment at time `secs`; the connections it ended.
     fn add_at(t: &mut FlowTable<()>, frame: u64, secs: i64, s: &TcpSegment<'_>) -> Vec<u64> {
         let mut done = Vec::new();
-        t.add(frame, Timestamp { secs, nanos: 0 }, s, &mut done);
+        let ts = Timestamp { secs, nanos: 0 };
+        t.add(frame, (ts, ts), s, &mut done);
         t.expire(&mut done);
         done.iter().map(|o| o.flow.first_frame).collect()
     }
@@ -557,15 +611,25 @@ mod tests {
         let mut t: FlowTable<()> = FlowTable::new();
         let mut done = Vec::new();
         let ts = Timestamp::default();
-        t.add(1, ts, &seg(40000, 443, 100, SYN, b""), &mut done);
+        t.add(1, (ts, ts), &seg(40000, 443, 100, SYN, b""), &mut done);
         let n = (MAX_INDEXED_PAYLOAD / 1400 + 10) as u32;
         let mut handed = 0u64;
         for i in 0..n {
-            if let Some((_, s)) = t.add(2 + i as u64, ts, &seg(40000, 443, 101 + i * 1400, ACK, &BIG), &mut done) {
+            if let Some((_, s)) = t.add(
+                2 + i as u64,
+                (ts, ts),
+                &seg(40000, 443, 101 + i * 1400, ACK, &BIG),
+                &mut done,
+            ) {
                 handed += s.payload.len() as u64;
             }
         }
-        let fin = t.add(10_000, ts, &seg(40000, 443, 101 + n * 1400, FIN | ACK, b""), &mut done);
+        let fin = t.add(
+            10_000,
+            (ts, ts),
+            &seg(40000, 443, 101 + n * 1400, FIN | ACK, b""),
+            &mut done,
+        );
         assert!(
             fin.is_some_and(|(_, s)| s.flags & FIN != 0),
             "the FIN is handed on past the cap"

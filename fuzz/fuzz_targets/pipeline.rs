@@ -1,10 +1,11 @@
 //! The whole pipeline on a byte buffer: capture, packets, flows, reassembly,
-//! TLS, chains, diagnosis, report (text and JSON).
+//! TLS, chains, diagnosis, report (text and JSON); and the same bytes read
+//! as a gzip stream in small chunks with two workers give the same report.
 #![no_main]
 use std::sync::{Arc, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
-use pcap_tls_audit::analyze::{Options, analyze_capture};
+use pcap_tls_audit::analyze::{Options, analyze_capture, analyze_in_chunks};
 use pcap_tls_audit::capture::CaptureFile;
 use pcap_tls_audit::chain::Chains;
 use pcap_tls_audit::trust::TrustStore;
@@ -18,6 +19,15 @@ fuzz_target!(|data: &[u8]| {
     };
     let opts = Options { chains, at: None, host: None };
     let rep = analyze_capture(&cf, &opts);
+    if !data.starts_with(&[0x1f, 0x8b]) {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(data).unwrap();
+        let gz = CaptureFile::from_bytes("fuzz", gz.finish().unwrap()).unwrap();
+        let chunk = 1 + data.first().copied().unwrap_or(0) as usize * 5;
+        let streamed = analyze_in_chunks(&gz, &opts, 2, chunk);
+        assert_eq!(serde_json::to_value(&streamed).unwrap(), serde_json::to_value(&rep).unwrap());
+    }
     let doc = Document {
         tool: Tool { name: "pcap-tls-audit", version: "fuzz" },
         trust_store: TrustStoreInfo { source: "mozilla-builtin".into(), anchors: 0 },

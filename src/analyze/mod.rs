@@ -53,6 +53,8 @@ struct FirstPass {
     packets: u64,
     first: Option<Timestamp>,
     last: Option<Timestamp>,
+    /// The latest time of the frames so far (timestamps may go back).
+    clock: Timestamp,
     malformed: u64,
     first_malformed: u64,
     fragments: u64,
@@ -74,6 +76,7 @@ impl FirstPass {
         self.packets += 1;
         self.first = self.first.or(Some(ts));
         self.last = Some(ts);
+        self.clock = self.clock.max(ts);
         match seg {
             Ok(seg) => return Some(seg),
             Err(Skip::NotTcp) => {}

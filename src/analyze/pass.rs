@@ -25,8 +25,8 @@ pub(super) struct Pass<'o, 's> {
     pub(super) total: u64,
 }
 
-/// A TCP segment and its frame's number and time.
-type Packet<'a> = (u64, Timestamp, TcpSegment<'a>);
+/// A TCP segment and its frame's number, time and the capture's clock then.
+type Packet<'a> = (u64, (Timestamp, Timestamp), TcpSegment<'a>);
 
 /// One worker's share of a batch of frames.
 struct Batch<'a> {
@@ -80,7 +80,7 @@ impl Pass<'_, '_> {
         while let Some(frame) = reader.next() {
             let seg = packet::decode(frame.link_type, frame.data, frame.orig_len);
             if let Some(seg) = self.first.count(frame.number, frame.ts, frame.link_type, seg) {
-                w.packet(frame.number, frame.ts, &seg);
+                w.packet(frame.number, (frame.ts, self.first.clock), &seg);
             }
             w.seen(frame.number);
             if self.first.packets.is_multiple_of(BATCH as u64) {
@@ -152,7 +152,7 @@ fn read_and_share<'a>(
         let seg = packet::decode(frame.link_type, frame.data, frame.orig_len);
         upto = frame.number;
         if let Some(seg) = p.count(frame.number, frame.ts, frame.link_type, seg) {
-            shares[shard(&seg, n)].push((frame.number, frame.ts, seg));
+            shares[shard(&seg, n)].push((frame.number, (frame.ts, p.clock), seg));
         }
         if p.packets.is_multiple_of(BATCH as u64) {
             send(
@@ -172,8 +172,8 @@ fn read_and_share<'a>(
 /// One worker thread: its share of each batch, then what ended goes to the caller.
 fn work<'a>(i: usize, w: &mut Worker, rx: Receiver<Batch<'a>>, (tx, pool): (Sender<Judged>, Sender<Vec<Packet<'a>>>)) {
     for mut b in rx {
-        for (number, ts, seg) in &b.packets {
-            w.packet(*number, *ts, seg);
+        for (number, times, seg) in &b.packets {
+            w.packet(*number, *times, seg);
         }
         b.packets.clear();
         let _ = pool.send(b.packets);

@@ -29,9 +29,10 @@ impl<'o> Worker<'o> {
         }
     }
 
-    /// One TCP segment of frame `number`.
-    pub(super) fn packet(&mut self, number: u64, ts: Timestamp, seg: &TcpSegment) {
-        if let Some((open, s)) = self.table.add(number, ts, seg, &mut self.done) {
+    /// One TCP segment of frame `number`, at `clock` (the latest time of
+    /// the capture's frames so far, all workers' included).
+    pub(super) fn packet(&mut self, number: u64, (ts, clock): (Timestamp, Timestamp), seg: &TcpSegment) {
+        if let Some((open, s)) = self.table.add(number, (ts, clock), seg, &mut self.done) {
             open.state.segment(&s);
         }
         self.seen_upto = number;
