@@ -20,10 +20,7 @@ mod generate;
 
 fn capture() -> Vec<u8> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let templates: Vec<_> = generate::MIX
-        .iter()
-        .map(|(name, status, w)| (generate::template(&dir, name, status), *w))
-        .collect();
+    let templates = generate::templates(&dir);
     let (mut pcap, mut truth) = (Vec::new(), Vec::new());
     generate::generate(&templates, (20_000_000, 2_000, 64, 50), 5, &mut pcap, &mut truth).unwrap();
     pcap

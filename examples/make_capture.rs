@@ -28,10 +28,7 @@ fn main() {
     let open = if args.len() > 5 { num(5) as usize } else { 64 };
     let records = if args.len() > 6 { num(6) as u32 } else { 50 };
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let templates: Vec<_> = generate::MIX
-        .iter()
-        .map(|(name, status, w)| (generate::template(&dir, name, status), *w))
-        .collect();
+    let templates = generate::templates(&dir);
     let create = |p: String| {
         std::fs::File::create(&p)
             .map(std::io::BufWriter::new)

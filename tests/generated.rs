@@ -16,10 +16,7 @@ use pcap_tls_audit::trust::TrustStore;
 #[test]
 fn a_generated_capture_matches_its_truth() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let templates: Vec<_> = generate::MIX
-        .iter()
-        .map(|(name, status, w)| (generate::template(&dir, name, status), *w))
-        .collect();
+    let templates = generate::templates(&dir);
     for seed in [1, 2, 3] {
         let (mut pcap, mut truth) = (Vec::new(), Vec::new());
         let (_, n) = generate::generate(&templates, (u64::MAX, 600, 48, 50), seed, &mut pcap, &mut truth).unwrap();
@@ -69,10 +66,7 @@ impl pcap_tls_audit::analyze::ConnectionSink for AsTheyEnd {
 #[test]
 fn reports_taken_as_connections_end_have_the_ids_and_text_of_first_frame_order() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let templates: Vec<_> = generate::MIX
-        .iter()
-        .map(|(name, status, w)| (generate::template(&dir, name, status), *w))
-        .collect();
+    let templates = generate::templates(&dir);
     let (mut pcap, mut truth) = (Vec::new(), Vec::new());
     generate::generate(&templates, (u64::MAX, 800, 64, 20), 9, &mut pcap, &mut truth).unwrap();
     let cf = CaptureFile::from_bytes("generated", pcap).unwrap();

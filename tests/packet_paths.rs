@@ -57,10 +57,7 @@ fn the_fast_path_agrees_with_etherparse_on_every_frame() {
         frames += n;
         tcp += f;
     }
-    let templates: Vec<_> = generate::MIX
-        .iter()
-        .map(|(name, status, w)| (generate::template(&top.join("samples"), name, status), *w))
-        .collect();
+    let templates = generate::templates(&top.join("samples"));
     let (mut pcap, mut truth) = (Vec::new(), Vec::new());
     generate::generate(&templates, (u64::MAX, 300, 32, 10), 4, &mut pcap, &mut truth).unwrap();
     let (n, f) = compare("generated", &pcap);

@@ -212,6 +212,13 @@ fn connection(t: &Template, id: u32, data_records: usize, rng: &mut Rng) -> Vec<
     out
 }
 
+/// The replayed samples of `MIX` (in `dir`), with their shares.
+pub fn templates(dir: &std::path::Path) -> Vec<(Template, u32)> {
+    MIX.iter()
+        .map(|(name, status, w)| (template(dir, name, status), *w))
+        .collect()
+}
+
 /// Writes an Ethernet pcap of about `bytes` bytes (or `connections`
 /// connections, whichever comes first), interleaving up to `open` connections
 /// at a time, `records` application-data records per completed connection
