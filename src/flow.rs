@@ -357,23 +357,32 @@ impl<S: Default> FlowTable<S> {
         let src = SocketAddr::new(seg.src, seg.sport);
         let k = key(src, SocketAddr::new(seg.dst, seg.dport));
         let is_syn = seg.flags & SYN != 0 && seg.flags & ACK == 0;
+        // One lookup decides (the common case: an open connection, going on).
         // A connection over by now is judged before this packet is looked
         // at: the packet is then a stray one (or a new connection).
-        if let Some(Slot::Open(o)) = self.map.get(&k)
-            && o.flow.over(self.clock)
-            && !(is_syn && o.flow.syn_seq == Some(seg.seq))
-        {
-            let first = o.flow.first_frame;
+        let (over, mut fresh, mut closed) = match self.map.get(&k) {
+            Some(Slot::Open(o)) => {
+                let over = o.flow.over(self.clock) && !(is_syn && o.flow.syn_seq == Some(seg.seq));
+                (
+                    over.then_some(o.flow.first_frame),
+                    !over && o.flow.reused_by(seg),
+                    false,
+                )
+            }
+            Some(Slot::Closed(_)) => (None, false, true),
+            None => (None, true, false),
+        };
+        if let Some(first) = over {
             self.judge(k, first, done);
+            closed = true;
         }
-        let fresh = match self.map.get(&k) {
-            Some(Slot::Open(o)) => o.flow.reused_by(seg),
-            Some(Slot::Closed(_)) if !is_syn => {
+        if closed {
+            if !is_syn {
                 self.late_packets += 1;
                 return None;
             }
-            _ => true,
-        };
+            fresh = true;
+        }
         if fresh {
             if self.open.len() >= self.max_open && !matches!(self.map.get(&k), Some(Slot::Open(_))) {
                 self.packets_over_limit += 1;

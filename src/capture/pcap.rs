@@ -1,7 +1,5 @@
 //! pcap records (both byte orders, micro- and nanosecond timestamps).
 
-use pcap_parser::{parse_pcap_frame, parse_pcap_frame_be};
-
 use super::reader::{Frame, FrameReader, u32_at};
 use super::{MAX_RECORD_LEN, Timestamp};
 
@@ -39,32 +37,32 @@ impl<'a> FrameReader<'a> {
             self.stop(msg);
             return None;
         }
-        let parsed = if be {
-            parse_pcap_frame_be(rest)
-        } else {
-            parse_pcap_frame(rest)
-        };
-        let (remaining, blk) = match parsed {
-            Ok(v) => v,
-            Err(_) => {
-                if self.short(16 + caplen as usize) {
-                    return None;
-                }
-                let msg = format!(
-                    "capture truncated at byte {}: packet {} incomplete ({} of {} bytes present)",
-                    self.at(),
-                    self.next_number,
-                    rest.len().saturating_sub(16),
-                    caplen
-                );
-                self.stop(msg);
+        // The record header is four numbers; read here, not through a
+        // parser, since this runs once per frame of the capture (the
+        // reading thread's hottest loop, docs/performance.md).
+        let end = 16 + caplen as usize;
+        let (Some(data), Some(ts_sec), Some(frac), Some(origlen)) = (
+            rest.get(16..end),
+            u32_at(rest, 0, be),
+            u32_at(rest, 4, be),
+            u32_at(rest, 12, be),
+        ) else {
+            if self.short(end) {
                 return None;
             }
+            let msg = format!(
+                "capture truncated at byte {}: packet {} incomplete ({} of {} bytes present)",
+                self.at(),
+                self.next_number,
+                rest.len().saturating_sub(16),
+                caplen
+            );
+            self.stop(msg);
+            return None;
         };
         // The record header is 16 bytes; the packet's bytes follow it.
         let offset = self.pos + 16;
-        self.pos = self.data.len() - remaining.len();
-        let frac = blk.ts_usec;
+        self.pos += end;
         let nanos_v = if nanos {
             frac.min(999_999_999)
         } else {
@@ -72,19 +70,19 @@ impl<'a> FrameReader<'a> {
         };
         let number = self.next_number;
         self.next_number += 1;
-        if blk.origlen > blk.caplen {
+        if origlen > caplen {
             self.snapped += 1;
         }
         Some(Frame {
             number,
             ts: Timestamp {
-                secs: blk.ts_sec as i64,
+                secs: ts_sec as i64,
                 nanos: nanos_v,
             },
             link_type,
-            data: blk.data,
+            data,
             offset,
-            orig_len: blk.origlen.max(blk.caplen),
+            orig_len: origlen.max(caplen),
         })
     }
 }
