@@ -241,3 +241,27 @@ fn a_batch_is_analysed_in_parallel_and_reported_in_input_order() {
         assert_eq!(v["captures"][i], w["captures"][0], "{n}");
     }
 }
+
+#[test]
+fn completions_and_the_man_page_come_from_the_options() {
+    for (what, marker) in [
+        ("complete-bash", "complete -F _pcap__tls__audit"),
+        ("complete-zsh", "#compdef pcap-tls-audit"),
+        ("complete-fish", "complete -c pcap-tls-audit"),
+        ("complete-powershell", "Register-ArgumentCompleter"),
+        ("man", ".TH pcap-tls-audit"),
+    ] {
+        let o = run(&["--generate", what]);
+        assert_eq!(o.status.code(), Some(0), "{what}");
+        let text = String::from_utf8(o.stdout).unwrap();
+        assert!(text.contains(marker), "{what}: {}", &text[..text.len().min(300)]);
+        // roff escapes the hyphens of option names.
+        let text = text.replace("\\-", "-");
+        assert!(
+            text.contains("fail-on") && text.contains("export-certs"),
+            "{what}: every option is in it"
+        );
+    }
+    let o = run(&["--generate", "complete-tcsh"]);
+    assert_eq!(o.status.code(), Some(2), "an unknown word is a usage error");
+}

@@ -18,7 +18,7 @@ pub enum Format {
 #[command(name = "pcap-tls-audit", version, about, long_about = None)]
 pub struct Cli {
     /// pcap or pcapng files (also .gz), directories (walked recursively), or - for standard input.
-    #[arg(required = true, value_name = "CAPTURE")]
+    #[arg(required_unless_present = "generate", value_name = "CAPTURE")]
     pub captures: Vec<PathBuf>,
     /// Report format.
     #[arg(long, value_enum, default_value = "text")]
@@ -70,4 +70,17 @@ pub struct Cli {
     /// Force the progress display.
     #[arg(long, conflicts_with = "quiet")]
     pub progress: bool,
+    /// Print a shell completion script or the man page (from these options) and exit.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub generate: Option<Generate>,
+}
+
+/// What `--generate` prints.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Generate {
+    CompleteBash,
+    CompleteZsh,
+    CompleteFish,
+    CompletePowershell,
+    Man,
 }

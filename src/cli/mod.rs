@@ -19,6 +19,7 @@ use pcap_tls_audit::timefmt;
 use pcap_tls_audit::vocabulary::Gate;
 
 pub mod flags;
+mod generate;
 mod inputs;
 mod output;
 mod progress;
@@ -170,6 +171,10 @@ fn destination(cli: &Cli) -> Result<Box<dyn Write + Send>, UsageError> {
 
 /// Runs the command line; the exit code of the contract.
 pub fn run(cli: &Cli) -> Result<u8, UsageError> {
+    if let Some(what) = cli.generate {
+        generate::generate(what)?;
+        return Ok(0);
+    }
     let (opts, gates) = options(cli)?;
     let mut errors = Vec::new();
     let inputs = collect_inputs(&cli.captures, &mut errors);
