@@ -265,3 +265,44 @@ fn completions_and_the_man_page_come_from_the_options() {
     let o = run(&["--generate", "complete-tcsh"]);
     assert_eq!(o.status.code(), Some(2), "an unknown word is a usage error");
 }
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal_and_only_around_whole_lines() {
+    let plain = run(&["samples/java-pkix-tls12.pcap", "samples/tls12-ok.pcapng"]);
+    let plain = String::from_utf8(plain.stdout).unwrap();
+    assert!(!plain.contains('\u{1b}'), "auto: standard output is a pipe here");
+    let never = run(&[
+        "--color",
+        "never",
+        "samples/java-pkix-tls12.pcap",
+        "samples/tls12-ok.pcapng",
+    ]);
+    assert_eq!(String::from_utf8(never.stdout).unwrap(), plain);
+    let o = run(&[
+        "--color",
+        "always",
+        "samples/java-pkix-tls12.pcap",
+        "samples/tls12-ok.pcapng",
+    ]);
+    let coloured = String::from_utf8(o.stdout).unwrap();
+    assert!(coloured.contains("\u{1b}[31mFAILED"), "failures red");
+    assert!(coloured.contains("\u{1b}[32mok "), "ok green");
+    assert!(coloured.contains("\u{1b}[33m    ! untrusted_root"), "findings yellow");
+    // Take the escapes out: the same report.
+    let mut stripped = String::new();
+    let mut it = coloured.chars().peekable();
+    while let Some(c) = it.next() {
+        if c == '\u{1b}' {
+            for d in it.by_ref() {
+                if d == 'm' {
+                    break;
+                }
+            }
+        } else {
+            stripped.push(c);
+        }
+    }
+    assert_eq!(stripped, plain);
+    let json = run(&["--color", "always", "--format", "json", "samples/java-pkix-tls12.pcap"]);
+    assert!(!json.stdout.contains(&0x1b), "never in json");
+}

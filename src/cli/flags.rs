@@ -70,9 +70,20 @@ pub struct Cli {
     /// Force the progress display.
     #[arg(long, conflicts_with = "quiet")]
     pub progress: bool,
+    /// Colour in the text report: auto (a terminal, and NO_COLOR unset), always, never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
     /// Print a shell completion script or the man page (from these options) and exit.
     #[arg(long, value_enum, value_name = "WHAT")]
     pub generate: Option<Generate>,
+}
+
+/// When the text report is in colour.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 /// What `--generate` prints.

@@ -18,6 +18,7 @@ use pcap_tls_audit::report::{CaptureReport, Tool, TrustStoreInfo};
 use pcap_tls_audit::timefmt;
 use pcap_tls_audit::vocabulary::Gate;
 
+mod color;
 pub mod flags;
 mod generate;
 mod inputs;
@@ -209,6 +210,7 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
             gates: &gates,
             only_failed: cli.only_failed,
             export: export.as_ref(),
+            color: color::wanted(cli),
         },
         progress: &progress,
         errors: Mutex::new(Vec::new()),

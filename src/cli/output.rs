@@ -21,6 +21,8 @@ pub struct Settings<'a> {
     pub gates: &'a [Gate],
     pub only_failed: bool,
     pub export: Option<&'a Mutex<CertExporter>>,
+    /// The text report in colour (`--color`).
+    pub color: bool,
 }
 
 /// True when a connection matches a `--fail-on` word.
@@ -94,7 +96,10 @@ impl<'a> CaptureOut<'a> {
     pub fn finish(mut self, rep: &CaptureReport) -> (bool, Option<std::io::Error>, Option<std::io::Error>) {
         match self.s.format {
             Format::Text => {
-                let t = self.text.render(rep);
+                let mut t = self.text.render(rep);
+                if self.s.color {
+                    t = super::color::paint(&t);
+                }
                 self.write(t.as_bytes());
             }
             Format::Json => {
