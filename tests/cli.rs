@@ -306,3 +306,23 @@ fn colour_only_when_asked_or_on_a_terminal_and_only_around_whole_lines() {
     let json = run(&["--color", "always", "--format", "json", "samples/java-pkix-tls12.pcap"]);
     assert!(!json.stdout.contains(&0x1b), "never in json");
 }
+
+#[test]
+fn help_shows_the_three_uses_and_their_options_exist() {
+    let o = run(&["--help"]);
+    let help = String::from_utf8(o.stdout).unwrap();
+    for want in [
+        "One capture for a support case",
+        "A CI job over a folder",
+        "JSON for scripts",
+    ] {
+        assert!(help.contains(want), "{want}");
+    }
+    // The CI example's gate words are accepted (exit 1: the sample fails).
+    let o = run(&[
+        "--fail-on",
+        "failed,no_connection,untrusted_root",
+        "samples/java-pkix-tls12.pcap",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+}

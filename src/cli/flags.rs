@@ -11,11 +11,27 @@ pub enum Format {
     Jsonl,
 }
 
+/// The three uses, shown under `--help`.
+const EXAMPLES: &str = "\
+Examples:
+  One capture for a support case (text to paste into the ticket):
+    pcap-tls-audit gw.pcap
+    pcap-tls-audit --host backend.company.com --ca-file gateway-truststore.pem gw.pcap.gz
+
+  A CI job over a folder of captures (exit 1 when a handshake failed):
+    pcap-tls-audit --fail-on failed,no_connection,untrusted_root captures/
+
+  JSON for scripts (one connection per line with jsonl):
+    pcap-tls-audit --format jsonl -o report.jsonl captures/
+    tcpdump -w - -i any port 443 | pcap-tls-audit --format json -
+
+Exit status: 0 nothing matched --fail-on, 1 something did, 2 bad usage or an unreadable input.";
+
 /// Reads packet captures and says, per TCP connection, whether the TLS
 /// handshake succeeded, who gave up, at which frame, why, and which
 /// certificate chain the server sent.
 #[derive(Parser, Debug)]
-#[command(name = "pcap-tls-audit", version, about, long_about = None)]
+#[command(name = "pcap-tls-audit", version, about, long_about = None, after_help = EXAMPLES)]
 pub struct Cli {
     /// pcap or pcapng files (also .gz), directories (walked recursively), or - for standard input.
     #[arg(required_unless_present = "generate", value_name = "CAPTURE")]
