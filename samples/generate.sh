@@ -34,6 +34,11 @@ golden() { # NAME FORMAT ARGS...
     rm -f "$tmp" "$tmp.err"
     exit 1
   fi
+  if [[ "$fmt" == json ]]; then
+    # The tool writes compact JSON; goldens are indented to be read and diffed
+    # (the tests compare them parsed, so the layout is free).
+    python3 -m json.tool --indent 2 --no-ensure-ascii "$tmp" > "$tmp.pretty" && mv "$tmp.pretty" "$tmp"
+  fi
   mv "$tmp" "$top/$out"
   rm -f "$tmp.err"
 }

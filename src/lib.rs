@@ -14,6 +14,7 @@ pub(crate) mod diagnose;
 pub mod error;
 pub mod escape;
 pub mod export;
+pub(crate) mod fingerprint;
 pub(crate) mod flow;
 pub(crate) mod keyexchange;
 pub(crate) mod names;

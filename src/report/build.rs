@@ -64,6 +64,8 @@ pub fn connection(f: ConnectionFacts) -> ConnectionReport {
         start: timefmt::timestamp(start, nanos),
         wireshark_filter: wireshark_filter(client, server),
         sni,
+        ja3: ch.and_then(|(_, c)| crate::fingerprint::ja3(c)),
+        ja3s: sh.map(|(_, s)| crate::fingerprint::ja3s(s)),
         status: verdict.status,
         tls_version: version.map(version_name),
         cipher_suite: suite.map(|s| s.into_owned()),

@@ -159,6 +159,9 @@ pub struct ConnectionReport {
     pub start: String,
     pub wireshark_filter: String,
     pub sni: Option<String>,
+    /// JA3 of the ClientHello and JA3S of the ServerHello (MD5, hex).
+    pub ja3: Option<String>,
+    pub ja3s: Option<String>,
     pub status: Status,
     pub tls_version: Option<String>,
     pub cipher_suite: Option<String>,

@@ -55,7 +55,25 @@ pub(super) fn extensions(ext: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
 
 pub(super) fn client_extensions(ext: &[u8], ch: &mut ClientHello) {
     for (t, data) in extensions(ext) {
+        ch.extensions.push(t);
         match t {
+            10 => {
+                // supported_groups: a u16 length, then u16 groups.
+                let end = 2 + u16_at(data, 0).unwrap_or(0) as usize;
+                let mut j = 2;
+                while j + 2 <= end.min(data.len()) {
+                    if let Some(g) = u16_at(data, j) {
+                        ch.groups.push(g);
+                    }
+                    j += 2;
+                }
+            }
+            11 => {
+                // ec_point_formats: a u8 length, then u8 formats.
+                let n = data.first().copied().unwrap_or(0) as usize;
+                ch.point_formats
+                    .extend_from_slice(data.get(1..(1 + n).min(data.len())).unwrap_or(&[]));
+            }
             0 => {
                 // server_name list: (type, len, name)*; the host name is type 0.
                 let mut j = 2;
@@ -96,6 +114,7 @@ pub(super) fn client_extensions(ext: &[u8], ch: &mut ClientHello) {
 
 pub(super) fn server_extensions(ext: &[u8], sh: &mut ServerHello) {
     for (t, data) in extensions(ext) {
+        sh.extensions.push(t);
         match t {
             43 if data.len() == 2 => sh.selected_version = u16_at(data, 0),
             16 if data.len() > 3 => sh.alpn = Some(data[3..].to_vec()),

@@ -46,6 +46,11 @@ pub struct ClientHello {
     pub random: Vec<u8>,
     /// Sent in the SSLv2-compatible format.
     pub sslv2_format: bool,
+    /// Extension types in the order sent, supported groups, EC point
+    /// formats: what JA3 is made of.
+    pub extensions: Vec<u16>,
+    pub groups: Vec<u16>,
+    pub point_formats: Vec<u8>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -57,6 +62,8 @@ pub struct ServerHello {
     pub random: Vec<u8>,
     pub alpn: Option<Vec<u8>>,
     pub hello_retry: bool,
+    /// Extension types in the order sent (for JA3S).
+    pub extensions: Vec<u16>,
 }
 
 impl ServerHello {
