@@ -10,6 +10,8 @@ any size is measured without being written to disk.
 Prints the wall time, the peak RssAnon of the tool (not the producer's),
 and the first line of its report.
 """
+import importlib.util
+import os
 import shlex
 import subprocess
 import sys
@@ -17,16 +19,16 @@ import tempfile
 import time
 
 
-def rss_anon_kib(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("RssAnon:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+def _rss_anon_kib():
+    """The sampler of scripts/rss-anon.py (its file name is not a module name)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "rss-anon.py")
+    spec = importlib.util.spec_from_file_location("rss_anon", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.rss_anon_kib
 
+
+rss_anon_kib = _rss_anon_kib()
 
 producer = subprocess.Popen(shlex.split(sys.argv[1]), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 start = time.monotonic()

@@ -21,11 +21,16 @@ def rss_anon_kib(pid):
     return 0
 
 
-start = time.monotonic()
-p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-peak = 0
-while p.poll() is None:
-    peak = max(peak, rss_anon_kib(p.pid))
-    time.sleep(0.005)
-wall = time.monotonic() - start
-print(f"{wall:.2f} s wall, peak RssAnon {peak / 1024:.0f} MiB, exit {p.returncode}")
+def main():
+    start = time.monotonic()
+    p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    while p.poll() is None:
+        peak = max(peak, rss_anon_kib(p.pid))
+        time.sleep(0.005)
+    wall = time.monotonic() - start
+    print(f"{wall:.2f} s wall, peak RssAnon {peak / 1024:.0f} MiB, exit {p.returncode}")
+
+
+if __name__ == "__main__":
+    main()

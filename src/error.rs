@@ -19,8 +19,6 @@ pub enum CaptureError {
     NotACapture { path: String, detail: String },
     #[error("{path}: gzip data is damaged: {message}")]
     Gzip { path: String, message: String },
-    #[error("{path}: more than {limit} bytes once decompressed; refusing to read it into memory")]
-    TooLarge { path: String, limit: u64 },
 }
 
 /// Errors of options that come from the user (exit code 2).

@@ -249,11 +249,6 @@ impl<'a> FrameReader<'a> {
         self.want
     }
 
-    /// Marks the data given as possibly followed by more (the first chunk of a stream).
-    pub fn set_more(&mut self, more: bool) {
-        self.more = more;
-    }
-
     pub fn format(&self) -> Format {
         match self.kind {
             Kind::Pcap { .. } => Format::Pcap,
