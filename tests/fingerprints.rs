@@ -62,3 +62,54 @@ fn ja3_and_ja3s_agree_with_tshark_on_every_sample() {
     assert!(bad.is_empty(), "{}", bad.join("\n"));
     assert!(checked > 80, "{checked}");
 }
+
+/// JA4, JA4S and JA4X agree with the values FoxIO publishes for its own
+/// captures (tests/data/ja4.tsv, from FoxIO's test snapshots).
+#[test]
+fn ja4_ja4s_and_ja4x_agree_with_foxio_snapshots() {
+    let top = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let oracle = std::fs::read_to_string(top.join("tests/data/ja4.tsv")).unwrap();
+    let opts = Options {
+        chains: Arc::new(Chains::new(TrustStore::mozilla())),
+        at: None,
+        host: None,
+    };
+    let mut reports = HashMap::new();
+    let (mut checked, mut bad) = (0, Vec::new());
+    for l in oracle.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = l.split('\t').collect();
+        let rep = reports.entry(f[0].to_string()).or_insert_with(|| {
+            let p = top.join("tests/corpus/public").join(format!("ja4__{}", f[0]));
+            analyze_capture(
+                &CaptureFile::from_bytes(f[0], std::fs::read(&p).unwrap()).unwrap(),
+                &opts,
+            )
+        });
+        let Some(c) = rep.connections.iter().find(|c| c.client == f[1]) else {
+            bad.push(format!("{} {}: no such connection", f[0], f[1]));
+            continue;
+        };
+        let ja4x: Vec<String> = c
+            .server_chain
+            .iter()
+            .flat_map(|ch| ch.certificates.iter())
+            .map(|x| x.ja4x.clone().unwrap_or_default())
+            .collect();
+        let ours = [
+            c.ja4.clone().unwrap_or_default(),
+            c.ja4s.clone().unwrap_or_default(),
+            ja4x.join(","),
+        ];
+        for (i, (o, t)) in ours.iter().zip(&f[2..5]).enumerate() {
+            if *t == "-" {
+                continue;
+            }
+            if o != t {
+                bad.push(format!("{} {} field {}: ours {o}, FoxIO {t}", f[0], f[1], i + 2));
+            }
+            checked += 1;
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    assert!(checked >= 60, "{checked}");
+}

@@ -131,6 +131,7 @@ pub(super) fn cert_info(index: usize, der: &[u8], p: Option<&X509Certificate>) -
             is_ca: false,
             sha256,
             sha1,
+            ja4x: None,
             parse_error: Some(if der.len() > MAX_CERT_LEN {
                 format!("{} bytes, over the limit of {MAX_CERT_LEN}", der.len())
             } else {
@@ -173,8 +174,25 @@ pub(super) fn cert_info(index: usize, der: &[u8], p: Option<&X509Certificate>) -
         is_ca: c.is_ca(),
         sha256,
         sha1,
+        ja4x: Some(ja4x(c)),
         parse_error: None,
     }
+}
+
+fn ja4x(c: &X509Certificate) -> String {
+    let attrs = |n: &'_ x509_parser::x509::X509Name<'_>| -> Vec<Vec<u8>> {
+        n.iter_rdn()
+            .flat_map(|r| r.iter())
+            .map(|a| a.attr_type().as_bytes().to_vec())
+            .collect()
+    };
+    let (issuer, subject) = (attrs(c.issuer()), attrs(c.subject()));
+    let exts: Vec<&[u8]> = c.extensions().iter().map(|e| e.oid.as_bytes()).collect();
+    crate::fingerprint::ja4x(
+        issuer.iter().map(|v| v.as_slice()),
+        subject.iter().map(|v| v.as_slice()),
+        exts.into_iter(),
+    )
 }
 
 pub(super) fn leaf_usage(c: &X509Certificate) -> LeafUsage {

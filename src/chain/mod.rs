@@ -57,6 +57,9 @@ pub struct CertInfo {
     pub is_ca: bool,
     pub sha256: String,
     pub sha1: String,
+    /// FoxIO's JA4X; absent when the certificate was not parsed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja4x: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parse_error: Option<String>,
 }

@@ -66,6 +66,8 @@ pub fn connection(f: ConnectionFacts) -> ConnectionReport {
         sni,
         ja3: ch.and_then(|(_, c)| crate::fingerprint::ja3(c)),
         ja3s: sh.map(|(_, s)| crate::fingerprint::ja3s(s)),
+        ja4: ch.and_then(|(_, c)| crate::fingerprint::ja4(c)),
+        ja4s: sh.map(|(_, s)| crate::fingerprint::ja4s(s)),
         status: verdict.status,
         tls_version: version.map(version_name),
         cipher_suite: suite.map(|s| s.into_owned()),

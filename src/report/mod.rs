@@ -159,9 +159,16 @@ pub struct ConnectionReport {
     pub start: String,
     pub wireshark_filter: String,
     pub sni: Option<String>,
-    /// JA3 of the ClientHello and JA3S of the ServerHello (MD5, hex).
+    /// JA3 of the ClientHello and JA3S of the ServerHello (MD5, hex), JA4
+    /// and JA4S (FoxIO); absent when the hello was not seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ja3: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ja3s: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja4: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ja4s: Option<String>,
     pub status: Status,
     pub tls_version: Option<String>,
     pub cipher_suite: Option<String>,

@@ -401,6 +401,18 @@ fn one_line(c: &ConnectionReport) -> String {
     s
 }
 
+/// One line with the hello fingerprints, for matching a client or server
+/// against a JA4+ or JA3 database.
+fn render_fingerprints(o: &mut String, c: &ConnectionReport) {
+    let parts: Vec<String> = [("ja4", &c.ja4), ("ja4s", &c.ja4s), ("ja3", &c.ja3), ("ja3s", &c.ja3s)]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
+        .collect();
+    if !parts.is_empty() {
+        let _ = writeln!(o, "  fingerprints: {}", parts.join(", "));
+    }
+}
+
 fn render_failed(o: &mut String, c: &ConnectionReport) {
     let Some(f) = &c.failure else { return };
     let status = if c.status == Status::NoConnection {
@@ -438,6 +450,7 @@ fn render_failed(o: &mut String, c: &ConnectionReport) {
             }
         );
     }
+    render_fingerprints(o, c);
     let _ = writeln!(o, "  handshake:");
     for h in &c.handshake {
         let _ = writeln!(
@@ -519,7 +532,8 @@ fn render_chain(o: &mut String, title: &str, ch: &ChainReport) {
             };
             let _ = writeln!(o, "     SAN {}{more}", shown.join(", "));
         }
-        let _ = writeln!(o, "     sha256 {}", cert.sha256);
+        let ja4x = cert.ja4x.as_ref().map(|j| format!("  ja4x {j}")).unwrap_or_default();
+        let _ = writeln!(o, "     sha256 {}{ja4x}", cert.sha256);
         for f in ch.findings.iter().filter(|f| f.cert_index == Some(cert.index)) {
             let _ = writeln!(o, "     ! {}: {}", f.code, f.message);
         }

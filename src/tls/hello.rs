@@ -53,21 +53,22 @@ pub(super) fn extensions(ext: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
     })
 }
 
+/// A list of u16 values behind a u16 length, cut at the data's end.
+fn u16_list(data: &[u8]) -> impl Iterator<Item = u16> + '_ {
+    let end = (2 + u16_at(data, 0).unwrap_or(0) as usize).min(data.len());
+    data.get(2..end)
+        .unwrap_or(&[])
+        .chunks_exact(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+}
+
 pub(super) fn client_extensions(ext: &[u8], ch: &mut ClientHello) {
     for (t, data) in extensions(ext) {
         ch.extensions.push(t);
         match t {
-            10 => {
-                // supported_groups: a u16 length, then u16 groups.
-                let end = 2 + u16_at(data, 0).unwrap_or(0) as usize;
-                let mut j = 2;
-                while j + 2 <= end.min(data.len()) {
-                    if let Some(g) = u16_at(data, j) {
-                        ch.groups.push(g);
-                    }
-                    j += 2;
-                }
-            }
+            // supported_groups and signature_algorithms: u16 lists.
+            10 => ch.groups.extend(u16_list(data)),
+            13 => ch.signature_algorithms.extend(u16_list(data)),
             11 => {
                 // ec_point_formats: a u8 length, then u8 formats.
                 let n = data.first().copied().unwrap_or(0) as usize;

@@ -51,6 +51,8 @@ pub struct ClientHello {
     pub extensions: Vec<u16>,
     pub groups: Vec<u16>,
     pub point_formats: Vec<u8>,
+    /// signature_algorithms in the order sent (for JA4).
+    pub signature_algorithms: Vec<u16>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
