@@ -56,6 +56,7 @@ fn document(c: CaptureReport) -> pcap_tls_audit::report::Document {
             anchors: 0,
         },
         captures: vec![c],
+        groups: Vec::new(),
     }
 }
 

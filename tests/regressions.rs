@@ -36,6 +36,7 @@ fn fuzzer_finds_stay_fixed() {
                 anchors: 0,
             },
             captures: vec![rep],
+            groups: Vec::new(),
         };
         let _ = render_text(&doc);
         let _ = serde_json::to_string(&doc).unwrap();

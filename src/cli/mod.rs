@@ -14,7 +14,7 @@ use pcap_tls_audit::capture::CaptureFile;
 use pcap_tls_audit::chain::Chains;
 use pcap_tls_audit::error::UsageError;
 use pcap_tls_audit::export::CertExporter;
-use pcap_tls_audit::report::{CaptureReport, Tool, TrustStoreInfo};
+use pcap_tls_audit::report::{BatchGroups, CaptureReport, Tool, TrustStoreInfo};
 use pcap_tls_audit::timefmt;
 use pcap_tls_audit::vocabulary::Gate;
 
@@ -202,6 +202,7 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
         source: opts.chains.store.source.clone(),
         anchors: opts.chains.store.len(),
     };
+    let groups = Mutex::new(BatchGroups::default());
     let run = Run {
         cli,
         opts,
@@ -211,11 +212,12 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
             only_failed: cli.only_failed,
             export: export.as_ref(),
             color: color::wanted(cli),
+            groups: &groups,
         },
         progress: &progress,
         errors: Mutex::new(Vec::new()),
     };
-    let doc = Mutex::new(output::Document::begin(destination(cli)?, cli.format, &tool, &store));
+    let doc = Mutex::new(output::Document::begin(destination(cli)?, &run.settings, &tool, &store));
     let outcomes: Vec<(bool, bool)> = if inputs.len() == 1 {
         // One capture: its report streams out, with every core on it.
         let mut d = doc.lock().unwrap_or_else(|e| e.into_inner());
@@ -241,7 +243,8 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
     progress.clear();
     let doc = doc.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut problems = run.errors.into_inner().unwrap_or_else(|e| e.into_inner());
-    if let Some(e) = doc.end() {
+    let groups = groups.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Some(e) = doc.end(groups, inputs.len()) {
         problems.push(output_error(&cli.output, e));
     }
     // A closed pipe ends the writing quietly; any other error is the run's.

@@ -10,7 +10,9 @@ use std::sync::Mutex;
 
 use pcap_tls_audit::analyze::{ConnectionSink, Emit};
 use pcap_tls_audit::export::CertExporter;
-use pcap_tls_audit::report::{CaptureReport, ConnectionReport, TextCapture, Tool, TrustStoreInfo};
+use pcap_tls_audit::report::{
+    BatchGroups, CaptureReport, ConnectionReport, TextCapture, Tool, TrustStoreInfo, render_groups,
+};
 use pcap_tls_audit::vocabulary::{FindingCode, Gate, Status};
 
 use super::flags::Format;
@@ -23,6 +25,8 @@ pub struct Settings<'a> {
     pub export: Option<&'a Mutex<CertExporter>>,
     /// The text report in colour (`--color`).
     pub color: bool,
+    /// Failures and findings across the captures of the run.
+    pub groups: &'a Mutex<BatchGroups>,
 }
 
 /// True when a connection matches a `--fail-on` word.
@@ -55,6 +59,8 @@ pub struct CaptureOut<'a> {
     path_json: String,
     out: &'a mut dyn Write,
     text: TextCapture,
+    /// This capture's part of the batch groups, merged at its end.
+    groups: BatchGroups,
     listed: u64,
     /// A connection matched a `--fail-on` word.
     pub failing: bool,
@@ -72,11 +78,13 @@ impl<'a> CaptureOut<'a> {
             path_json: json_string(path),
             out,
             text: TextCapture::default(),
+            groups: BatchGroups::default(),
             listed: 0,
             failing: false,
             write_error: None,
             export_error: None,
         };
+        c.groups.name(index, path);
         if let Format::Json = s.format {
             let start = format!("{{\"path\":{},\"connections\":[", c.path_json);
             c.write(start.as_bytes());
@@ -94,6 +102,8 @@ impl<'a> CaptureOut<'a> {
 
     /// The end of the capture: the rest of its report.
     pub fn finish(mut self, rep: &CaptureReport) -> (bool, Option<std::io::Error>, Option<std::io::Error>) {
+        let groups = std::mem::take(&mut self.groups);
+        self.s.groups.lock().unwrap_or_else(|e| e.into_inner()).merge(groups);
         match self.s.format {
             Format::Text => {
                 let mut t = self.text.render(rep);
@@ -131,6 +141,7 @@ impl ConnectionSink for CaptureOut<'_> {
 
     fn connection(&mut self, c: ConnectionReport) {
         self.failing |= fails(&c, self.s.gates);
+        self.groups.add(self.index, &c);
         if let Some(x) = self.s.export
             && self.export_error.is_none()
             && let Err(e) = x
@@ -171,16 +182,19 @@ fn json_string(s: &str) -> String {
 pub struct Document<W: Write> {
     out: W,
     format: Format,
+    color: bool,
     next: usize,
     done: BTreeMap<usize, Vec<u8>>,
     pub error: Option<std::io::Error>,
 }
 
 impl<W: Write> Document<W> {
-    pub fn begin(out: W, format: Format, tool: &Tool, store: &TrustStoreInfo) -> Self {
+    pub fn begin(out: W, s: &Settings, tool: &Tool, store: &TrustStoreInfo) -> Self {
+        let format = s.format;
         let mut d = Document {
             out,
             format,
+            color: s.color,
             next: 0,
             done: BTreeMap::new(),
             error: None,
@@ -225,10 +239,25 @@ impl<W: Write> Document<W> {
         }
     }
 
-    /// The end of the document; the first error writing it.
-    pub fn end(mut self) -> Option<std::io::Error> {
-        if let Format::Json = self.format {
-            self.write(b"\n]}\n");
+    /// The end of the document, with the groups across the `captures`
+    /// captures; the first error writing it.
+    pub fn end(mut self, groups: BatchGroups, captures: usize) -> Option<std::io::Error> {
+        let not_grouped = groups.not_grouped;
+        let groups = groups.finish();
+        match self.format {
+            Format::Json => {
+                let g = serde_json::to_string(&groups).unwrap_or_else(|_| "[]".into());
+                self.write(format!("\n],\"groups\":{g}}}\n").as_bytes());
+            }
+            // A batch ends with its groups.
+            Format::Text if captures > 1 => {
+                let mut t = format!("\n{}", render_groups(&groups, captures, not_grouped));
+                if self.color {
+                    t = super::color::paint(&t);
+                }
+                self.write(t.as_bytes());
+            }
+            Format::Text | Format::Jsonl => {}
         }
         if self.error.is_none()
             && let Err(e) = self.out.flush()

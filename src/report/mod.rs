@@ -39,6 +39,8 @@ pub struct Document {
     pub tool: Tool,
     pub trust_store: TrustStoreInfo,
     pub captures: Vec<CaptureReport>,
+    /// Failures and findings grouped across the captures.
+    pub groups: Vec<GroupReport>,
 }
 
 #[derive(Serialize, Debug)]
@@ -195,9 +197,11 @@ pub struct ConnectionReport {
 }
 
 pub mod build;
+pub mod groups;
 mod text;
 
-pub use text::{TextCapture, render_text};
+pub use groups::{BatchGroups, GroupReport};
+pub use text::{TextCapture, render_groups, render_text};
 
 #[cfg(test)]
 mod tests;

@@ -135,6 +135,7 @@ fn the_text_report_groups_the_same_failure() {
             connections: conns,
             ..CaptureReport::default()
         }],
+        groups: Vec::new(),
     };
     let text = render_text(&doc);
     assert!(text.contains("FAILED x3"), "{text}");
@@ -143,5 +144,51 @@ fn the_text_report_groups_the_same_failure() {
         text.matches("server_aborted").count(),
         2,
         "the group line and the first connection's block: {text}"
+    );
+}
+
+#[test]
+fn batch_groups_are_the_same_in_any_order_of_captures_and_connections() {
+    let t = trace();
+    // 3 captures of 4 connections each; the second server differs.
+    let conns: Vec<(usize, ConnectionReport)> = (0..12)
+        .map(|i| {
+            let mut c = failed_report(&t, 40000 + i as u16);
+            c.id = (i % 4) as u64 + 1;
+            if i % 4 == 3 {
+                c.server = "10.0.0.3:443".into();
+            }
+            (i / 4, c)
+        })
+        .collect();
+    let build = |order: &mut dyn Iterator<Item = usize>| {
+        let mut all = BatchGroups::default();
+        let mut parts: Vec<BatchGroups> = (0..3).map(|_| BatchGroups::default()).collect();
+        for i in order {
+            let (cap, c) = &conns[i];
+            parts[*cap].name(*cap, &format!("cap{cap}.pcap"));
+            parts[*cap].add(*cap, c);
+        }
+        for p in parts.into_iter().rev() {
+            all.merge(p);
+        }
+        all.finish()
+    };
+    let forward = build(&mut (0..12));
+    let backward = build(&mut (0..12).rev());
+    assert_eq!(forward, backward);
+    assert_eq!(forward.len(), 2);
+    assert_eq!((forward[0].connections, forward[0].captures), (9, 3));
+    let ex: Vec<(&str, u64)> = forward[0].examples.iter().map(|e| (e.capture.as_str(), e.id)).collect();
+    assert_eq!(ex, [("cap0.pcap", 1), ("cap0.pcap", 2), ("cap0.pcap", 3)]);
+    assert_eq!(forward[1].server, "10.0.0.3:443");
+    let text = render_groups(&forward, 3, 0);
+    assert!(
+        text.starts_with("ACROSS 3 CAPTURES: 2 groups of failures and findings\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  10.0.0.2:443 server_aborted: 9 connections in 3 captures, e.g. cap0.pcap frame 5,"),
+        "{text}"
     );
 }
