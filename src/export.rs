@@ -13,27 +13,11 @@ use sha2::{Digest, Sha256};
 use crate::report::ConnectionReport;
 
 fn pem(der: &[u8]) -> String {
-    const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
     let mut s = String::from("-----BEGIN CERTIFICATE-----\n");
-    let mut line = String::new();
-    for c in der.chunks(3) {
-        let b = [c[0], *c.get(1).unwrap_or(&0), *c.get(2).unwrap_or(&0)];
-        let n = ((b[0] as u32) << 16) | ((b[1] as u32) << 8) | b[2] as u32;
-        for k in 0..4 {
-            if k <= c.len() {
-                line.push(B64[((n >> (18 - 6 * k)) & 63) as usize] as char);
-            } else {
-                line.push('=');
-            }
-        }
-        if line.len() == 64 {
-            s.push_str(&line);
-            s.push('\n');
-            line.clear();
-        }
-    }
-    if !line.is_empty() {
-        s.push_str(&line);
+    for line in b64.as_bytes().chunks(64) {
+        s.push_str(std::str::from_utf8(line).unwrap_or_default());
         s.push('\n');
     }
     s.push_str("-----END CERTIFICATE-----\n");

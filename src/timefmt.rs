@@ -29,6 +29,14 @@ fn base(secs: i64) -> String {
     }
 }
 
+/// The current time as `2026-11-21T10:02:03Z`.
+pub fn now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    seconds(secs)
+}
+
 /// `2026-11-21T10:02:03Z`
 pub fn seconds(secs: i64) -> String {
     format!("{}Z", base(secs))

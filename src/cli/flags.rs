@@ -9,6 +9,8 @@ pub enum Format {
     Text,
     Json,
     Jsonl,
+    /// One Elastic Common Schema document per line, for Elasticsearch/OpenSearch.
+    Ecs,
 }
 
 /// The three uses, shown under `--help`.
@@ -23,6 +25,7 @@ Examples:
 
   JSON for scripts (one connection per line with jsonl):
     pcap-tls-audit --format jsonl -o report.jsonl captures/
+    pcap-tls-audit --format ecs captures/ > ecs.ndjson   # for Elasticsearch/OpenSearch
     tcpdump -w - -i any port 443 | pcap-tls-audit --format json -
 
 Exit status: 0 nothing matched --fail-on, 1 something did, 2 bad usage or an unreadable input.";

@@ -55,7 +55,8 @@ pub struct CaptureOut<'a> {
     s: &'a Settings<'a>,
     /// The capture's place in the batch (0-based), for exported chain names.
     index: usize,
-    /// The capture's path as a JSON string.
+    /// The capture's path as shown, and as a JSON string.
+    path: String,
     path_json: String,
     out: &'a mut dyn Write,
     text: TextCapture,
@@ -75,6 +76,7 @@ impl<'a> CaptureOut<'a> {
         let mut c = CaptureOut {
             s,
             index,
+            path: path.to_string(),
             path_json: json_string(path),
             out,
             text: TextCapture::default(),
@@ -122,6 +124,11 @@ impl<'a> CaptureOut<'a> {
                 rest.push('}');
                 self.write(rest.as_bytes());
             }
+            Format::Ecs => {
+                let mut line = pcap_tls_audit::report::ecs::capture(rep).to_string();
+                line.push('\n');
+                self.write(line.as_bytes());
+            }
             Format::Jsonl => {}
         }
         (self.failing, self.write_error, self.export_error)
@@ -135,7 +142,7 @@ impl ConnectionSink for CaptureOut<'_> {
     fn order(&self) -> Emit {
         match self.s.format {
             Format::Json => Emit::FirstFrame,
-            Format::Text | Format::Jsonl => Emit::Completion,
+            Format::Text | Format::Jsonl | Format::Ecs => Emit::Completion,
         }
     }
 
@@ -167,6 +174,11 @@ impl ConnectionSink for CaptureOut<'_> {
                 // The capture's path first, then the connection's own fields.
                 let body = serde_json::to_string(&c).unwrap_or_default();
                 let line = format!("{{\"capture\":{},{}\n", self.path_json, body.get(1..).unwrap_or("}"));
+                self.write(line.as_bytes());
+            }
+            Format::Ecs => {
+                let mut line = pcap_tls_audit::report::ecs::connection(&c, &self.path).to_string();
+                line.push('\n');
                 self.write(line.as_bytes());
             }
         }
@@ -257,7 +269,7 @@ impl<W: Write> Document<W> {
                 }
                 self.write(t.as_bytes());
             }
-            Format::Text | Format::Jsonl => {}
+            Format::Text | Format::Jsonl | Format::Ecs => {}
         }
         if self.error.is_none()
             && let Err(e) = self.out.flush()

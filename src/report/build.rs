@@ -71,6 +71,7 @@ pub fn connection(f: ConnectionFacts) -> ConnectionReport {
         status: verdict.status,
         tls_version: version.map(version_name),
         cipher_suite: suite.map(|s| s.into_owned()),
+        alpn: sh.and_then(|(_, s)| s.alpn.as_deref()).map(crate::escape::text),
         client_hello: ch.map(|(frame, c)| ClientHelloReport {
             frame,
             legacy_version: version_name(c.legacy_version),

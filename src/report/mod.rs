@@ -174,6 +174,9 @@ pub struct ConnectionReport {
     pub status: Status,
     pub tls_version: Option<String>,
     pub cipher_suite: Option<String>,
+    /// Extension: the ALPN protocol the server chose, when it chose one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alpn: Option<String>,
     pub client_hello: Option<ClientHelloReport>,
     pub handshake: Vec<HandshakeEntry>,
     pub failure: Option<FailureReport>,
@@ -197,6 +200,7 @@ pub struct ConnectionReport {
 }
 
 pub mod build;
+pub mod ecs;
 pub mod groups;
 mod text;
 
