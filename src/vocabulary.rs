@@ -256,6 +256,17 @@ pub enum Gate {
     Finding(FindingCode),
 }
 
+impl Gate {
+    /// The word as `--fail-on` takes it.
+    pub fn word(&self) -> String {
+        match self {
+            Gate::Status(s) => s.as_str().to_string(),
+            Gate::Cause(c) => c.to_string(),
+            Gate::Finding(f) => f.as_str().to_string(),
+        }
+    }
+}
+
 impl FromStr for Gate {
     type Err = String;
     fn from_str(word: &str) -> Result<Self, String> {

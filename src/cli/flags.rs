@@ -11,6 +11,8 @@ pub enum Format {
     Jsonl,
     /// One Elastic Common Schema document per line, for Elasticsearch/OpenSearch.
     Ecs,
+    /// JUnit XML for CI test reports: a testsuite per capture, a testcase per connection.
+    Junit,
 }
 
 /// The three uses, shown under `--help`.
@@ -22,6 +24,7 @@ Examples:
 
   A CI job over a folder of captures (exit 1 when a handshake failed):
     pcap-tls-audit --fail-on failed,no_connection,untrusted_root captures/
+    pcap-tls-audit --format junit -o junit.xml captures/   # for the CI's test report
 
   JSON for scripts (one connection per line with jsonl):
     pcap-tls-audit --format jsonl -o report.jsonl captures/

@@ -15,7 +15,48 @@ use pcap_tls_audit::report::{
 };
 use pcap_tls_audit::vocabulary::{FindingCode, Gate, Status};
 
+use pcap_tls_audit::report::junit::{self, Counts, Outcome};
+
 use super::flags::Format;
+
+/// A capture's JUnit testcases, kept in an unnamed temporary file (not in
+/// memory) until the suite's counts, which open it, are known.
+struct JunitSpill {
+    file: std::io::BufWriter<std::fs::File>,
+    counts: Counts,
+}
+
+impl JunitSpill {
+    fn new() -> std::io::Result<Self> {
+        Ok(JunitSpill {
+            file: std::io::BufWriter::new(tempfile::tempfile()?),
+            counts: Counts::default(),
+        })
+    }
+
+    fn add(&mut self, case: &str, outcome: Outcome, time: f64) -> std::io::Result<()> {
+        self.counts.add(outcome, time);
+        self.file.write_all(case.as_bytes())
+    }
+
+    /// The suite: its opening tag, the testcases, the capture's own, the end.
+    fn write_to(self, rep: &CaptureReport, out: &mut dyn Write) -> std::io::Result<()> {
+        use std::io::{Seek, SeekFrom};
+        let mut counts = self.counts;
+        let own = junit::capture_cases(rep);
+        for (_, o) in &own {
+            counts.add(*o, 0.0);
+        }
+        let mut file = self.file.into_inner().map_err(|e| e.into_error())?;
+        file.seek(SeekFrom::Start(0))?;
+        out.write_all(junit::suite_start(rep, &counts).as_bytes())?;
+        std::io::copy(&mut file, out)?;
+        for (case, _) in own {
+            out.write_all(case.as_bytes())?;
+        }
+        out.write_all(b"  </testsuite>\n")
+    }
+}
 
 /// What the writing of every capture shares.
 pub struct Settings<'a> {
@@ -29,8 +70,8 @@ pub struct Settings<'a> {
     pub groups: &'a Mutex<BatchGroups>,
 }
 
-/// True when a connection matches a `--fail-on` word.
-fn fails(conn: &ConnectionReport, gates: &[Gate]) -> bool {
+/// The first `--fail-on` word a connection matches.
+fn matched<'g>(conn: &ConnectionReport, gates: &'g [Gate]) -> Option<&'g Gate> {
     let codes = || {
         conn.findings.iter().chain(
             [&conn.server_chain, &conn.client_chain]
@@ -39,7 +80,7 @@ fn fails(conn: &ConnectionReport, gates: &[Gate]) -> bool {
                 .flat_map(|ch| ch.findings.iter()),
         )
     };
-    gates.iter().any(|g| match g {
+    gates.iter().find(|g| match g {
         Gate::Status(s) => conn.status == *s,
         Gate::Cause(cause) => {
             conn.failure.as_ref().is_some_and(|f| f.cause == *cause)
@@ -62,6 +103,8 @@ pub struct CaptureOut<'a> {
     text: TextCapture,
     /// This capture's part of the batch groups, merged at its end.
     groups: BatchGroups,
+    /// junit: the testcases so far, on disk until the suite's counts are known.
+    junit: Option<JunitSpill>,
     listed: u64,
     /// A connection matched a `--fail-on` word.
     pub failing: bool,
@@ -81,12 +124,19 @@ impl<'a> CaptureOut<'a> {
             out,
             text: TextCapture::default(),
             groups: BatchGroups::default(),
+            junit: None,
             listed: 0,
             failing: false,
             write_error: None,
             export_error: None,
         };
         c.groups.name(index, path);
+        if let Format::Junit = s.format {
+            match JunitSpill::new() {
+                Ok(j) => c.junit = Some(j),
+                Err(e) => c.write_error = Some(e),
+            }
+        }
         if let Format::Json = s.format {
             let start = format!("{{\"path\":{},\"connections\":[", c.path_json);
             c.write(start.as_bytes());
@@ -129,9 +179,28 @@ impl<'a> CaptureOut<'a> {
                 line.push('\n');
                 self.write(line.as_bytes());
             }
+            Format::Junit => self.finish_junit(rep),
             Format::Jsonl => {}
         }
         (self.failing, self.write_error, self.export_error)
+    }
+}
+
+impl CaptureOut<'_> {
+    fn finish_junit(&mut self, rep: &CaptureReport) {
+        let spill = match self.junit.take() {
+            Some(j) => j,
+            // The temporary file could not be made: the suite says so.
+            None => match JunitSpill::new() {
+                Ok(j) => j,
+                Err(_) => return,
+            },
+        };
+        if self.write_error.is_none()
+            && let Err(e) = spill.write_to(rep, &mut *self.out)
+        {
+            self.write_error = Some(e);
+        }
     }
 }
 
@@ -142,12 +211,13 @@ impl ConnectionSink for CaptureOut<'_> {
     fn order(&self) -> Emit {
         match self.s.format {
             Format::Json => Emit::FirstFrame,
-            Format::Text | Format::Jsonl | Format::Ecs => Emit::Completion,
+            Format::Text | Format::Jsonl | Format::Ecs | Format::Junit => Emit::Completion,
         }
     }
 
     fn connection(&mut self, c: ConnectionReport) {
-        self.failing |= fails(&c, self.s.gates);
+        let gate = matched(&c, self.s.gates);
+        self.failing |= gate.is_some();
         self.groups.add(self.index, &c);
         if let Some(x) = self.s.export
             && self.export_error.is_none()
@@ -175,6 +245,16 @@ impl ConnectionSink for CaptureOut<'_> {
                 let body = serde_json::to_string(&c).unwrap_or_default();
                 let line = format!("{{\"capture\":{},{}\n", self.path_json, body.get(1..).unwrap_or("}"));
                 self.write(line.as_bytes());
+            }
+            Format::Junit => {
+                let word = gate.map(|g| g.word());
+                let (case, outcome) = junit::testcase(&c, &self.path, word.as_deref());
+                if let Some(j) = &mut self.junit
+                    && let Err(e) = j.add(&case, outcome, c.close.duration_s)
+                    && self.write_error.is_none()
+                {
+                    self.write_error = Some(e);
+                }
             }
             Format::Ecs => {
                 let mut line = pcap_tls_audit::report::ecs::connection(&c, &self.path).to_string();
@@ -211,6 +291,9 @@ impl<W: Write> Document<W> {
             done: BTreeMap::new(),
             error: None,
         };
+        if let Format::Junit = format {
+            d.write(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"pcap-tls-audit\">\n");
+        }
         if let Format::Json = format {
             let head = format!(
                 "{{\"tool\":{},\"trust_store\":{},\"captures\":[\n",
@@ -269,6 +352,7 @@ impl<W: Write> Document<W> {
                 }
                 self.write(t.as_bytes());
             }
+            Format::Junit => self.write(b"</testsuites>\n"),
             Format::Text | Format::Jsonl | Format::Ecs => {}
         }
         if self.error.is_none()

@@ -202,6 +202,7 @@ pub struct ConnectionReport {
 pub mod build;
 pub mod ecs;
 pub mod groups;
+pub mod junit;
 mod text;
 
 pub use groups::{BatchGroups, GroupReport};

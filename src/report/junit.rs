@@ -1,0 +1,199 @@
+//! `--format junit`: JUnit XML as GitLab, Jenkins and GitHub's test
+//! reporters read it. A testsuite per capture, a testcase per connection
+//! (named by its endpoints and SNI), a `failure` with the cause and the
+//! explanation for failed and no_connection ones (and for any connection a
+//! `--fail-on` word matched), `skipped` for incomplete ones, the Wireshark
+//! filter in `system-out`; a capture that could not be read, or whose
+//! reading stopped early, has a testcase with an `error`.
+
+use std::fmt::Write as _;
+
+use super::{CaptureReport, ConnectionReport};
+use crate::vocabulary::Status;
+
+/// What a testcase says, for the suite's counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Passed,
+    Failed,
+    Skipped,
+    Error,
+}
+
+/// Escapes text for an XML attribute or element (strings from a capture
+/// are already free of control characters: `crate::escape`).
+pub fn xml(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t') => {
+                let _ = write!(o, "\\x{:02x}", c as u32);
+            }
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// The testcase's name: `#id client -> server SNI name`.
+fn name(c: &ConnectionReport) -> String {
+    let sni = c.sni.as_ref().map(|s| format!(" SNI {s}")).unwrap_or_default();
+    format!("#{} {} -> {}{sni}", c.id, c.client, c.server)
+}
+
+/// The evidence under a failure: explanation, handshake, findings.
+fn evidence(c: &ConnectionReport) -> String {
+    let mut o = String::new();
+    if let Some(f) = &c.failure {
+        let _ = writeln!(o, "{}", f.explanation);
+    }
+    let _ = writeln!(o, "handshake:");
+    for h in &c.handshake {
+        let detail = h.detail.as_ref().map(|d| format!("  {d}")).unwrap_or_default();
+        let _ = writeln!(o, "  frame {:>6}  {:<6}  {}{detail}", h.frame, h.from, h.message);
+    }
+    findings(&mut o, c);
+    o
+}
+
+fn findings(o: &mut String, c: &ConnectionReport) {
+    let chains = [&c.server_chain, &c.client_chain].into_iter().flatten();
+    for f in c.findings.iter().chain(chains.flat_map(|ch| ch.findings.iter())) {
+        let _ = writeln!(o, "! {}: {}", f.code, f.message);
+    }
+}
+
+/// One connection's testcase. `gate` is the `--fail-on` word it matched.
+pub fn testcase(c: &ConnectionReport, capture: &str, gate: Option<&str>) -> (String, Outcome) {
+    let mut o = format!(
+        "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.6}\">\n",
+        xml(&name(c)),
+        xml(capture),
+        c.close.duration_s
+    );
+    let outcome = match (&c.failure, c.status, gate) {
+        (Some(f), _, _) => {
+            let side = match f.frame {
+                Some(fr) => format!("{} gave up, frame {fr}", f.side),
+                None => format!("{} gave up", f.side),
+            };
+            let _ = writeln!(
+                o,
+                "      <failure message=\"{}: {}\" type=\"{}\">{}</failure>",
+                f.cause,
+                xml(&side),
+                f.cause,
+                xml(&evidence(c))
+            );
+            Outcome::Failed
+        }
+        (None, _, Some(word)) => {
+            let why = format!("matched --fail-on {word} (status {})", c.status);
+            let _ = writeln!(
+                o,
+                "      <failure message=\"{}\" type=\"{}\">{}</failure>",
+                xml(&why),
+                xml(word),
+                xml(&evidence(c))
+            );
+            Outcome::Failed
+        }
+        (None, Status::Incomplete, None) => {
+            let note = c
+                .note
+                .as_deref()
+                .unwrap_or("the capture does not show the end of the handshake");
+            let _ = writeln!(o, "      <skipped message=\"incomplete: {}\"/>", xml(note));
+            Outcome::Skipped
+        }
+        _ => Outcome::Passed,
+    };
+    let mut out = format!("wireshark: {}\n", c.wireshark_filter);
+    if let Some(n) = &c.note {
+        let _ = writeln!(out, "{n}");
+    }
+    findings(&mut out, c);
+    let _ = write!(o, "      <system-out>{}</system-out>\n    </testcase>\n", xml(&out));
+    (o, outcome)
+}
+
+/// The testcases of the capture itself: its reading (an `error` when it
+/// could not be read or stopped early).
+pub fn capture_cases(rep: &CaptureReport) -> Vec<(String, Outcome)> {
+    let problem = match (&rep.error, rep.read_stopped_early) {
+        (Some(e), _) => Some(e.clone()),
+        (None, true) => Some(format!("reading stopped early: {}", rep.warnings.join("; "))),
+        (None, false) => None,
+    };
+    let mut o = format!(
+        "    <testcase name=\"capture read\" classname=\"{}\" time=\"0\">\n",
+        xml(&rep.path)
+    );
+    let outcome = match problem {
+        Some(p) => {
+            let _ = writeln!(o, "      <error message=\"{}\" type=\"capture\"/>", xml(&p));
+            Outcome::Error
+        }
+        None => Outcome::Passed,
+    };
+    let summary = format!(
+        "{} packets, {} TCP connections; warnings: {}\n",
+        rep.packets,
+        rep.summary.connections,
+        if rep.warnings.is_empty() {
+            "none".to_string()
+        } else {
+            rep.warnings.join("; ")
+        }
+    );
+    let _ = write!(o, "      <system-out>{}</system-out>\n    </testcase>\n", xml(&summary));
+    vec![(o, outcome)]
+}
+
+/// Counts of a suite's testcases.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Counts {
+    pub tests: u64,
+    pub failures: u64,
+    pub errors: u64,
+    pub skipped: u64,
+    pub time: f64,
+}
+
+impl Counts {
+    pub fn add(&mut self, o: Outcome, time: f64) {
+        self.tests += 1;
+        self.time += time;
+        match o {
+            Outcome::Failed => self.failures += 1,
+            Outcome::Error => self.errors += 1,
+            Outcome::Skipped => self.skipped += 1,
+            Outcome::Passed => {}
+        }
+    }
+}
+
+/// The opening tag of a capture's suite.
+pub fn suite_start(rep: &CaptureReport, n: &Counts) -> String {
+    let stamp = rep.first_packet.as_deref().unwrap_or("");
+    let stamp = stamp.split('.').next().unwrap_or("");
+    format!(
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.6}\"{}>\n",
+        xml(&rep.path),
+        n.tests,
+        n.failures,
+        n.errors,
+        n.skipped,
+        n.time,
+        if stamp.is_empty() {
+            String::new()
+        } else {
+            format!(" timestamp=\"{}\"", xml(stamp.trim_end_matches('Z')))
+        }
+    )
+}
