@@ -75,9 +75,7 @@ fn analyze_one(
     out: &mut dyn Write,
 ) -> (CaptureReport, bool) {
     let name = shown(p);
-    if n > 1 {
-        run.progress.show(&format!("[{}/{n}] {name}", i + 1), true);
-    }
+    run.progress.capture(i, n, &name);
     let cf = match CaptureFile::open(p) {
         Ok(cf) => cf,
         Err(e) => {
@@ -97,13 +95,7 @@ fn analyze_one(
     let progress = run.progress;
     let report = |done: u64, total: u64| {
         if big {
-            let line = if total == 0 {
-                format!("[{}/{n}] {name}: {} MB read", i + 1, done / 1_000_000)
-            } else {
-                let pct = done * 100 / total.max(1);
-                format!("[{}/{n}] {name}: {pct}% of {} MB", i + 1, total / 1_000_000)
-            };
-            progress.show(&line, false);
+            progress.bytes((i, n), &name, done, total);
         }
     };
     let mut w = CaptureOut::new(&run.settings, i, &cf.display_path, out);
@@ -228,6 +220,7 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
         // A batch: captures in parallel, one core each; each capture's
         // report is written whole, in input order, as soon as those before
         // it are (ripgrep's per-file buffers).
+        progress.batch(inputs.len());
         inputs
             .par_iter()
             .enumerate()
@@ -236,6 +229,7 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
                 let (rep, failing) = analyze_one(&run, p, (i, inputs.len()), 1, &mut buf);
                 progress.messages(&capture_messages(&rep));
                 doc.lock().unwrap_or_else(|e| e.into_inner()).put(i, buf);
+                progress.done();
                 (rep.error.is_some(), failing)
             })
             .collect()
