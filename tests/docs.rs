@@ -41,3 +41,34 @@ fn readme_example_is_the_golden_of_its_command() {
     let golden = std::fs::read_to_string(top.join("samples/golden/java-pkix-tls12.pcap@mozilla.txt")).unwrap();
     assert_eq!(&readme[start..end], golden.trim_end_matches('\n'));
 }
+
+#[test]
+fn ci_doc_shows_the_real_closing_block() {
+    let top = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(top.join("docs/ci.md")).unwrap();
+    let start = doc.find("```text\n").unwrap() + "```text\n".len();
+    let block = &doc[start..start + doc[start..].find("\n```").unwrap()];
+    let d = std::env::temp_dir().join(format!("pta-docs-ci-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    for (from, to) in [
+        ("java-pkix-tls12.pcap", "captures/mp1/gw.pcap"),
+        ("java-pkix-tls12.pcap", "captures/mp2/gw.pcap"),
+        ("tls12-ok.pcap", "captures/mp1/health.pcap"),
+        ("refused.pcap", "captures/mp2/backend.pcap"),
+    ] {
+        let to = d.join(to);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(top.join("samples").join(from), to).unwrap();
+    }
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_pcap-tls-audit"))
+        .current_dir(&d)
+        .args(["-q", "--only-failed", "--fail-on", "failed,no_connection", "captures/"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        out.ends_with(&format!("{block}\n")),
+        "docs/ci.md's block is not the output's end:\n{out}"
+    );
+}
