@@ -102,7 +102,10 @@ impl Pass<'_, '_> {
         let (order, first, workers) = (&mut self.order, &mut self.first, &mut self.workers);
         let (progress, total) = (self.progress, self.total);
         std::thread::scope(|scope| {
-            let (rtx, rrx) = channel::<Judged>();
+            // Bounded: when the report is written slower than connections end
+            // (a slow disk or pipe, a heavy format), the workers and then the
+            // reader wait, instead of reports piling up in memory.
+            let (rtx, rrx) = sync_channel::<Judged>(2 * n);
             // Emptied batches go back to the reader: no fresh memory per batch.
             let (ptx, prx) = channel::<Vec<Packet>>();
             let mut txs = Vec::with_capacity(n);
@@ -170,7 +173,12 @@ fn read_and_share<'a>(
 }
 
 /// One worker thread: its share of each batch, then what ended goes to the caller.
-fn work<'a>(i: usize, w: &mut Worker, rx: Receiver<Batch<'a>>, (tx, pool): (Sender<Judged>, Sender<Vec<Packet<'a>>>)) {
+fn work<'a>(
+    i: usize,
+    w: &mut Worker,
+    rx: Receiver<Batch<'a>>,
+    (tx, pool): (SyncSender<Judged>, Sender<Vec<Packet<'a>>>),
+) {
     for mut b in rx {
         for (number, times, seg) in &b.packets {
             w.packet(*number, *times, seg);

@@ -103,6 +103,8 @@ pub struct CaptureOut<'a> {
     text: TextCapture,
     /// This capture's part of the batch groups, merged at its end.
     groups: BatchGroups,
+    /// ecs: the chains already encoded.
+    ecs: pcap_tls_audit::report::ecs::Cache,
     /// junit: the testcases so far, on disk until the suite's counts are known.
     junit: Option<JunitSpill>,
     listed: u64,
@@ -125,6 +127,7 @@ impl<'a> CaptureOut<'a> {
             text: TextCapture::default(),
             groups: BatchGroups::default(),
             junit: None,
+            ecs: Default::default(),
             listed: 0,
             failing: false,
             write_error: None,
@@ -175,7 +178,7 @@ impl<'a> CaptureOut<'a> {
                 self.write(rest.as_bytes());
             }
             Format::Ecs => {
-                let mut line = pcap_tls_audit::report::ecs::capture(rep).to_string();
+                let mut line = pcap_tls_audit::report::ecs::capture(rep);
                 line.push('\n');
                 self.write(line.as_bytes());
             }
@@ -257,7 +260,7 @@ impl ConnectionSink for CaptureOut<'_> {
                 }
             }
             Format::Ecs => {
-                let mut line = pcap_tls_audit::report::ecs::connection(&c, &self.path).to_string();
+                let mut line = pcap_tls_audit::report::ecs::connection(&c, &self.path, &mut self.ecs);
                 line.push('\n');
                 self.write(line.as_bytes());
             }
