@@ -24,6 +24,7 @@ mod generate;
 mod inputs;
 mod output;
 mod progress;
+mod spill;
 mod trust;
 
 use flags::Cli;
@@ -219,13 +220,14 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
     } else {
         // A batch: captures in parallel, one core each; each capture's
         // report is written whole, in input order, as soon as those before
-        // it are (ripgrep's per-file buffers).
+        // it are (ripgrep's per-file buffers; a large one waits in a
+        // temporary file, not in memory).
         progress.batch(inputs.len());
         inputs
             .par_iter()
             .enumerate()
             .map(|(i, p)| {
-                let mut buf = Vec::new();
+                let mut buf = spill::Spill::default();
                 let (rep, failing) = analyze_one(&run, p, (i, inputs.len()), 1, &mut buf);
                 progress.messages(&capture_messages(&rep));
                 doc.lock().unwrap_or_else(|e| e.into_inner()).put(i, buf);

@@ -279,7 +279,7 @@ pub struct Document<W: Write> {
     format: Format,
     color: bool,
     next: usize,
-    done: BTreeMap<usize, Vec<u8>>,
+    done: BTreeMap<usize, super::spill::Spill>,
     pub error: Option<std::io::Error>,
 }
 
@@ -326,13 +326,17 @@ impl<W: Write> Document<W> {
     }
 
     /// Capture `i`'s whole report; written when those before it are.
-    pub fn put(&mut self, i: usize, report: Vec<u8>) {
+    pub fn put(&mut self, i: usize, report: super::spill::Spill) {
         self.done.insert(i, report);
         while let Some(r) = self.done.remove(&self.next) {
             if self.next > 0 && matches!(self.format, Format::Json) {
                 self.write(b",\n");
             }
-            self.write(&r);
+            if self.error.is_none()
+                && let Err(e) = r.copy_to(&mut self.out)
+            {
+                self.error = Some(e);
+            }
             self.next += 1;
         }
     }
