@@ -78,8 +78,8 @@ impl Progress {
                         "[{bar:25}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left) {wide_msg}"
                     };
                     b.set_style(style(t));
-                    b.set_message(name.to_string());
                     b.set_length(total);
+                    b.set_message(name.to_string());
                 }
                 b.set_position(done);
             }
