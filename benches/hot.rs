@@ -32,6 +32,7 @@ fn bench(c: &mut Criterion) {
         chains: Arc::new(Chains::new(TrustStore::mozilla())),
         at: None,
         host: None,
+        keylog: None,
     };
     let mut g = c.benchmark_group("hot");
     g.throughput(Throughput::Bytes(data.len() as u64));

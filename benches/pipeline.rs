@@ -18,6 +18,7 @@ fn bench(c: &mut Criterion) {
         chains: Arc::new(Chains::new(TrustStore::mozilla())),
         at: None,
         host: None,
+        keylog: None,
     };
     let top = env!("CARGO_MANIFEST_DIR");
     let mut g = c.benchmark_group("pipeline");

@@ -87,6 +87,8 @@ pub struct Trace {
     /// Events of repeated kinds counted but not kept (see `tls::MAX_EVENTS_PER_KIND`).
     pub events_not_listed: u64,
     pub timing: Timing,
+    /// Whether and how the TLS records were decrypted (with a key log).
+    pub decryption: Option<crate::tls::Decryption>,
 }
 
 /// Which of the two directions is the client's.
@@ -148,6 +150,11 @@ pub struct Tracer {
 }
 
 impl Tracer {
+    /// Decrypts the connection's TLS with the secrets of this key log.
+    pub fn set_keylog(&mut self, log: &std::sync::Arc<crate::keylog::KeyLog>) {
+        self.tls.set_keylog(log);
+    }
+
     /// Where direction `d`'s reassembly delivers, and that reassembly.
     fn parts(&mut self, d: Dir) -> (&mut Reassembler, ToTls<'_>) {
         (
@@ -282,6 +289,7 @@ impl Tracer {
             client_is_a: cd == Dir::A,
             encrypted_counts: [counts[cd], counts[cd.other()]],
             events_not_listed: self.tls.events_not_listed + merged_gaps,
+            decryption: self.tls.decryption(),
             timing: Timing {
                 start: flow.start,
                 end: flow.end,

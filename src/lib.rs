@@ -17,6 +17,7 @@ pub mod export;
 pub(crate) mod fingerprint;
 pub(crate) mod flow;
 pub(crate) mod keyexchange;
+pub mod keylog;
 pub(crate) mod names;
 pub mod packet;
 pub mod report;

@@ -111,6 +111,7 @@ fn every_prefix_of_a_sample_is_read_without_panic() {
             )),
             at: None,
             host: None,
+            keylog: None,
         };
         let _ = pcap_tls_audit::analyze::analyze_capture(&cf, &opts);
     }

@@ -178,6 +178,7 @@ fn frames_agree_with_tshark_on_the_public_corpus() {
         chains: Arc::new(Chains::new(TrustStore::mozilla())),
         at: None,
         host: None,
+        keylog: None,
     };
     let mut total = 0;
     let mut agreeing = 0;
@@ -308,6 +309,7 @@ fn statuses_agree_with_the_oracle_labels() {
         chains: Arc::new(Chains::new(TrustStore::mozilla())),
         at: None,
         host: None,
+        keylog: None,
     };
     let mut total = 0;
     let mut agree = 0;

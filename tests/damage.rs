@@ -24,6 +24,7 @@ fn opts() -> Options {
             .clone(),
         at: None,
         host: None,
+        keylog: None,
     }
 }
 

@@ -35,6 +35,7 @@ fn ja3_and_ja3s_agree_with_tshark_on_every_sample() {
         chains: Arc::new(Chains::new(TrustStore::mozilla())),
         at: None,
         host: None,
+        keylog: None,
     };
     let (mut checked, mut bad) = (0, Vec::new());
     let samples = std::fs::read_dir(top.join("samples")).unwrap();
@@ -73,6 +74,7 @@ fn ja4_ja4s_and_ja4x_agree_with_foxio_snapshots() {
         chains: Arc::new(Chains::new(TrustStore::mozilla())),
         at: None,
         host: None,
+        keylog: None,
     };
     let mut reports = HashMap::new();
     let (mut checked, mut bad) = (0, Vec::new());

@@ -26,6 +26,7 @@ fn a_generated_capture_matches_its_truth() {
             chains: Arc::new(Chains::new(TrustStore::mozilla())),
             at: None,
             host: None,
+            keylog: None,
         };
         let rep = analyze_capture(&cf, &opts);
         assert!(rep.warnings.is_empty() && rep.error.is_none(), "{:?}", rep.warnings);
@@ -74,6 +75,7 @@ fn reports_taken_as_connections_end_have_the_ids_and_text_of_first_frame_order()
         chains: Arc::new(Chains::new(TrustStore::mozilla())),
         at: None,
         host: None,
+        keylog: None,
     };
     let ordered = analyze_capture(&cf, &opts);
     for workers in [1, 2, 3] {

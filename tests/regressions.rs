@@ -18,6 +18,7 @@ fn fuzzer_finds_stay_fixed() {
         chains: Arc::new(Chains::new(TrustStore::mozilla())),
         at: None,
         host: None,
+        keylog: None,
     };
     let mut n = 0;
     for e in std::fs::read_dir(dir).unwrap() {

@@ -21,6 +21,7 @@ fn opts() -> Options {
             .clone(),
         at: None,
         host: None,
+        keylog: None,
     }
 }
 

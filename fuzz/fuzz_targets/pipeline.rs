@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(cf) = CaptureFile::from_bytes("fuzz", data.to_vec()) else {
         return;
     };
-    let opts = Options { chains, at: None, host: None };
+    let opts = Options { chains, at: None, host: None, keylog: None };
     let rep = analyze_capture(&cf, &opts);
     if !data.starts_with(&[0x1f, 0x8b]) {
         use std::io::Write;

@@ -37,6 +37,9 @@ pub struct Options {
     pub at: Option<i64>,
     /// The host the client meant, overriding the SNI for name checks.
     pub host: Option<String>,
+    /// Session secrets (`--keylog`, and the capture's secrets blocks) to
+    /// decrypt TLS 1.3 handshakes.
+    pub keylog: Option<Arc<crate::keylog::KeyLog>>,
 }
 
 /// Analyses one opened capture; the report holds every connection.
@@ -151,6 +154,7 @@ fn analyze_with(
             pass.total = rep.bytes;
             match FrameReader::new(data, &cf.display_path) {
                 Ok(mut r) => {
+                    r.keylog = opts.keylog.clone();
                     pass.run(&mut r, true);
                     Some(r.next_chunk(&[], false))
                 }
@@ -160,7 +164,7 @@ fn analyze_with(
                 }
             }
         }
-        None => stream::read_stream(cf, &mut pass, &mut rep, chunk),
+        None => stream::read_stream(cf, (&mut pass, opts), &mut rep, chunk),
     };
     let Some(reader) = reader else {
         return rep;

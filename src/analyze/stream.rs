@@ -73,7 +73,7 @@ impl Feed {
 /// the reader's state at the end, or None when it is not a capture.
 pub(super) fn read_stream(
     cf: &CaptureFile,
-    pass: &mut Pass,
+    (pass, opts): (&mut Pass, &super::Options),
     rep: &mut CaptureReport,
     chunk: usize,
 ) -> Option<FrameReader<'static>> {
@@ -86,7 +86,7 @@ pub(super) fn read_stream(
     std::thread::scope(|scope| {
         scope.spawn(move || produce(r, chunk, tx));
         let mut feed = Feed { rx, read: 0 };
-        let state = read_chunks(cf, pass, rep, chunk, &mut feed);
+        let state = read_chunks(cf, (pass, opts), rep, chunk, &mut feed);
         // Whatever happened, the reading thread must not wait for us.
         feed.count_rest();
         rep.bytes = feed.read;
@@ -97,7 +97,7 @@ pub(super) fn read_stream(
 /// The chunks of a stream through the pass (see `read_stream`).
 fn read_chunks(
     cf: &CaptureFile,
-    pass: &mut Pass,
+    (pass, opts): (&mut Pass, &super::Options),
     rep: &mut CaptureReport,
     chunk: usize,
     r: &mut Feed,
@@ -115,7 +115,9 @@ fn read_chunks(
     let (mut state, header): (FrameReader<'static>, usize) = match FrameReader::new(&buf, name) {
         Ok(r) => {
             let header = r.consumed();
-            (r.next_chunk(&[], false), header)
+            let mut state = r.next_chunk(&[], false);
+            state.keylog = opts.keylog.clone();
+            (state, header)
         }
         Err(e) => {
             rep.error = Some(e.to_string());

@@ -33,6 +33,11 @@ impl<'o> Worker<'o> {
     /// the capture's frames so far, all workers' included).
     pub(super) fn packet(&mut self, number: u64, (ts, clock): (Timestamp, Timestamp), seg: &TcpSegment) {
         if let Some((open, s)) = self.table.add(number, (ts, clock), seg, &mut self.done) {
+            if let Some(k) = &self.opts.keylog
+                && !k.is_empty()
+            {
+                open.state.set_keylog(k);
+            }
             open.state.segment(&s);
         }
         self.seen_upto = number;

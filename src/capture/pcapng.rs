@@ -184,6 +184,7 @@ impl<'a> FrameReader<'a> {
                     orig_len: spb.origlen.max(caplen as u32),
                 });
             }
+            Block::DecryptionSecrets(dsb) => self.secrets(&dsb, block_pos),
             Block::Unknown(u) if u.block_type == 2 => {
                 // Obsolete Packet Block: Wireshark numbers it as a frame.
                 self.notes.push(format!(
@@ -204,6 +205,22 @@ impl<'a> FrameReader<'a> {
             _ => {}
         }
         None
+    }
+
+    /// A Decryption Secrets Block: TLS key log text goes to the key log.
+    fn secrets(&mut self, dsb: &pcap_parser::pcapng::DecryptionSecretsBlock, block_pos: usize) {
+        let at = self.base + block_pos as u64;
+        let Some(log) = &self.keylog else { return };
+        if dsb.secrets_type != pcap_parser::pcapng::SecretsType::TlsKeyLog {
+            self.notes.push(format!(
+                "decryption secrets block at byte {at} holds secrets of type 0x{:08x}, not a TLS key log; skipped",
+                dsb.secrets_type.0
+            ));
+            return;
+        }
+        let data = &dsb.data[..(dsb.secrets_len as usize).min(dsb.data.len())];
+        let problems = log.add_text(&format!("the capture's secrets block at byte {at}"), data);
+        self.notes.extend(problems.into_iter().take(20));
     }
 
     /// An interface: its link type, timestamp resolution and offset, snap length.

@@ -67,6 +67,8 @@ pub struct FrameReader<'a> {
     pub(super) more: bool,
     /// Bytes from `pos` the next record needs, when `data` ended inside it.
     pub(super) want: Option<usize>,
+    /// Where the TLS key log text of Decryption Secrets Blocks goes.
+    pub keylog: Option<std::sync::Arc<crate::keylog::KeyLog>>,
 }
 
 pub(super) fn u32_at(d: &[u8], off: usize, be: bool) -> Option<u32> {
@@ -110,6 +112,7 @@ impl<'a> FrameReader<'a> {
             base: 0,
             more: false,
             want: None,
+            keylog: None,
         };
         if magic == PCAPNG_MAGIC {
             // pcapng: the byte order comes from the section header's byte-order magic.
@@ -231,6 +234,7 @@ impl<'a> FrameReader<'a> {
             snapped: self.snapped,
             min_snaplen: self.min_snaplen,
             done: self.done,
+            keylog: self.keylog,
         }
     }
 

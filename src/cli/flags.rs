@@ -54,6 +54,9 @@ pub struct Cli {
     /// Trust store: PEM bundle or DER certificate (repeatable). Replaces the built-in Mozilla roots.
     #[arg(long = "ca-file", value_name = "PEM")]
     pub ca_file: Vec<PathBuf>,
+    /// NSS key log (SSLKEYLOGFILE) to decrypt TLS 1.3 handshakes (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Vec<PathBuf>,
     /// Every PEM/DER certificate in DIR is a trust anchor (repeatable).
     #[arg(long = "ca-dir", value_name = "DIR")]
     pub ca_dir: Vec<PathBuf>,

@@ -22,6 +22,7 @@ mod color;
 pub mod flags;
 mod generate;
 mod inputs;
+mod keylog;
 mod output;
 mod progress;
 mod spill;
@@ -60,6 +61,7 @@ fn options(cli: &Cli) -> Result<(Options, Vec<Gate>), UsageError> {
         chains: Arc::new(chains),
         at,
         host: cli.host.clone(),
+        keylog: Some(Arc::new(keylog::read(&cli.keylog)?)),
     };
     Ok((opts, gates))
 }

@@ -115,9 +115,45 @@ pub(super) fn completed(v: &View, sh: Option<(usize, &Event)>, tls13: bool, sslv
     ))
 }
 
+/// TLS 1.3 with the session's keys: Finished opened from both sides, and
+/// no fatal alert (opened too) ending the handshake. None when the records
+/// were not decrypted.
+#[allow(clippy::option_option)]
+fn tls13_decrypted(v: &View, shi: usize) -> Option<Option<(String, usize)>> {
+    let fin = |side: Side| {
+        v.ev.iter()
+            .enumerate()
+            .skip(shi)
+            .find(|(_, e)| is_msg(e, side, |m| *m == TlsMsg::Handshake(20)))
+            .map(|(i, _)| i)
+    };
+    let (s, c) = (fin(Side::Server), fin(Side::Client));
+    if s.is_none() && c.is_none() {
+        return None;
+    }
+    let fatal =
+        v.ev.iter()
+            .skip(shi)
+            .any(|e| is_msg(e, e.from, |m| matches!(m, TlsMsg::Alert { level: 2, .. })));
+    let (Some(s), Some(c)) = (s, c) else { return Some(None) };
+    if fatal {
+        return Some(None);
+    }
+    Some(Some((
+        format!(
+            "TLS 1.3 handshake completed (decrypted): Finished from the server in frame {} and from the client in frame {}.",
+            v.ev[s].frame, v.ev[c].frame
+        ),
+        c.max(s),
+    )))
+}
+
 /// TLS 1.3: the client's encrypted flight answered (or followed by its data),
 /// and no alert-sized answer rejecting a client certificate.
 fn tls13_completed(v: &View, shi: usize, she: &Event) -> Option<(String, usize)> {
+    if let Some(done) = tls13_decrypted(v, shi) {
+        return done;
+    }
     let client_enc: Vec<usize> =
         v.ev.iter()
             .enumerate()

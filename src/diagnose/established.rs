@@ -121,10 +121,15 @@ pub fn after_handshake(t: &Trace, h: Handshake, rejectable: bool) -> Afterwards 
 /// no application data and closed before the server did.
 fn closed_without_request(t: &Trace, h: Handshake, flight: Option<&Tls13Flight>) -> Option<Mark> {
     let after = t.events.get(h.done + 1..)?;
-    let client_data = match flight {
-        Some(f) => f.data_after_finished.is_some() || t.encrypted_counts[0] > 6,
-        None => t.encrypted_counts[0] > 0,
-    };
+    // Records opened with the session's keys say what they hold.
+    let opened_data = after
+        .iter()
+        .any(|e| e.from == Side::Client && matches!(e.kind, EventKind::Tls(TlsMsg::ApplicationData { .. })));
+    let client_data = opened_data
+        || match flight {
+            Some(f) => f.data_after_finished.is_some() || t.encrypted_counts[0] > 6,
+            None => t.encrypted_counts[0] > 0,
+        };
     if client_data {
         return None;
     }

@@ -61,6 +61,7 @@ fn trace_of(events: Vec<Event>) -> Trace {
         client_is_a: true,
         encrypted_counts: [0, 0],
         events_not_listed: 0,
+        decryption: None,
         timing: Default::default(),
     }
 }

@@ -113,6 +113,12 @@ pub fn connection(f: ConnectionFacts) -> ConnectionReport {
             SkeCheck::Mismatch(_) => "mismatch".to_string(),
             SkeCheck::NotChecked(why) => format!("not checked: {why}"),
         }),
+        decryption: t.decryption.as_ref().map(|d| DecryptionReport {
+            decrypted: d.records > 0,
+            keys: d.keys.as_ref().map(|k| crate::escape::text(k.as_bytes())),
+            records: d.records,
+            problem: d.problem.clone(),
+        }),
     }
 }
 
@@ -295,7 +301,7 @@ fn history_letter(e: &Event) -> char {
             TlsMsg::ChangeCipherSpec => 'i',
             TlsMsg::Alert { .. } => 'a',
             TlsMsg::EncryptedAlert { .. } => 'b',
-            TlsMsg::Encrypted { .. } => 'e',
+            TlsMsg::Encrypted { .. } | TlsMsg::ApplicationData { .. } => 'e',
             TlsMsg::NotTls { .. } => 'p',
             TlsMsg::Sslv2Record => 'e',
             TlsMsg::Malformed(_) => 'x',
@@ -346,6 +352,7 @@ fn entry(e: &Event) -> HandshakeEntry {
                 // The contract's exact detail; the size is in the text report's evidence only.
                 TlsMsg::EncryptedAlert { .. } => Some("encrypted alert".to_string()),
                 TlsMsg::Encrypted { len } => Some(format!("{len} bytes")),
+                TlsMsg::ApplicationData { len } => Some(format!("{len} bytes, decrypted")),
                 TlsMsg::NotTls { preview, len } => {
                     Some(format!("{len} bytes: \"{}\"", crate::escape::preview(preview)))
                 }

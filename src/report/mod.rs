@@ -83,6 +83,19 @@ pub struct CaptureReport {
     pub connections: Vec<ConnectionReport>,
 }
 
+/// Extension: how a connection's records were decrypted.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct DecryptionReport {
+    /// At least one record was opened.
+    pub decrypted: bool,
+    /// Where the secrets came from: `FILE line N`, or the capture's secrets block.
+    pub keys: Option<String>,
+    /// Records opened.
+    pub records: u64,
+    /// Why the connection was not (or not wholly) decrypted.
+    pub problem: Option<String>,
+}
+
 #[derive(Serialize, Debug, Clone)]
 pub struct ClientHelloReport {
     pub frame: u64,
@@ -197,6 +210,10 @@ pub struct ConnectionReport {
     /// Extension: what could not be read in this connection.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Extension: whether the TLS 1.3 records were decrypted, and with what
+    /// (present when a key log or secrets block gave any secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decryption: Option<DecryptionReport>,
 }
 
 pub mod build;

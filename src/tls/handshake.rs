@@ -51,6 +51,10 @@ impl TlsParser {
     }
 
     fn handshake_message(&mut self, dir: Dir, msg: &[u8], frame: u64) {
+        if self.phase == Phase::Tls13Encrypted {
+            // Only decrypted records reach here after a TLS 1.3 ServerHello.
+            return self.tls13_message(dir, msg, frame);
+        }
         let t = msg[0];
         let parsed = parse_tls_message_handshake(msg);
         let ev = match parsed {
@@ -125,6 +129,11 @@ impl TlsParser {
 
     /// Moves the phase on a hello.
     fn advance(&mut self, dir: Dir, ev: &TlsMsg) {
+        if let (TlsMsg::ClientHello(c), Some(k)) = (ev, self.keys.as_deref_mut())
+            && k.client_random.is_none()
+        {
+            k.client_random = Some(c.random.clone());
+        }
         match ev {
             TlsMsg::ClientHello(c)
                 if c.supported_versions.iter().any(|v| crate::names::is_tls13(*v))
@@ -140,6 +149,7 @@ impl TlsParser {
                 self.dirs[dir.other()].encrypted = true;
                 // Bytes of the handshake buffer after the ServerHello are not plaintext.
                 self.dirs[dir].hs_buf.clear();
+                self.start_decryption(dir, sh.cipher_suite);
             }
             TlsMsg::ServerHello(sh) => self.phase = Phase::Tls12(sh.version()),
             _ => {}

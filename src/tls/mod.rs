@@ -104,6 +104,11 @@ pub enum TlsMsg {
     Encrypted {
         len: usize,
     },
+    /// A record opened with the session's keys that holds application data
+    /// (its plaintext length).
+    ApplicationData {
+        len: usize,
+    },
     /// Bytes that are not TLS, with their start.
     NotTls {
         preview: Vec<u8>,
@@ -135,6 +140,7 @@ impl TlsMsg {
             TlsMsg::Alert { level, description } => (12, (*level as u16) << 8 | *description as u16),
             TlsMsg::EncryptedAlert { .. } => (13, 0),
             TlsMsg::Encrypted { .. } => (14, 0),
+            TlsMsg::ApplicationData { .. } => (18, 0),
             TlsMsg::NotTls { .. } => (15, 0),
             TlsMsg::Sslv2Record => (16, 0),
             TlsMsg::Malformed(_) => (17, 0),
@@ -160,6 +166,7 @@ impl TlsMsg {
             TlsMsg::Alert { .. } => "Alert".into(),
             TlsMsg::EncryptedAlert { .. } => "Alert".into(),
             TlsMsg::Encrypted { .. } => "EncryptedData".into(),
+            TlsMsg::ApplicationData { .. } => "ApplicationData".into(),
             TlsMsg::NotTls { .. } => "NotTLS".into(),
             TlsMsg::Sslv2Record => "SSLv2Record".into(),
             TlsMsg::Malformed(_) => "Malformed".into(),
@@ -259,6 +266,8 @@ pub struct TlsParser {
     pub(super) kinds: Vec<(KindKey, u32)>,
     /// Events beyond `MAX_EVENTS_PER_KIND`, counted only.
     pub events_not_listed: u64,
+    /// The session's secrets and record protection, when a key log is given.
+    pub(crate) keys: Option<Box<protected::Keys>>,
 }
 
 impl Default for TlsParser {
@@ -267,11 +276,16 @@ impl Default for TlsParser {
     }
 }
 
+mod decrypt;
 mod handshake;
 mod hello;
+mod protected;
 mod record;
 mod start;
+mod tls13;
 pub mod wire;
+
+pub use protected::Decryption;
 
 use hello::record_header;
 
@@ -284,6 +298,7 @@ impl TlsParser {
             encrypted_counts: PerDir([0, 0]),
             kinds: Vec::new(),
             events_not_listed: 0,
+            keys: None,
         }
     }
 

@@ -34,6 +34,7 @@ impl TlsParser {
             return false;
         }
         self.dirs[dir].skipping = None;
+        self.passed(dir);
         self.application_data(dir, len, frame);
         self.dirs[dir].mode == Mode::Records
     }
@@ -56,7 +57,7 @@ impl TlsParser {
             return false;
         };
         self.dirs[dir].saw_tls = true;
-        if ContentType::from(ct) == ContentType::ApplicationData {
+        if ContentType::from(ct) == ContentType::ApplicationData && !self.opens(dir, len) {
             // Its body (what is held past the header, then the input) is skipped.
             self.dirs[dir].skipping = Some((len, len - (buf.len() - 5).min(len)));
             return self.skip_application_data(dir, input, frame);
@@ -84,7 +85,7 @@ impl TlsParser {
             let start = pos + 5;
             self.dirs[dir].saw_tls = true;
             if start + len > data.len() {
-                if ContentType::from(ct) == ContentType::ApplicationData {
+                if ContentType::from(ct) == ContentType::ApplicationData && !self.opens(dir, len) {
                     self.dirs[dir].skipping = Some((len, start + len - data.len()));
                     return;
                 }
@@ -115,12 +116,17 @@ impl TlsParser {
     }
 
     /// An application-data record of `len` bytes: counted; the first few listed.
-    fn application_data(&mut self, dir: Dir, len: usize, frame: u64) {
+    pub(super) fn application_data(&mut self, dir: Dir, len: usize, frame: u64) {
+        self.data_record(dir, frame, TlsMsg::Encrypted { len });
+    }
+
+    /// A record of application data (encrypted, or opened): counted; the first few listed.
+    pub(super) fn data_record(&mut self, dir: Dir, frame: u64, msg: TlsMsg) {
         self.encrypted_counts[dir] += 1;
         let d = &mut self.dirs[dir];
         if d.encrypted_records < MAX_ENCRYPTED_EVENTS {
             d.encrypted_records += 1;
-            self.push(dir, frame, TlsMsg::Encrypted { len });
+            self.push(dir, frame, msg);
         }
     }
 
@@ -164,7 +170,15 @@ impl TlsParser {
                     self.handshake_bytes(dir, body, frame);
                 }
             }
-            ContentType::ApplicationData => self.application_data(dir, body.len(), frame),
+            ContentType::ApplicationData if self.opens(dir, body.len()) => {
+                if !self.open_record(dir, body, frame) {
+                    self.application_data(dir, body.len(), frame);
+                }
+            }
+            ContentType::ApplicationData => {
+                self.passed(dir);
+                self.application_data(dir, body.len(), frame);
+            }
             ContentType::Heartbeat | ContentType::Unknown(_) => {}
         }
     }

@@ -1,0 +1,238 @@
+//! TLS 1.3 records opened with the session's secrets (a key log, or the
+//! capture's secrets blocks): the encrypted handshake (EncryptedExtensions,
+//! CertificateRequest, Certificate, CompressedCertificate,
+//! CertificateVerify, Finished) and every alert become the same events as
+//! their plaintext TLS 1.2 counterparts. Application data is not opened,
+//! except records small enough to be an alert or a post-handshake message.
+
+use std::sync::Arc;
+
+use super::decrypt::Protection;
+use super::wire::ContentType;
+use super::*;
+use crate::keylog::{KeyLog, Secrets};
+
+/// Application-data records up to this size are opened after the
+/// handshake (an alert is 19 bytes, a NewSessionTicket or a post-handshake
+/// CertificateRequest a few hundred); larger ones are only counted.
+pub const SMALL_RECORD: usize = 1024;
+
+/// Whether and how a connection was decrypted, for the report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Decryption {
+    /// Where the secrets came from (`keys.log line 3`), when found.
+    pub keys: Option<String>,
+    /// Records opened.
+    pub records: u64,
+    /// Why nothing (or not everything) was decrypted.
+    pub problem: Option<String>,
+}
+
+/// The decryption state of a connection.
+#[derive(Debug, Default)]
+pub(crate) struct Keys {
+    pub(crate) log: Option<Arc<KeyLog>>,
+    pub(super) client_random: Option<Vec<u8>>,
+    pub(super) secrets: Option<Arc<Secrets>>,
+    pub(super) prot: PerDir<Option<Box<Protection>>>,
+    /// The handshake of this direction is over (its Finished was opened).
+    pub(super) finished: PerDir<bool>,
+    pub(super) server_dir: Option<Dir>,
+    pub(super) suite: u16,
+    pub(crate) report: Option<Decryption>,
+}
+
+impl TlsParser {
+    /// Uses this key log for the connection's secrets.
+    pub fn set_keylog(&mut self, log: &Arc<KeyLog>) {
+        if self.keys.is_none() {
+            self.keys = Some(Box::new(Keys {
+                log: Some(log.clone()),
+                ..Keys::default()
+            }));
+        }
+    }
+
+    /// Whether and how the connection was decrypted (None: no secrets given).
+    pub fn decryption(&self) -> Option<Decryption> {
+        let k = self.keys.as_deref()?;
+        let mut d = k.report.clone()?;
+        d.records += k.prot.0.iter().flatten().map(|p| p.opened).sum::<u64>();
+        Some(d)
+    }
+
+    /// A TLS 1.3 ServerHello from `server`: the handshake keys, if the key
+    /// log has this session.
+    pub(super) fn start_decryption(&mut self, server: Dir, suite: u16) {
+        if let Some(k) = self.keys.as_deref_mut() {
+            k.start(server, suite);
+        }
+    }
+
+    /// An application-data record of `len` bytes in `dir` is worth holding
+    /// whole to open it.
+    pub(super) fn opens(&self, dir: Dir, len: usize) -> bool {
+        self.keys
+            .as_deref()
+            .is_some_and(|k| k.prot[dir].is_some() && (!k.finished[dir] || len <= SMALL_RECORD))
+    }
+
+    /// A record passed unopened: its number still counts.
+    pub(super) fn passed(&mut self, dir: Dir) {
+        if let Some(p) = self.keys.as_deref_mut().and_then(|k| k.prot[dir].as_mut()) {
+            p.skip();
+        }
+    }
+
+    /// Opens a protected record of `dir`; false when it could not be.
+    pub(super) fn open_record(&mut self, dir: Dir, body: &[u8], frame: u64) -> bool {
+        let Some(keys) = self.keys.as_deref_mut() else {
+            return false;
+        };
+        let Some(p) = keys.prot[dir].as_mut() else { return false };
+        let first = p.opened == 0;
+        let Some((ct, content)) = p.open(body) else {
+            keys.cannot_open(dir, first);
+            return false;
+        };
+        match ContentType::from(ct) {
+            ContentType::Handshake => self.handshake_bytes(dir, &content, frame),
+            ContentType::Alert => {
+                for a in content.chunks_exact(2) {
+                    self.push(
+                        dir,
+                        frame,
+                        TlsMsg::Alert {
+                            level: a[0],
+                            description: a[1],
+                        },
+                    );
+                }
+            }
+            _ => self.data_record(dir, frame, TlsMsg::ApplicationData { len: content.len() }),
+        }
+        true
+    }
+
+    /// A direction's Finished was opened.
+    pub(super) fn finished(&mut self, dir: Dir) {
+        if let Some(k) = self.keys.as_deref_mut() {
+            k.finished(dir);
+        }
+    }
+
+    /// A KeyUpdate from `dir`: the next generation of its keys.
+    pub(super) fn key_update(&mut self, dir: Dir) {
+        if let Some(k) = self.keys.as_deref_mut() {
+            k.key_update(dir);
+        }
+    }
+}
+
+impl Keys {
+    fn start(&mut self, server: Dir, suite: u16) {
+        // Without any secret (no key log, no secrets block) there is nothing to say.
+        let Some(log) = self.log.as_ref().filter(|l| !l.is_empty()) else {
+            return;
+        };
+        let mut report = Decryption::default();
+        let found = self.client_random.as_ref().and_then(|r| log.get(r));
+        match (&self.client_random, found) {
+            (None, _) => {
+                report.problem = Some("no ClientHello was captured: its random names the session's keys".into())
+            }
+            (Some(_), None) => {
+                report.problem = Some("the key log has no secrets for this session's client random".into())
+            }
+            (Some(_), Some(s)) => {
+                report.keys = Some(s.source.clone());
+                let client = server.other();
+                let (cs, ss) = (s.client_handshake.as_deref(), s.server_handshake.as_deref());
+                match (
+                    cs.and_then(|k| Protection::tls13(suite, k)),
+                    ss.and_then(|k| Protection::tls13(suite, k)),
+                ) {
+                    (Some(c), Some(sv)) => {
+                        self.prot[client] = Some(Box::new(c));
+                        self.prot[server] = Some(Box::new(sv));
+                    }
+                    _ if cs.is_none() || ss.is_none() => {
+                        report.problem = Some("the key log lacks the handshake traffic secrets of this session".into())
+                    }
+                    _ => {
+                        report.problem = Some(format!(
+                            "the secrets do not fit cipher suite 0x{suite:04x} (wrong length or suite)"
+                        ))
+                    }
+                }
+                self.secrets = Some(s);
+            }
+        }
+        self.server_dir = Some(server);
+        self.suite = suite;
+        self.report = Some(report);
+    }
+
+    /// Counts what a retired key opened.
+    fn retire(&mut self, dir: Dir) -> Option<Box<Protection>> {
+        let p = self.prot[dir].take()?;
+        if let Some(r) = &mut self.report {
+            r.records += p.opened;
+        }
+        Some(p)
+    }
+
+    /// A record the keys do not open: wrong keys (the first record), or a
+    /// change of keys we cannot follow; this direction stops decrypting.
+    fn cannot_open(&mut self, dir: Dir, first: bool) {
+        let wrong_keys = first && !self.finished[dir];
+        let why = if wrong_keys {
+            "the key log's handshake secrets do not open this session's records (wrong keys, or keys of another session with the same client random)"
+        } else if first {
+            "the application traffic secret does not open the records after the Finished"
+        } else {
+            "a record could not be opened after others were (damage, or a key change not seen)"
+        };
+        self.retire(dir);
+        if wrong_keys {
+            // Nothing of the session is decrypted, both ways.
+            self.retire(dir.other());
+        }
+        if let Some(r) = &mut self.report {
+            r.problem.get_or_insert_with(|| why.to_string());
+        }
+    }
+
+    /// A direction's Finished was opened: its records now use the
+    /// application traffic secret (when the key log has it).
+    fn finished(&mut self, dir: Dir) {
+        self.finished[dir] = true;
+        let is_server = self.server_dir == Some(dir);
+        let next = self.secrets.as_ref().and_then(|s| {
+            if is_server {
+                s.server_traffic_0.clone()
+            } else {
+                s.client_traffic_0.clone()
+            }
+        });
+        self.retire(dir);
+        self.prot[dir] = next.and_then(|k| Protection::tls13(self.suite, &k)).map(Box::new);
+        if self.prot[dir].is_none()
+            && let Some(r) = &mut self.report
+        {
+            let side = if is_server { "SERVER" } else { "CLIENT" };
+            r.problem.get_or_insert_with(|| {
+                format!(
+                    "no {side}_TRAFFIC_SECRET_0 in the key log: records after the {} Finished are not decrypted",
+                    side.to_lowercase()
+                )
+            });
+        }
+    }
+
+    fn key_update(&mut self, dir: Dir) {
+        if let Some(p) = self.retire(dir) {
+            self.prot[dir] = p.updated().map(Box::new);
+        }
+    }
+}
