@@ -346,6 +346,30 @@ record go-tls13-plaintext-alert.pcap any "python3 tools/bad_keyshare_server.py $
 record wrong-key-usage.pcap any "$(srv noku inter.pem)" \
   "java -Djavax.net.ssl.trustStore=pki/root-truststore.jks -Djavax.net.ssl.trustStorePassword=changeit -cp '$work' JavaClient 127.0.0.1 $PORT $SNI TLSv1.2"
 
+# TLS 1.3 with the client's key log (the NSS SSLKEYLOGFILE format), for
+# --keylog: openssl's -keylogfile and curl's SSLKEYLOGFILE. A key log is
+# appended to, so each is started afresh.
+keylog() { # NAME: the key log file of sample NAME.pcap, emptied when it is recorded
+  want "$1.pcap" && rm -f "$1.keylog"
+  echo "$1.keylog"
+}
+record keylog-tls13-ok.pcap lo "$SERVER -tls1_3" "$CLIENT -tls1_3 -keylogfile $(keylog keylog-tls13-ok)"
+record keylog-curl-tls13-ok.pcap any "openssl s_server -accept $PORT -cert pki/leaf.pem -key pki/leaf.key -cert_chain pki/inter.pem -naccept 1 -www" \
+  "SSLKEYLOGFILE=$(keylog keylog-curl-tls13-ok) curl -sS -o /dev/null --cacert pki/root.pem --resolve $SNI:$PORT:127.0.0.1 https://$SNI:$PORT/"
+# The client rejects the chain (its alert is protected by the client handshake secret).
+record keylog-tls13-reject.pcap any "$SERVER -tls1_3" \
+  "openssl s_client -connect 127.0.0.1:$PORT -servername $SNI -CAfile pki/other-root.pem -verify_return_error -tls1_3 -keylogfile $(keylog keylog-tls13-reject) </dev/null"
+# The server requires a client certificate (certificate_required, under the server's application secret).
+record keylog-tls13-cert-required.pcap any "$SERVER -tls1_3 -Verify 1" "$CLIENT -tls1_3 -keylogfile $(keylog keylog-tls13-cert-required)"
+# The other AEADs of TLS 1.3: ChaCha20-Poly1305 and AES-128-CCM.
+record keylog-tls13-chacha.pcap lo "$SERVER -tls1_3" \
+  "$CLIENT -tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256 -keylogfile $(keylog keylog-tls13-chacha)"
+record keylog-tls13-ccm.pcap lo "$SERVER -tls1_3 -ciphersuites TLS_AES_128_CCM_SHA256" \
+  "$CLIENT -tls1_3 -ciphersuites TLS_AES_128_CCM_SHA256 -keylogfile $(keylog keylog-tls13-ccm)"
+# The same rejection with its secrets inside the pcapng (Decryption Secrets Block), as Wireshark users share it.
+want keylog-tls13-secrets.pcapng && editcap --inject-secrets tls,keylog-tls13-reject.keylog -F pcapng \
+  keylog-tls13-reject.pcap keylog-tls13-secrets.pcapng
+
 # Two interfaces with different link types in one pcapng (Ethernet and SLL2).
 want mixed-links.pcapng && mergecap -F pcapng -w mixed-links.pcapng tls13-ok.pcap java-pkix-tls12.pcap
 

@@ -505,6 +505,16 @@ fn render_failed(o: &mut String, c: &ConnectionReport) {
         );
     }
     render_fingerprints(o, c);
+    if let Some(d) = &c.decryption {
+        let line = match (&d.keys, d.decrypted) {
+            (Some(k), true) => format!("decrypted: {} records opened with the secrets of {k}", d.records),
+            _ => format!(
+                "not decrypted: {}",
+                d.problem.as_deref().unwrap_or("no secrets for this session")
+            ),
+        };
+        let _ = writeln!(o, "  {line}");
+    }
     let _ = writeln!(o, "  handshake:");
     for h in &c.handshake {
         let _ = writeln!(

@@ -147,22 +147,24 @@ impl Keys {
             (Some(_), Some(s)) => {
                 report.keys = Some(s.source.clone());
                 let client = server.other();
-                let (cs, ss) = (s.client_handshake.as_deref(), s.server_handshake.as_deref());
-                match (
-                    cs.and_then(|k| Protection::tls13(suite, k)),
-                    ss.and_then(|k| Protection::tls13(suite, k)),
-                ) {
-                    (Some(c), Some(sv)) => {
-                        self.prot[client] = Some(Box::new(c));
-                        self.prot[server] = Some(Box::new(sv));
-                    }
-                    _ if cs.is_none() || ss.is_none() => {
-                        report.problem = Some("the key log lacks the handshake traffic secrets of this session".into())
-                    }
-                    _ => {
-                        report.problem = Some(format!(
-                            "the secrets do not fit cipher suite 0x{suite:04x} (wrong length or suite)"
-                        ))
+                // Each direction with its own secret: a client that fails
+                // early logs only the server's (and sends its alert in the clear).
+                for (dir, secret, name) in [
+                    (client, s.client_handshake.as_deref(), "CLIENT_HANDSHAKE_TRAFFIC_SECRET"),
+                    (server, s.server_handshake.as_deref(), "SERVER_HANDSHAKE_TRAFFIC_SECRET"),
+                ] {
+                    match secret.map(|k| Protection::tls13(suite, k)) {
+                        Some(Some(p)) => self.prot[dir] = Some(Box::new(p)),
+                        Some(None) => {
+                            report.problem.get_or_insert(format!(
+                                "the {name} does not fit cipher suite 0x{suite:04x} (wrong length or suite)"
+                            ));
+                        }
+                        None => {
+                            report
+                                .problem
+                                .get_or_insert(format!("the key log has no {name} for this session"));
+                        }
                     }
                 }
                 self.secrets = Some(s);
