@@ -359,6 +359,9 @@ record keylog-curl-tls13-ok.pcap any "openssl s_server -accept $PORT -cert pki/l
 # The client rejects the chain (its alert is protected by the client handshake secret).
 record keylog-tls13-reject.pcap any "$SERVER -tls1_3" \
   "openssl s_client -connect 127.0.0.1:$PORT -servername $SNI -CAfile pki/other-root.pem -verify_return_error -tls1_3 -keylogfile $(keylog keylog-tls13-reject) </dev/null"
+# A Go client rejects the chain: its alert is protected by the client handshake secret.
+record keylog-go-tls13-reject.pcap any "$SERVER -tls1_3" \
+  "$work/gotls client 127.0.0.1:$PORT $SNI pki/other-root.pem $(keylog keylog-go-tls13-reject)"
 # The server requires a client certificate (certificate_required, under the server's application secret).
 record keylog-tls13-cert-required.pcap any "$SERVER -tls1_3 -Verify 1" "$CLIENT -tls1_3 -keylogfile $(keylog keylog-tls13-cert-required)"
 # The other AEADs of TLS 1.3: ChaCha20-Poly1305 and AES-128-CCM.

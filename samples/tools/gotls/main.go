@@ -1,6 +1,7 @@
 // A Go TLS client and server (crypto/tls) for the samples.
 //
-//	gotls client ADDR SNI CAFILE   connect, handshake, print the result
+//	gotls client ADDR SNI CAFILE [KEYLOG]   connect, handshake, print the result
+//	                                         (KEYLOG: write the session's secrets there)
 //	gotls server PORT CERT KEY     TLS 1.2 server that requires any client certificate
 package main
 
@@ -22,8 +23,17 @@ func main() {
 			fmt.Println("cannot read", os.Args[4])
 			os.Exit(2)
 		}
-		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 3 * time.Second}, "tcp", os.Args[2],
-			&tls.Config{ServerName: os.Args[3], RootCAs: pool})
+		conf := &tls.Config{ServerName: os.Args[3], RootCAs: pool}
+		if len(os.Args) > 5 {
+			f, err := os.Create(os.Args[5])
+			if err != nil {
+				fmt.Println(err)
+				os.Exit(2)
+			}
+			defer f.Close()
+			conf.KeyLogWriter = f
+		}
+		c, err := tls.DialWithDialer(&net.Dialer{Timeout: 3 * time.Second}, "tcp", os.Args[2], conf)
 		if err != nil {
 			fmt.Println("FAILED:", err)
 			return
