@@ -22,3 +22,4 @@ for k in samples/keylog-*.keylog; do
 done
 one samples/keylog-tls13-secrets.pcapng
 one tests/corpus/public/illustrated__tls13-capture.pcap tests/corpus/public/illustrated__tls13-capture.pcap.keylog
+one tests/corpus/public/ja4__http2-with-cookies.pcapng
