@@ -369,6 +369,16 @@ record keylog-tls13-chacha.pcap lo "$SERVER -tls1_3" \
   "$CLIENT -tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256 -keylogfile $(keylog keylog-tls13-chacha)"
 record keylog-tls13-ccm.pcap lo "$SERVER -tls1_3 -ciphersuites TLS_AES_128_CCM_SHA256" \
   "$CLIENT -tls1_3 -ciphersuites TLS_AES_128_CCM_SHA256 -keylogfile $(keylog keylog-tls13-ccm)"
+# TLS 1.2 with the master secret (CLIENT_RANDOM lines): AES-GCM, AES-CBC with
+# encrypt-then-MAC (OpenSSL's default) and MAC-then-encrypt (-no_etm),
+# and ChaCha20-Poly1305.
+record keylog-tls12-gcm.pcap lo "$SERVER -tls1_2" "$CLIENT -tls1_2 -keylogfile $(keylog keylog-tls12-gcm)"
+record keylog-tls12-cbc.pcap lo "$SERVER -tls1_2" \
+  "$CLIENT -tls1_2 -cipher ECDHE-RSA-AES128-SHA -keylogfile $(keylog keylog-tls12-cbc)"
+record keylog-tls12-cbc-mte.pcap lo "$SERVER -tls1_2" \
+  "$CLIENT -tls1_2 -cipher ECDHE-RSA-AES256-SHA384 -no_etm -keylogfile $(keylog keylog-tls12-cbc-mte)"
+record keylog-tls12-chacha.pcap lo "$SERVER -tls1_2" \
+  "$CLIENT -tls1_2 -cipher ECDHE-RSA-CHACHA20-POLY1305 -keylogfile $(keylog keylog-tls12-chacha)"
 # The same rejection with its secrets inside the pcapng (Decryption Secrets Block), as Wireshark users share it.
 want keylog-tls13-secrets.pcapng && editcap --inject-secrets tls,keylog-tls13-reject.keylog -F pcapng \
   keylog-tls13-reject.pcap keylog-tls13-secrets.pcapng

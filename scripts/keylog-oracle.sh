@@ -23,3 +23,4 @@ done
 one samples/keylog-tls13-secrets.pcapng
 one tests/corpus/public/illustrated__tls13-capture.pcap tests/corpus/public/illustrated__tls13-capture.pcap.keylog
 one tests/corpus/public/ja4__http2-with-cookies.pcapng
+one tests/corpus/public/zeek__tls-1.2-stream-keylog.pcap tests/corpus/public/zeek__tls-1.2-stream-keylog.pcap.keylog

@@ -54,7 +54,7 @@ pub struct Cli {
     /// Trust store: PEM bundle or DER certificate (repeatable). Replaces the built-in Mozilla roots.
     #[arg(long = "ca-file", value_name = "PEM")]
     pub ca_file: Vec<PathBuf>,
-    /// NSS key log (SSLKEYLOGFILE) to decrypt TLS 1.3 handshakes (repeatable).
+    /// NSS key log (SSLKEYLOGFILE): decrypts TLS 1.3 handshakes and TLS 1.2 Finished and alerts (repeatable).
     #[arg(long, value_name = "FILE")]
     pub keylog: Vec<PathBuf>,
     /// Every PEM/DER certificate in DIR is a trust anchor (repeatable).

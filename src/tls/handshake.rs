@@ -151,7 +151,10 @@ impl TlsParser {
                 self.dirs[dir].hs_buf.clear();
                 self.start_decryption(dir, sh.cipher_suite);
             }
-            TlsMsg::ServerHello(sh) => self.phase = Phase::Tls12(sh.version()),
+            TlsMsg::ServerHello(sh) => {
+                self.phase = Phase::Tls12(sh.version());
+                self.start_decryption12(dir, sh);
+            }
             _ => {}
         }
     }

@@ -277,6 +277,7 @@ impl Default for TlsParser {
 }
 
 mod decrypt;
+mod decrypt12;
 mod handshake;
 mod hello;
 mod protected;

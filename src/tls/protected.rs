@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use super::decrypt::Protection;
+use super::decrypt12::{self, Protection12};
 use super::wire::ContentType;
 use super::*;
 use crate::keylog::{KeyLog, Secrets};
@@ -28,13 +29,38 @@ pub struct Decryption {
     pub problem: Option<String>,
 }
 
+/// A direction's record protection.
+#[derive(Debug)]
+pub(super) enum Prot {
+    V13(Protection),
+    V12(Protection12),
+}
+
+impl Prot {
+    fn opened(&self) -> u64 {
+        match self {
+            Prot::V13(p) => p.opened,
+            Prot::V12(p) => p.opened,
+        }
+    }
+
+    fn skip(&mut self) {
+        match self {
+            Prot::V13(p) => p.skip(),
+            Prot::V12(p) => p.skip(),
+        }
+    }
+}
+
 /// The decryption state of a connection.
 #[derive(Debug, Default)]
 pub(crate) struct Keys {
     pub(crate) log: Option<Arc<KeyLog>>,
     pub(super) client_random: Option<Vec<u8>>,
     pub(super) secrets: Option<Arc<Secrets>>,
-    pub(super) prot: PerDir<Option<Box<Protection>>>,
+    pub(super) prot: PerDir<Option<Box<Prot>>>,
+    /// TLS 1.2: each direction's protection, in force from its ChangeCipherSpec.
+    pub(super) pending: PerDir<Option<Box<Protection12>>>,
     /// The handshake of this direction is over (its Finished was opened).
     pub(super) finished: PerDir<bool>,
     pub(super) server_dir: Option<Dir>,
@@ -57,7 +83,7 @@ impl TlsParser {
     pub fn decryption(&self) -> Option<Decryption> {
         let k = self.keys.as_deref()?;
         let mut d = k.report.clone()?;
-        d.records += k.prot.0.iter().flatten().map(|p| p.opened).sum::<u64>();
+        d.records += k.prot.0.iter().flatten().map(|p| p.opened()).sum::<u64>();
         Some(d)
     }
 
@@ -72,9 +98,9 @@ impl TlsParser {
     /// An application-data record of `len` bytes in `dir` is worth holding
     /// whole to open it.
     pub(super) fn opens(&self, dir: Dir, len: usize) -> bool {
-        self.keys
-            .as_deref()
-            .is_some_and(|k| k.prot[dir].is_some() && (!k.finished[dir] || len <= SMALL_RECORD))
+        self.keys.as_deref().is_some_and(|k| {
+            matches!(k.prot[dir].as_deref(), Some(Prot::V13(_))) && (!k.finished[dir] || len <= SMALL_RECORD)
+        })
     }
 
     /// A record passed unopened: its number still counts.
@@ -89,7 +115,9 @@ impl TlsParser {
         let Some(keys) = self.keys.as_deref_mut() else {
             return false;
         };
-        let Some(p) = keys.prot[dir].as_mut() else { return false };
+        let Some(Prot::V13(p)) = keys.prot[dir].as_deref_mut() else {
+            return false;
+        };
         let first = p.opened == 0;
         let Some((ct, content)) = p.open(body) else {
             keys.cannot_open(dir, first);
@@ -110,6 +138,66 @@ impl TlsParser {
                 }
             }
             _ => self.data_record(dir, frame, TlsMsg::ApplicationData { len: content.len() }),
+        }
+        true
+    }
+
+    /// A TLS 1.2 ServerHello from `server`: both directions' keys from the
+    /// master secret, in force from each one's ChangeCipherSpec.
+    pub(super) fn start_decryption12(&mut self, server: Dir, sh: &ServerHello) {
+        if let Some(k) = self.keys.as_deref_mut() {
+            k.start12(server, sh);
+        }
+    }
+
+    /// A ChangeCipherSpec from `dir` (TLS 1.2): its protection starts.
+    pub(super) fn change_cipher_spec(&mut self, dir: Dir) {
+        if let Some(k) = self.keys.as_deref_mut()
+            && let Some(p) = k.pending[dir].take()
+        {
+            k.prot[dir] = Some(Box::new(Prot::V12(*p)));
+        }
+    }
+
+    /// Opens an encrypted TLS 1.2 handshake or alert record of `dir`; false
+    /// when there are no keys for it or they do not open it.
+    pub(super) fn open_record12(&mut self, dir: Dir, ct: u8, body: &[u8], frame: u64) -> bool {
+        let Some(keys) = self.keys.as_deref_mut() else {
+            return false;
+        };
+        let Some(Prot::V12(p)) = keys.prot[dir].as_deref_mut() else {
+            return false;
+        };
+        let first = p.opened == 0;
+        let Some(plain) = p.open(ct, body) else {
+            keys.cannot_open(dir, first);
+            return false;
+        };
+        if ct == 21 {
+            for a in plain.chunks_exact(2) {
+                self.push(
+                    dir,
+                    frame,
+                    TlsMsg::Alert {
+                        level: a[0],
+                        description: a[1],
+                    },
+                );
+            }
+            return true;
+        }
+        // Handshake messages: the Finished (the same event as unopened, so
+        // that the verdict reads it the same way), or a renegotiation.
+        let mut i = 0;
+        while let Some(h) = plain.get(i..i + 4) {
+            let len = ((h[1] as usize) << 16) | ((h[2] as usize) << 8) | h[3] as usize;
+            let msg = if h[0] == 20 {
+                TlsMsg::EncryptedHandshake
+            } else {
+                TlsMsg::Handshake(h[0])
+            };
+            self.push(dir, frame, msg);
+            i += 4 + len;
         }
         true
     }
@@ -154,7 +242,7 @@ impl Keys {
                     (server, s.server_handshake.as_deref(), "SERVER_HANDSHAKE_TRAFFIC_SECRET"),
                 ] {
                     match secret.map(|k| Protection::tls13(suite, k)) {
-                        Some(Some(p)) => self.prot[dir] = Some(Box::new(p)),
+                        Some(Some(p)) => self.prot[dir] = Some(Box::new(Prot::V13(p))),
                         Some(None) => {
                             report.problem.get_or_insert(format!(
                                 "the {name} does not fit cipher suite 0x{suite:04x} (wrong length or suite)"
@@ -175,11 +263,54 @@ impl Keys {
         self.report = Some(report);
     }
 
+    fn start12(&mut self, server: Dir, sh: &ServerHello) {
+        let Some(log) = self.log.as_ref().filter(|l| !l.is_empty()) else {
+            return;
+        };
+        let mut report = Decryption::default();
+        let found = self.client_random.as_ref().and_then(|r| log.get(r));
+        let (cr, s) = match (&self.client_random, found) {
+            (None, _) => {
+                report.problem = Some("no ClientHello was captured: its random names the session's keys".into());
+                (None, None)
+            }
+            (Some(_), None) => {
+                report.problem = Some("the key log has no secrets for this session's client random".into());
+                (None, None)
+            }
+            (Some(r), Some(s)) => (Some(r.clone()), Some(s)),
+        };
+        if let (Some(cr), Some(s)) = (cr, s) {
+            report.keys = Some(s.source.clone());
+            let etm = sh.extensions.contains(&22);
+            match (&s.master, sh.version()) {
+                (None, _) => {
+                    report.problem = Some("the key log has no CLIENT_RANDOM (master secret) for this session".into())
+                }
+                (Some(_), v) if v != 0x0303 => {
+                    report.problem = Some(format!(
+                        "{} is not decrypted (TLS 1.2 only)",
+                        crate::names::version_name(v)
+                    ))
+                }
+                (Some(m), _) => match decrypt12::keys(sh.cipher_suite, m, (&cr, &sh.random), etm) {
+                    Ok((c, sv)) => {
+                        self.pending[server.other()] = Some(Box::new(c));
+                        self.pending[server] = Some(Box::new(sv));
+                    }
+                    Err(why) => report.problem = Some(why),
+                },
+            }
+        }
+        self.server_dir = Some(server);
+        self.report = Some(report);
+    }
+
     /// Counts what a retired key opened.
-    fn retire(&mut self, dir: Dir) -> Option<Box<Protection>> {
+    fn retire(&mut self, dir: Dir) -> Option<Box<Prot>> {
         let p = self.prot[dir].take()?;
         if let Some(r) = &mut self.report {
-            r.records += p.opened;
+            r.records += p.opened();
         }
         Some(p)
     }
@@ -218,7 +349,9 @@ impl Keys {
             }
         });
         self.retire(dir);
-        self.prot[dir] = next.and_then(|k| Protection::tls13(self.suite, &k)).map(Box::new);
+        self.prot[dir] = next
+            .and_then(|k| Protection::tls13(self.suite, &k))
+            .map(|p| Box::new(Prot::V13(p)));
         if self.prot[dir].is_none()
             && let Some(r) = &mut self.report
         {
@@ -233,8 +366,8 @@ impl Keys {
     }
 
     fn key_update(&mut self, dir: Dir) {
-        if let Some(p) = self.retire(dir) {
-            self.prot[dir] = p.updated().map(Box::new);
+        if let Some(Prot::V13(p)) = self.retire(dir).map(|b| *b) {
+            self.prot[dir] = p.updated().map(|p| Box::new(Prot::V13(p)));
         }
     }
 }

@@ -141,6 +141,7 @@ impl TlsParser {
                 let starts_encryption = self.phase.ccs_starts_encryption();
                 if starts_encryption {
                     self.dirs[dir].encrypted = true;
+                    self.change_cipher_spec(dir);
                 }
             }
             ContentType::Alert => {
@@ -148,7 +149,9 @@ impl TlsParser {
                 // record after its ServerHello was sent before the sender had
                 // keys (a client failing on the ServerHello) and is plaintext.
                 let tls13_plain = self.phase == Phase::Tls13Encrypted && body.len() == 2;
-                if (encrypted && !tls13_plain) || !body.len().is_multiple_of(2) || body.len() > 8 {
+                if encrypted && !tls13_plain && self.open_record12(dir, ct, body, frame) {
+                    // Opened with the session's keys.
+                } else if (encrypted && !tls13_plain) || !body.len().is_multiple_of(2) || body.len() > 8 {
                     self.push(dir, frame, TlsMsg::EncryptedAlert { len: body.len() });
                 } else {
                     for a in body.chunks_exact(2) {
@@ -164,7 +167,9 @@ impl TlsParser {
                 }
             }
             ContentType::Handshake => {
-                if encrypted {
+                if encrypted && self.open_record12(dir, ct, body, frame) {
+                    // Opened with the session's keys.
+                } else if encrypted {
                     self.push(dir, frame, TlsMsg::EncryptedHandshake);
                 } else {
                     self.handshake_bytes(dir, body, frame);
