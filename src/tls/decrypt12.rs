@@ -48,7 +48,7 @@ fn suite(s: u16) -> Option<(Kind, bool)> {
     Some(match s {
         0x009c | 0x009e | 0xc02b | 0xc02f | 0x00a2 | 0x00a4 | 0x00a8 | 0x00aa | 0x00ac => (Gcm { key: 16 }, false),
         0x009d | 0x009f | 0xc02c | 0xc030 | 0x00a3 | 0x00a5 | 0x00a9 | 0x00ab | 0x00ad => (Gcm { key: 32 }, true),
-        0xcca8 | 0xcca9 | 0xccaa | 0xccab | 0xccac | 0xccad | 0xccae => (ChaCha, false),
+        0xcca8..=0xccae => (ChaCha, false),
         0x002f | 0x0033 | 0x0032 | 0xc004 | 0xc009 | 0xc00e | 0xc013 | 0xc018 => (cbc(16, Mac::Sha1), false),
         0x0035 | 0x0039 | 0x0038 | 0xc005 | 0xc00a | 0xc00f | 0xc014 | 0xc019 => (cbc(32, Mac::Sha1), false),
         0x003c | 0x0067 | 0x0040 | 0xc023 | 0xc027 | 0xc025 | 0xc029 => (cbc(16, Mac::Sha256), false),
@@ -77,7 +77,7 @@ fn prf(sha384: bool, secret: &[u8], label: &[u8], seed: &[u8], len: usize) -> Ve
 }
 
 enum Cipher {
-    Aead(aead::LessSafeKey, [u8; 12], bool),
+    Aead(Box<aead::LessSafeKey>, [u8; 12], bool),
     Cbc {
         key: Vec<u8>,
         mac: hmac::Key,
@@ -146,7 +146,9 @@ pub fn keys(
                 )
             }
             Kind::ChaCha => Cipher::Aead(
-                aead::LessSafeKey::new(aead::UnboundKey::new(&aead::CHACHA20_POLY1305, key).ok()?),
+                Box::new(aead::LessSafeKey::new(
+                    aead::UnboundKey::new(&aead::CHACHA20_POLY1305, key).ok()?,
+                )),
                 iv.try_into().ok()?,
                 false,
             ),
