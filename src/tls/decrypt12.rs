@@ -140,7 +140,7 @@ pub fn keys(
                 let mut nonce = [0u8; 12];
                 nonce[..4].copy_from_slice(iv);
                 Cipher::Aead(
-                    aead::LessSafeKey::new(aead::UnboundKey::new(alg, key).ok()?),
+                    Box::new(aead::LessSafeKey::new(aead::UnboundKey::new(alg, key).ok()?)),
                     nonce,
                     true,
                 )

@@ -32,8 +32,8 @@ pub struct Decryption {
 /// A direction's record protection.
 #[derive(Debug)]
 pub(super) enum Prot {
-    V13(Protection),
-    V12(Protection12),
+    V13(Box<Protection>),
+    V12(Box<Protection12>),
 }
 
 impl Prot {
@@ -155,7 +155,7 @@ impl TlsParser {
         if let Some(k) = self.keys.as_deref_mut()
             && let Some(p) = k.pending[dir].take()
         {
-            k.prot[dir] = Some(Box::new(Prot::V12(*p)));
+            k.prot[dir] = Some(Box::new(Prot::V12(p)));
         }
     }
 
@@ -242,7 +242,7 @@ impl Keys {
                     (server, s.server_handshake.as_deref(), "SERVER_HANDSHAKE_TRAFFIC_SECRET"),
                 ] {
                     match secret.map(|k| Protection::tls13(suite, k)) {
-                        Some(Some(p)) => self.prot[dir] = Some(Box::new(Prot::V13(p))),
+                        Some(Some(p)) => self.prot[dir] = Some(Box::new(Prot::V13(Box::new(p)))),
                         Some(None) => {
                             report.problem.get_or_insert(format!(
                                 "the {name} does not fit cipher suite 0x{suite:04x} (wrong length or suite)"
@@ -351,7 +351,7 @@ impl Keys {
         self.retire(dir);
         self.prot[dir] = next
             .and_then(|k| Protection::tls13(self.suite, &k))
-            .map(|p| Box::new(Prot::V13(p)));
+            .map(|p| Box::new(Prot::V13(Box::new(p))));
         if self.prot[dir].is_none()
             && let Some(r) = &mut self.report
         {
@@ -367,7 +367,7 @@ impl Keys {
 
     fn key_update(&mut self, dir: Dir) {
         if let Some(Prot::V13(p)) = self.retire(dir).map(|b| *b) {
-            self.prot[dir] = p.updated().map(|p| Box::new(Prot::V13(p)));
+            self.prot[dir] = p.updated().map(|p| Box::new(Prot::V13(Box::new(p))));
         }
     }
 }
