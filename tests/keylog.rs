@@ -154,6 +154,19 @@ fn the_report_says_how_the_connection_was_decrypted() {
         "the capture's secrets block at byte 108 line 2"
     );
     assert_eq!(c["failure"]["cause"], "certificate_rejected_by_client");
+    // The same through a pipe: secrets blocks are read from streams too.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pcap-tls-audit"))
+        .current_dir(top())
+        .args(["--format", "json", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let bytes = std::fs::read(top().join("samples/keylog-tls13-secrets.pcapng")).unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &bytes).unwrap();
+    let o = child.wait_with_output().unwrap();
+    let d: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(d["captures"][0]["connections"][0]["decryption"]["decrypted"], true);
 }
 
 #[test]
