@@ -221,9 +221,11 @@ pub mod ecs;
 pub mod groups;
 pub mod junit;
 mod text;
+mod text_batch;
 
 pub use groups::{BatchGroups, GroupReport};
-pub use text::{TextCapture, render_groups, render_text};
+pub use text::{TextCapture, render_text};
+pub use text_batch::render_groups;
 
 #[cfg(test)]
 mod tests;

@@ -29,6 +29,9 @@ pub struct Decryption {
     pub problem: Option<String>,
 }
 
+/// A session found in the key log: its client random and secrets.
+type Session = (Vec<u8>, Arc<Secrets>);
+
 /// A direction's record protection.
 #[derive(Debug)]
 pub(super) enum Prot {
@@ -125,18 +128,7 @@ impl TlsParser {
         };
         match ContentType::from(ct) {
             ContentType::Handshake => self.handshake_bytes(dir, &content, frame),
-            ContentType::Alert => {
-                for a in content.chunks_exact(2) {
-                    self.push(
-                        dir,
-                        frame,
-                        TlsMsg::Alert {
-                            level: a[0],
-                            description: a[1],
-                        },
-                    );
-                }
-            }
+            ContentType::Alert => self.push_alerts(dir, frame, &content),
             _ => self.data_record(dir, frame, TlsMsg::ApplicationData { len: content.len() }),
         }
         true
@@ -174,16 +166,7 @@ impl TlsParser {
             return false;
         };
         if ct == 21 {
-            for a in plain.chunks_exact(2) {
-                self.push(
-                    dir,
-                    frame,
-                    TlsMsg::Alert {
-                        level: a[0],
-                        description: a[1],
-                    },
-                );
-            }
+            self.push_alerts(dir, frame, &plain);
             return true;
         }
         // Handshake messages: the Finished (the same event as unopened, so
@@ -220,43 +203,32 @@ impl TlsParser {
 impl Keys {
     fn start(&mut self, server: Dir, suite: u16) {
         // Without any secret (no key log, no secrets block) there is nothing to say.
-        let Some(log) = self.log.as_ref().filter(|l| !l.is_empty()) else {
+        let Some(log) = self.log.clone().filter(|l| !l.is_empty()) else {
             return;
         };
-        let mut report = Decryption::default();
-        let found = self.client_random.as_ref().and_then(|r| log.get(r));
-        match (&self.client_random, found) {
-            (None, _) => {
-                report.problem = Some("no ClientHello was captured: its random names the session's keys".into())
-            }
-            (Some(_), None) => {
-                report.problem = Some("the key log has no secrets for this session's client random".into())
-            }
-            (Some(_), Some(s)) => {
-                report.keys = Some(s.source.clone());
-                let client = server.other();
-                // Each direction with its own secret: a client that fails
-                // early logs only the server's (and sends its alert in the clear).
-                for (dir, secret, name) in [
-                    (client, s.client_handshake.as_deref(), "CLIENT_HANDSHAKE_TRAFFIC_SECRET"),
-                    (server, s.server_handshake.as_deref(), "SERVER_HANDSHAKE_TRAFFIC_SECRET"),
-                ] {
-                    match secret.map(|k| Protection::tls13(suite, k)) {
-                        Some(Some(p)) => self.prot[dir] = Some(Box::new(Prot::V13(Box::new(p)))),
-                        Some(None) => {
-                            report.problem.get_or_insert(format!(
-                                "the {name} does not fit cipher suite 0x{suite:04x} (wrong length or suite)"
-                            ));
-                        }
-                        None => {
-                            report
-                                .problem
-                                .get_or_insert(format!("the key log has no {name} for this session"));
-                        }
+        let (mut report, found) = self.lookup(&log);
+        if let Some((_, s)) = found {
+            // Each direction with its own secret: a client that fails
+            // early logs only the server's (and sends its alert in the clear).
+            for (dir, secret, name) in [
+                (
+                    server.other(),
+                    s.client_handshake.as_deref(),
+                    "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+                ),
+                (server, s.server_handshake.as_deref(), "SERVER_HANDSHAKE_TRAFFIC_SECRET"),
+            ] {
+                let why = match secret.map(|k| Protection::tls13(suite, k)) {
+                    Some(Some(p)) => {
+                        self.prot[dir] = Some(Box::new(Prot::V13(Box::new(p))));
+                        continue;
                     }
-                }
-                self.secrets = Some(s);
+                    Some(None) => format!("the {name} does not fit cipher suite 0x{suite:04x} (wrong length or suite)"),
+                    None => format!("the key log has no {name} for this session"),
+                };
+                report.problem.get_or_insert(why);
             }
+            self.secrets = Some(s);
         }
         self.server_dir = Some(server);
         self.suite = suite;
@@ -264,46 +236,55 @@ impl Keys {
     }
 
     fn start12(&mut self, server: Dir, sh: &ServerHello) {
-        let Some(log) = self.log.as_ref().filter(|l| !l.is_empty()) else {
+        let Some(log) = self.log.clone().filter(|l| !l.is_empty()) else {
             return;
         };
-        let mut report = Decryption::default();
-        let found = self.client_random.as_ref().and_then(|r| log.get(r));
-        let (cr, s) = match (&self.client_random, found) {
-            (None, _) => {
-                report.problem = Some("no ClientHello was captured: its random names the session's keys".into());
-                (None, None)
-            }
-            (Some(_), None) => {
-                report.problem = Some("the key log has no secrets for this session's client random".into());
-                (None, None)
-            }
-            (Some(r), Some(s)) => (Some(r.clone()), Some(s)),
-        };
-        if let (Some(cr), Some(s)) = (cr, s) {
-            report.keys = Some(s.source.clone());
-            let etm = sh.extensions.contains(&22);
-            match (&s.master, sh.version()) {
-                (None, _) => {
-                    report.problem = Some("the key log has no CLIENT_RANDOM (master secret) for this session".into())
+        let (mut report, found) = self.lookup(&log);
+        if let Some((cr, s)) = found {
+            let keys = match (&s.master, sh.version()) {
+                (None, _) => Err("the key log has no CLIENT_RANDOM (master secret) for this session".to_string()),
+                (Some(_), v) if v != 0x0303 => Err(format!(
+                    "{} is not decrypted (TLS 1.2 only)",
+                    crate::names::version_name(v)
+                )),
+                (Some(m), _) => {
+                    let etm = sh.extensions.contains(&22);
+                    decrypt12::keys(sh.cipher_suite, m, (&cr, &sh.random), etm)
                 }
-                (Some(_), v) if v != 0x0303 => {
-                    report.problem = Some(format!(
-                        "{} is not decrypted (TLS 1.2 only)",
-                        crate::names::version_name(v)
-                    ))
+            };
+            match keys {
+                Ok((c, sv)) => {
+                    self.pending[server.other()] = Some(Box::new(c));
+                    self.pending[server] = Some(Box::new(sv));
                 }
-                (Some(m), _) => match decrypt12::keys(sh.cipher_suite, m, (&cr, &sh.random), etm) {
-                    Ok((c, sv)) => {
-                        self.pending[server.other()] = Some(Box::new(c));
-                        self.pending[server] = Some(Box::new(sv));
-                    }
-                    Err(why) => report.problem = Some(why),
-                },
+                Err(why) => report.problem = Some(why),
             }
         }
         self.server_dir = Some(server);
         self.report = Some(report);
+    }
+
+    /// The session's secrets by the ClientHello's random; the report
+    /// started with where they came from, or why there are none.
+    fn lookup(&self, log: &KeyLog) -> (Decryption, Option<Session>) {
+        let mut report = Decryption::default();
+        let found = match &self.client_random {
+            None => {
+                report.problem = Some("no ClientHello was captured: its random names the session's keys".into());
+                None
+            }
+            Some(r) => match log.get(r) {
+                None => {
+                    report.problem = Some("the key log has no secrets for this session's client random".into());
+                    None
+                }
+                Some(s) => {
+                    report.keys = Some(s.source.clone());
+                    Some((r.clone(), s))
+                }
+            },
+        };
+        (report, found)
     }
 
     /// Counts what a retired key opened.

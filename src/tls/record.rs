@@ -120,6 +120,20 @@ impl TlsParser {
         self.data_record(dir, frame, TlsMsg::Encrypted { len });
     }
 
+    /// The alerts of a plaintext (or opened) alert record, two bytes each.
+    pub(super) fn push_alerts(&mut self, dir: Dir, frame: u64, body: &[u8]) {
+        for a in body.chunks_exact(2) {
+            self.push(
+                dir,
+                frame,
+                TlsMsg::Alert {
+                    level: a[0],
+                    description: a[1],
+                },
+            );
+        }
+    }
+
     /// A record of application data (encrypted, or opened): counted; the first few listed.
     pub(super) fn data_record(&mut self, dir: Dir, frame: u64, msg: TlsMsg) {
         self.encrypted_counts[dir] += 1;
@@ -154,16 +168,7 @@ impl TlsParser {
                 } else if (encrypted && !tls13_plain) || !body.len().is_multiple_of(2) || body.len() > 8 {
                     self.push(dir, frame, TlsMsg::EncryptedAlert { len: body.len() });
                 } else {
-                    for a in body.chunks_exact(2) {
-                        self.push(
-                            dir,
-                            frame,
-                            TlsMsg::Alert {
-                                level: a[0],
-                                description: a[1],
-                            },
-                        );
-                    }
+                    self.push_alerts(dir, frame, body);
                 }
             }
             ContentType::Handshake => {
