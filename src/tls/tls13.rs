@@ -142,6 +142,34 @@ mod tests {
         assert_eq!(certificate_list(&body[..10]), None, "a cut list is not decoded");
     }
 
+    /// A CompressedCertificate body: algorithm, sizes, the compressed bytes.
+    fn compressed(alg: u8, inner: &[u8], comp: &[u8]) -> Vec<u8> {
+        let mut b = vec![0, alg, 0, (inner.len() >> 8) as u8, inner.len() as u8];
+        b.extend_from_slice(&[(comp.len() >> 16) as u8, (comp.len() >> 8) as u8, comp.len() as u8]);
+        b.extend_from_slice(comp);
+        b
+    }
+
+    #[test]
+    fn brotli_and_zstd_certificates() {
+        let inner = [&[0u8][..], &[0, 0, 8], &[0, 0, 3, 9, 8, 7, 0, 0]].concat();
+        let mut br = Vec::new();
+        {
+            let mut w = brotli::CompressorWriter::new(&mut br, 4096, 5, 22);
+            std::io::Write::write_all(&mut w, &inner).unwrap();
+        }
+        let zs = ruzstd::encoding::compress_to_vec(&inner[..], ruzstd::encoding::CompressionLevel::Fastest);
+        for (alg, comp) in [(2u8, br), (3u8, zs)] {
+            let got = decompress(&compressed(alg, &inner, &comp)).map(|x| certificate_list(&x));
+            assert_eq!(got, Ok(Some(vec![vec![9, 8, 7]])), "algorithm {alg}");
+        }
+        assert!(
+            decompress(&compressed(9, &inner, &[1, 2]))
+                .unwrap_err()
+                .contains("not zlib, brotli or zstd")
+        );
+    }
+
     #[test]
     fn compressed_certificates_are_bounded() {
         use std::io::Write;
