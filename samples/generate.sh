@@ -379,6 +379,9 @@ record keylog-tls12-cbc-mte.pcap lo "$SERVER -tls1_2" \
   "$CLIENT -tls1_2 -cipher ECDHE-RSA-AES256-SHA384 -no_etm -keylogfile $(keylog keylog-tls12-cbc-mte)"
 record keylog-tls12-chacha.pcap lo "$SERVER -tls1_2" \
   "$CLIENT -tls1_2 -cipher ECDHE-RSA-CHACHA20-POLY1305 -keylogfile $(keylog keylog-tls12-chacha)"
+# (s_server's input held open: at its end s_server closes the connection.)
+record keylog-tls12-reneg.pcap lo "sh -c 'sleep 6 | $SERVER -tls1_2 -client_renegotiation'" \
+  "(sleep 1; printf 'R\\n'; sleep 2) | openssl s_client -connect 127.0.0.1:$PORT -servername $SNI -CAfile pki/root.pem -tls1_2 -keylogfile $(keylog keylog-tls12-reneg)"
 # The same rejection with its secrets inside the pcapng (Decryption Secrets Block), as Wireshark users share it.
 want keylog-tls13-secrets.pcapng && editcap --inject-secrets tls,keylog-tls13-reject.keylog -F pcapng \
   keylog-tls13-reject.pcap keylog-tls13-secrets.pcapng

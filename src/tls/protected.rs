@@ -147,6 +147,8 @@ impl TlsParser {
         if let Some(k) = self.keys.as_deref_mut()
             && let Some(p) = k.pending[dir].take()
         {
+            // A renegotiation's keys replace the first session's: count what those opened.
+            k.retire(dir);
             k.prot[dir] = Some(Box::new(Prot::V12(p)));
         }
     }
@@ -174,15 +176,49 @@ impl TlsParser {
         let mut i = 0;
         while let Some(h) = plain.get(i..i + 4) {
             let len = ((h[1] as usize) << 16) | ((h[2] as usize) << 8) | h[3] as usize;
-            let msg = if h[0] == 20 {
-                TlsMsg::EncryptedHandshake
-            } else {
-                TlsMsg::Handshake(h[0])
+            let msg = match h[0] {
+                20 => TlsMsg::EncryptedHandshake,
+                11 => renegotiated_certificate(plain.get(i..i + 4 + len).unwrap_or(&[])),
+                t => TlsMsg::Handshake(t),
             };
             self.push(dir, frame, msg);
+            if let Some(m) = plain.get(i..i + 4 + len) {
+                self.renegotiation(dir, m);
+            }
             i += 4 + len;
         }
         true
+    }
+
+    /// A hello of a renegotiation, opened: the new session's randoms, and
+    /// its keys from the master secret the key log has for it (in force
+    /// from each side's next ChangeCipherSpec).
+    fn renegotiation(&mut self, dir: Dir, msg: &[u8]) {
+        use tls_parser::{TlsMessage, TlsMessageHandshake, parse_tls_message_handshake};
+        let Some(keys) = self.keys.as_deref_mut() else { return };
+        match parse_tls_message_handshake(msg) {
+            Ok((_, TlsMessage::Handshake(TlsMessageHandshake::ClientHello(c)))) => {
+                keys.client_random = Some(c.random.to_vec());
+            }
+            Ok((_, TlsMessage::Handshake(TlsMessageHandshake::ServerHello(h)))) => {
+                let mut sh = ServerHello {
+                    legacy_version: h.version.0,
+                    cipher_suite: h.cipher.0,
+                    random: h.random.to_vec(),
+                    ..ServerHello::default()
+                };
+                if let Some(ext) = h.ext {
+                    super::hello::server_extensions(ext, &mut sh);
+                }
+                // The first session's count stays in the report.
+                let opened = keys.report.as_ref().map_or(0, |r| r.records);
+                keys.start12(dir, &sh);
+                if let Some(r) = &mut keys.report {
+                    r.records += opened;
+                }
+            }
+            _ => {}
+        }
     }
 
     /// A direction's Finished was opened.
@@ -197,6 +233,17 @@ impl TlsParser {
         if let Some(k) = self.keys.as_deref_mut() {
             k.key_update(dir);
         }
+    }
+}
+
+/// A renegotiation's Certificate, opened: its certificates.
+fn renegotiated_certificate(msg: &[u8]) -> TlsMsg {
+    use tls_parser::{TlsMessage, TlsMessageHandshake, parse_tls_message_handshake};
+    match parse_tls_message_handshake(msg) {
+        Ok((_, TlsMessage::Handshake(TlsMessageHandshake::Certificate(c)))) => {
+            TlsMsg::Certificate(c.cert_chain.iter().take(MAX_CERTS).map(|r| r.data.to_vec()).collect())
+        }
+        _ => TlsMsg::Malformed("Certificate of a renegotiation could not be decoded".into()),
     }
 }
 
