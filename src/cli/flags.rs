@@ -13,6 +13,8 @@ pub enum Format {
     Ecs,
     /// JUnit XML for CI test reports: a testsuite per capture, a testcase per connection.
     Junit,
+    /// One self-contained HTML page for a support case (handshake ladders, chain trees).
+    Html,
 }
 
 /// The three uses, shown under `--help`.
@@ -20,6 +22,7 @@ const EXAMPLES: &str = "\
 Examples:
   One capture for a support case (text to paste into the ticket):
     pcap-tls-audit gw.pcap
+    pcap-tls-audit --format html -o case-1234.html gw.pcap   # one page to attach to the case
     pcap-tls-audit --host backend.company.com --ca-file gateway-truststore.pem gw.pcap.gz
 
   A CI job over a folder of captures (exit 1 when a handshake failed):

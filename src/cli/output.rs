@@ -15,7 +15,38 @@ use pcap_tls_audit::report::{
 };
 use pcap_tls_audit::vocabulary::{FindingCode, Gate, Status};
 
+use pcap_tls_audit::report::html;
 use pcap_tls_audit::report::junit::{self, Counts, Outcome};
+
+/// A capture's html: failed connections are written as they come (up to
+/// `html::MAX_DRAWN`), ok ones gathered into the table (up to `MAX_ROWS`).
+#[derive(Default)]
+struct HtmlPart {
+    drawn: u64,
+    drawn_left: u64,
+    listed: u64,
+    rows_left: u64,
+    rows: String,
+}
+
+impl HtmlPart {
+    /// What to write now for this connection, if anything.
+    fn add(&mut self, c: &ConnectionReport) -> Option<String> {
+        if html::drawn(c) {
+            if self.drawn < html::MAX_DRAWN {
+                self.drawn += 1;
+                return Some(html::failed(c));
+            }
+            self.drawn_left += 1;
+        } else if self.listed < html::MAX_ROWS {
+            self.listed += 1;
+            self.rows.push_str(&html::ok_row(c));
+        } else {
+            self.rows_left += 1;
+        }
+        None
+    }
+}
 
 use super::flags::Format;
 
@@ -103,6 +134,8 @@ pub struct CaptureOut<'a> {
     text: TextCapture,
     /// This capture's part of the batch groups, merged at its end.
     groups: BatchGroups,
+    /// html: the connections drawn and listed so far.
+    html: HtmlPart,
     /// ecs: the chains already encoded.
     ecs: pcap_tls_audit::report::ecs::Cache,
     /// junit: the testcases so far, on disk until the suite's counts are known.
@@ -127,6 +160,7 @@ impl<'a> CaptureOut<'a> {
             text: TextCapture::default(),
             groups: BatchGroups::default(),
             junit: None,
+            html: HtmlPart::default(),
             ecs: Default::default(),
             listed: 0,
             failing: false,
@@ -143,6 +177,9 @@ impl<'a> CaptureOut<'a> {
         if let Format::Json = s.format {
             let start = format!("{{\"path\":{},\"connections\":[", c.path_json);
             c.write(start.as_bytes());
+        }
+        if let Format::Html = s.format {
+            c.write(html::capture_start(path).as_bytes());
         }
         c
     }
@@ -183,6 +220,10 @@ impl<'a> CaptureOut<'a> {
                 self.write(line.as_bytes());
             }
             Format::Junit => self.finish_junit(rep),
+            Format::Html => {
+                let h = std::mem::take(&mut self.html);
+                self.write(html::capture_end(rep, h.drawn_left, h.rows_left, &h.rows).as_bytes());
+            }
             Format::Jsonl => {}
         }
         (self.failing, self.write_error, self.export_error)
@@ -213,7 +254,7 @@ impl ConnectionSink for CaptureOut<'_> {
     /// so that nothing waits for a long connection to close.
     fn order(&self) -> Emit {
         match self.s.format {
-            Format::Json => Emit::FirstFrame,
+            Format::Json | Format::Html => Emit::FirstFrame,
             Format::Text | Format::Jsonl | Format::Ecs | Format::Junit => Emit::Completion,
         }
     }
@@ -259,6 +300,11 @@ impl ConnectionSink for CaptureOut<'_> {
                     self.write_error = Some(e);
                 }
             }
+            Format::Html => {
+                if let Some(block) = self.html.add(&c) {
+                    self.write(block.as_bytes());
+                }
+            }
             Format::Ecs => {
                 let mut line = pcap_tls_audit::report::ecs::connection(&c, &self.path, &mut self.ecs);
                 line.push('\n');
@@ -294,6 +340,9 @@ impl<W: Write> Document<W> {
             done: BTreeMap::new(),
             error: None,
         };
+        if let Format::Html = format {
+            d.write(html::page_start("pcap-tls-audit report").as_bytes());
+        }
         if let Format::Junit = format {
             d.write(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"pcap-tls-audit\">\n");
         }
@@ -360,6 +409,14 @@ impl<W: Write> Document<W> {
                 self.write(t.as_bytes());
             }
             Format::Junit => self.write(b"</testsuites>\n"),
+            Format::Html => {
+                let mut end = String::new();
+                if captures > 1 {
+                    end.push_str(&html::groups(&groups, captures));
+                }
+                end.push_str(&html::page_end());
+                self.write(end.as_bytes());
+            }
             Format::Text | Format::Jsonl | Format::Ecs => {}
         }
         if self.error.is_none()

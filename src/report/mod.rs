@@ -219,6 +219,7 @@ pub struct ConnectionReport {
 pub mod build;
 pub mod ecs;
 pub mod groups;
+pub mod html;
 pub mod junit;
 mod text;
 mod text_batch;

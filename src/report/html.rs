@@ -1,0 +1,304 @@
+//! `--format html`: one self-contained page for a support case. Inline CSS,
+//! SVG and one small inline script (allowed by its hash in the page's
+//! Content-Security-Policy, which forbids every network access); every
+//! string from the capture HTML-escaped. Failed connections get the
+//! handshake as a ladder (client and server lanes, one arrow per message,
+//! the decisive one highlighted) and the chain as a tree from the leaf to
+//! the trust anchor or the missing issuer; ok connections a sortable table.
+//! The page is well-formed XML as well as HTML, so that tests read it with
+//! an XML parser.
+
+use std::fmt::Write as _;
+
+use sha2::{Digest, Sha256};
+
+use super::{CaptureReport, ChainReport, ConnectionReport, GroupReport};
+use crate::vocabulary::Status;
+
+/// Failed connections drawn in full per capture; the others are counted.
+pub const MAX_DRAWN: u64 = 300;
+/// Rows of the ok table per capture; the others are counted.
+pub const MAX_ROWS: u64 = 1000;
+
+const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;display:flex;flex-direction:column}\
+.groups{order:-1}section.capture{display:flex;flex-direction:column;border-top:2px solid #888;margin-top:1em}\
+.summary{order:-1}.conn{border:1px solid #ccc;border-radius:6px;padding:.6em 1em;margin:.8em 0;page-break-inside:avoid}\
+.failed h3{color:#b00020}.ok{color:#1b5e20}.finding{color:#8a5a00}.decisive line,.decisive polygon{stroke:#b00020;fill:#b00020}\
+.decisive text{fill:#b00020;font-weight:bold}svg text{font:12px system-ui,sans-serif}\
+.cert{border:1px solid #999;border-radius:4px;padding:.3em .6em;margin:.2em 0 .2em 1.5em;font-family:monospace;font-size:12px}\
+.anchor{border-color:#1b5e20}.missing{border:2px dashed #b00020;color:#b00020}\
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:12px}th{cursor:pointer;background:#eee}\
+code{background:#f4f4f4;padding:1px 4px}@media print{button{display:none}}";
+
+const SCRIPT: &str = "document.querySelectorAll('button.copy').forEach(function(b){b.onclick=function(){navigator.clipboard.writeText(b.getAttribute('data-filter'));};});\
+document.querySelectorAll('table.sortable th').forEach(function(h,i){h.onclick=function(){var t=h.closest('table'),b=t.tBodies[0],r=Array.from(b.rows);\
+var d=h.getAttribute('data-dir')==='a'?'d':'a';h.setAttribute('data-dir',d);r.sort(function(x,y){var p=x.cells[i].textContent,q=y.cells[i].textContent;\
+var n=parseFloat(p)-parseFloat(q);var c=isNaN(n)?p.localeCompare(q):n;return d==='a'?c:-c;});r.forEach(function(e){b.appendChild(e);});};});";
+
+/// Escapes text for HTML (and XML): `& < > " '`.
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// The page's start: the policy, the style, the title.
+pub fn page_start(title: &str) -> String {
+    let hash = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        Sha256::digest(SCRIPT.as_bytes()),
+    );
+    format!(
+        "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\"><head><meta charset=\"utf-8\"/>\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; img-src data:\"/>\
+<title>{}</title><style>{STYLE}</style></head><body>\n",
+        esc(title)
+    )
+}
+
+/// The page's end, with its script.
+pub fn page_end() -> String {
+    format!("<script>{SCRIPT}</script></body></html>\n")
+}
+
+/// A capture's section starts.
+pub fn capture_start(path: &str) -> String {
+    format!("<section class=\"capture\"><h2>{}</h2>\n", esc(path))
+}
+
+/// A capture's summary (placed first by the style) and the end of its section.
+pub fn capture_end(rep: &CaptureReport, drawn_left: u64, rows_left: u64, ok_rows: &str) -> String {
+    let s = &rep.summary;
+    let mut o = format!(
+        "<div class=\"summary\"><p>{} {}, {} packets, {} TCP connections: {} ok, {} failed, {} incomplete, {} not TLS, {} no connection{}</p>",
+        esc(rep.format.as_deref().unwrap_or("")),
+        esc(&rep.link_types.join(", ")),
+        rep.packets,
+        s.connections,
+        s.ok,
+        s.failed,
+        s.incomplete,
+        s.not_tls,
+        s.no_connection,
+        match (&rep.first_packet, &rep.last_packet) {
+            (Some(a), Some(b)) => format!("; captured {} .. {}", esc(a), esc(b)),
+            _ => String::new(),
+        }
+    );
+    if let Some(e) = &rep.error {
+        let _ = write!(o, "<p class=\"failed\">{}</p>", esc(e));
+    }
+    for w in &rep.warnings {
+        let _ = write!(o, "<p class=\"finding\">warning: {}</p>", esc(w));
+    }
+    o.push_str("</div>\n");
+    if drawn_left > 0 {
+        let _ = writeln!(
+            o,
+            "<p>{drawn_left} more connections that did not succeed are not drawn (see the json report).</p>"
+        );
+    }
+    if !ok_rows.is_empty() {
+        o.push_str("<table class=\"sortable\"><thead><tr><th>id</th><th>client</th><th>server</th><th>SNI</th><th>version</th><th>cipher suite</th><th>first frame</th><th>findings</th></tr></thead><tbody>\n");
+        o.push_str(ok_rows);
+        o.push_str("</tbody></table>\n");
+    }
+    if rows_left > 0 {
+        let _ = writeln!(o, "<p>{rows_left} more ok connections are not listed.</p>");
+    }
+    o.push_str("</section>\n");
+    o
+}
+
+/// One ok connection's table row.
+pub fn ok_row(c: &ConnectionReport) -> String {
+    let codes: Vec<&str> = c.findings.iter().map(|f| f.code.as_str()).collect();
+    format!(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+        c.id,
+        esc(&c.client),
+        esc(&c.server),
+        esc(c.sni.as_deref().unwrap_or("")),
+        esc(c.tls_version.as_deref().unwrap_or("")),
+        esc(c.cipher_suite.as_deref().unwrap_or("")),
+        c.first_frame,
+        esc(&codes.join(" "))
+    )
+}
+
+/// The handshake as a ladder: client and server lanes, one arrow per entry.
+pub fn ladder(c: &ConnectionReport) -> String {
+    let (cx, sx, row) = (150, 560, 30);
+    let h = 40 + row * c.handshake.len();
+    let decisive = c
+        .failure
+        .as_ref()
+        .and_then(|f| f.frame.map(|fr| (fr, f.side.to_string())));
+    let mut o = format!(
+        "<svg class=\"ladder\" xmlns=\"http://www.w3.org/2000/svg\" width=\"720\" height=\"{h}\" viewBox=\"0 0 720 {h}\" role=\"img\">\
+<text x=\"{cx}\" y=\"16\" text-anchor=\"middle\">client {}</text><text x=\"{sx}\" y=\"16\" text-anchor=\"middle\">server {}</text>\
+<line x1=\"{cx}\" y1=\"22\" x2=\"{cx}\" y2=\"{h}\" stroke=\"#999\"/><line x1=\"{sx}\" y1=\"22\" x2=\"{sx}\" y2=\"{h}\" stroke=\"#999\"/>",
+        esc(&c.client),
+        esc(&c.server)
+    );
+    for (i, e) in c.handshake.iter().enumerate() {
+        let y = 40 + row * i;
+        let (x1, x2) = if e.from == "client" { (cx, sx) } else { (sx, cx) };
+        let head = if x2 > x1 { x2 - 8 } else { x2 + 8 };
+        let is_decisive = decisive
+            .as_ref()
+            .is_some_and(|(fr, side)| *fr == e.frame && side == e.from);
+        let gap = e.message.to_ascii_lowercase().contains("gap");
+        let label = match &e.detail {
+            Some(d) => format!("{} ({})", e.message, d),
+            None => e.message.clone(),
+        };
+        let _ = write!(
+            o,
+            "<g class=\"arrow{}{}\" data-frame=\"{}\"><text x=\"8\" y=\"{}\">frame {}</text>\
+<line x1=\"{x1}\" y1=\"{y}\" x2=\"{head}\" y2=\"{y}\" stroke=\"#333\"{}/>\
+<polygon points=\"{x2},{y} {head},{} {head},{}\" fill=\"#333\"/>\
+<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text></g>",
+            if is_decisive { " decisive" } else { "" },
+            if gap { " gap" } else { "" },
+            e.frame,
+            y + 4,
+            e.frame,
+            if gap { " stroke-dasharray=\"4 3\"" } else { "" },
+            y - 4,
+            y + 4,
+            (cx + sx) / 2,
+            y - 6,
+            esc(&label)
+        );
+    }
+    o.push_str("</svg>\n");
+    o
+}
+
+/// The chain as a tree from the leaf up to the anchor (or the missing issuer).
+pub fn chain_tree(title: &str, ch: &ChainReport) -> String {
+    let mut o = format!("<div class=\"chain\"><h4>{} (frame {})</h4>", esc(title), ch.frame);
+    if let Some(a) = &ch.trust.anchor {
+        let _ = write!(o, "<div class=\"cert anchor\">trust anchor: {}</div>", esc(a));
+    }
+    if let Some(m) = &ch.trust.missing_issuer {
+        let _ = write!(
+            o,
+            "<div class=\"cert missing\">missing: {} (the path breaks here)</div>",
+            esc(m)
+        );
+    }
+    // Top of the tree first: the last certificate sent, down to the leaf.
+    for cert in ch.certificates.iter().rev() {
+        let _ = write!(
+            o,
+            "<div class=\"cert\" data-index=\"{}\">{} s: {}<br/>i: {}<br/>valid {} to {}; {} {}<br/>sha256 {}",
+            cert.index,
+            cert.index,
+            esc(&cert.subject),
+            esc(&cert.issuer),
+            esc(&cert.not_before),
+            esc(&cert.not_after),
+            esc(&cert.key.algorithm),
+            cert.key.bits.map(|b| b.to_string()).unwrap_or_default(),
+            esc(&cert.sha256)
+        );
+        for f in ch.findings.iter().filter(|f| f.cert_index == Some(cert.index)) {
+            let _ = write!(
+                o,
+                "<br/><span class=\"finding\">! {}: {}</span>",
+                f.code,
+                esc(&f.message)
+            );
+        }
+        o.push_str("</div>");
+    }
+    let _ = writeln!(o, "<p>trust: {}</p></div>", ch.trust.verdict);
+    o
+}
+
+/// A connection that did not succeed, drawn in full.
+pub fn failed(c: &ConnectionReport) -> String {
+    let mut o = format!(
+        "<div class=\"conn failed\" id=\"conn-{}\"><h3>{} #{} {} -&gt; {}{}</h3>",
+        c.id,
+        esc(&c.status.to_string().to_uppercase()),
+        c.id,
+        esc(&c.client),
+        esc(&c.server),
+        c.sni.as_ref().map(|s| format!(" SNI {}", esc(s))).unwrap_or_default()
+    );
+    if let Some(f) = &c.failure {
+        let at = f.frame.map(|fr| format!(", frame {fr}")).unwrap_or_default();
+        let _ = write!(
+            o,
+            "<p><b>{}: {} gave up{at}.</b> {}</p>",
+            f.cause,
+            f.side,
+            esc(&f.explanation)
+        );
+    } else if let Some(n) = &c.note {
+        let _ = write!(o, "<p>{}</p>", esc(n));
+    }
+    o.push_str(&ladder(c));
+    if let Some(ch) = &c.server_chain {
+        o.push_str(&chain_tree("server certificate chain", ch));
+    }
+    if let Some(ch) = &c.client_chain {
+        o.push_str(&chain_tree("client certificate chain", ch));
+    }
+    for f in &c.findings {
+        let _ = write!(o, "<p class=\"finding\">! {}: {}</p>", f.code, esc(&f.message));
+    }
+    let _ = writeln!(
+        o,
+        "<p>Wireshark: <code>{0}</code> <button class=\"copy\" type=\"button\" data-filter=\"{0}\">copy</button></p></div>",
+        esc(&c.wireshark_filter)
+    );
+    o
+}
+
+/// Whether a connection is drawn in full rather than listed.
+pub fn drawn(c: &ConnectionReport) -> bool {
+    c.status != Status::Ok
+}
+
+/// The groups across a batch (placed first by the style).
+pub fn groups(groups: &[GroupReport], captures: usize) -> String {
+    let mut o = format!("<section class=\"groups\"><h2>Across {captures} captures</h2><ul>");
+    for g in groups {
+        let place = match &g.sni {
+            Some(s) => format!("{}:{}", s, g.server.rsplit_once(':').map_or("", |(_, p)| p)),
+            None => g.server.clone(),
+        };
+        let what = g.cause.map(|c| c.to_string()).unwrap_or_else(|| g.status.to_string());
+        let codes: Vec<&str> = g.codes.iter().map(|c| c.as_str()).collect();
+        let eg: Vec<String> = g
+            .examples
+            .iter()
+            .map(|e| format!("{} frame {}", esc(&e.capture), e.frame))
+            .collect();
+        let _ = write!(
+            o,
+            "<li><b>{} {}</b> {}: {} connections in {} captures, e.g. {}</li>",
+            esc(&place),
+            esc(&what),
+            esc(&codes.join(" ")),
+            g.connections,
+            g.captures,
+            eg.join(", ")
+        );
+    }
+    o.push_str("</ul></section>\n");
+    o
+}

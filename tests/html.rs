@@ -1,0 +1,161 @@
+//! `--format html`: one self-contained page, read back here as XML (the
+//! page is well-formed): the policy forbids network access and allows only
+//! its own inline script; each failed connection has a ladder with one
+//! arrow per handshake entry and the decisive one marked, and its chain as
+//! a tree; strings from the capture stay text. (Rendering in a browser is
+//! not tested yet: see docs/report-format.md.)
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use sha2::Digest;
+
+fn top() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(format: &str, args: &[&str]) -> Vec<u8> {
+    let o = Command::new(env!("CARGO_BIN_EXE_pcap-tls-audit"))
+        .current_dir(top())
+        .args(["--format", format, "--ca-file", "samples/pki/root.pem"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.code().is_some_and(|c| c < 2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o.stdout
+}
+
+fn parse(page: &str) -> roxmltree::Document<'_> {
+    let opts = roxmltree::ParsingOptions {
+        allow_dtd: true,
+        ..Default::default()
+    };
+    roxmltree::Document::parse_with_options(page, opts).expect("the page is well-formed")
+}
+
+fn class_has(n: &roxmltree::Node, c: &str) -> bool {
+    n.attribute("class").is_some_and(|v| v.split(' ').any(|x| x == c))
+}
+
+#[test]
+fn the_page_is_self_contained_and_its_script_is_the_only_one_allowed() {
+    let page = String::from_utf8(run("html", &["samples/java-pkix-tls12.pcap"])).unwrap();
+    let doc = parse(&page);
+    let csp = doc
+        .descendants()
+        .find(|n| n.attribute("http-equiv") == Some("Content-Security-Policy"))
+        .and_then(|n| n.attribute("content"))
+        .unwrap();
+    assert!(csp.starts_with("default-src 'none'"), "{csp}");
+    let scripts: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("script")).collect();
+    assert_eq!(scripts.len(), 1);
+    let code = scripts[0].text().unwrap();
+    let hash = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        sha2::Sha256::digest(code.as_bytes()),
+    );
+    assert!(
+        csp.contains(&format!("'sha256-{hash}'")),
+        "the policy allows exactly the page's script"
+    );
+    // Nothing is fetched: no src or href to anywhere.
+    for n in doc.descendants() {
+        for a in ["src", "href"] {
+            assert!(n.attribute(a).is_none(), "{:?} has {a}", n.tag_name());
+        }
+    }
+}
+
+#[test]
+fn a_ladder_arrow_per_handshake_entry_and_the_decisive_one_marked() {
+    for sample in [
+        "samples/java-pkix-tls12.pcap",
+        "samples/client-cert-required-tls13.pcap",
+        "samples/refused.pcap",
+    ] {
+        let json: serde_json::Value = serde_json::from_slice(&run("json", &[sample])).unwrap();
+        let c = &json["captures"][0]["connections"][0];
+        let page = String::from_utf8(run("html", &[sample])).unwrap();
+        let doc = parse(&page);
+        let ladder = doc
+            .descendants()
+            .find(|n| n.has_tag_name("svg") && class_has(n, "ladder"))
+            .unwrap();
+        let arrows: Vec<_> = ladder.children().filter(|n| class_has(n, "arrow")).collect();
+        assert_eq!(arrows.len(), c["handshake"].as_array().unwrap().len(), "{sample}");
+        let decisive: Vec<_> = arrows.iter().filter(|n| class_has(n, "decisive")).collect();
+        assert_eq!(decisive.len(), 1, "{sample}");
+        assert_eq!(
+            decisive[0].attribute("data-frame"),
+            Some(c["failure"]["frame"].to_string().as_str()),
+            "{sample}"
+        );
+        if let Some(certs) = c["server_chain"]["certificates"].as_array() {
+            let boxes = doc
+                .descendants()
+                .filter(|n| class_has(n, "cert") && n.attribute("data-index").is_some())
+                .count();
+            assert_eq!(boxes, certs.len(), "{sample}");
+        }
+    }
+}
+
+#[test]
+fn hostile_names_stay_text() {
+    let sample = std::fs::read(top().join("samples/java-pkix-tls12.pcap")).unwrap();
+    let (from, to): (&[u8], &[u8]) = (b"backend.company.com", b"<script>x()</script");
+    let mut b = sample.clone();
+    let mut i = 0;
+    while let Some(p) = b[i..].windows(from.len()).position(|w| w == from) {
+        b[i + p..i + p + from.len()].copy_from_slice(&to[..from.len()]);
+        i += p + from.len();
+    }
+    let dir = std::env::temp_dir().join(format!("pta-html-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("hostile.pcap");
+    std::fs::write(&p, &b).unwrap();
+    let page = String::from_utf8(run("html", &[p.to_str().unwrap()])).unwrap();
+    let doc = parse(&page);
+    assert_eq!(
+        doc.descendants().filter(|n| n.has_tag_name("script")).count(),
+        1,
+        "no script injected"
+    );
+    let h3 = doc.descendants().find(|n| n.has_tag_name("h3")).unwrap();
+    assert!(h3.text().unwrap().contains("SNI <script>x()</scrip"), "{:?}", h3.text());
+}
+
+#[test]
+fn a_batch_page_has_its_groups_and_every_capture() {
+    let page = String::from_utf8(run(
+        "html",
+        &[
+            "samples/java-pkix-tls12.pcap",
+            "samples/nginx-untrusted.pcap",
+            "samples/tls12-ok.pcap",
+        ],
+    ))
+    .unwrap();
+    let doc = parse(&page);
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("section") && class_has(n, "capture"))
+            .count(),
+        3
+    );
+    let groups = doc
+        .descendants()
+        .find(|n| n.has_tag_name("section") && class_has(n, "groups"))
+        .unwrap();
+    assert!(groups.descendants().any(|n| n.has_tag_name("li")));
+    // ok connections are rows of a sortable table.
+    let table = doc
+        .descendants()
+        .find(|n| n.has_tag_name("table") && class_has(n, "sortable"))
+        .unwrap();
+    assert!(table.descendants().filter(|n| n.has_tag_name("tr")).count() >= 2);
+}
