@@ -21,8 +21,8 @@ pub const MAX_DRAWN: u64 = 300;
 pub const MAX_ROWS: u64 = 1000;
 
 const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;display:flex;flex-direction:column}\
-.groups{order:-1}section.capture{display:flex;flex-direction:column;border-top:2px solid #888;margin-top:1em}\
-.summary{order:-1}.conn{border:1px solid #ccc;border-radius:6px;padding:.6em 1em;margin:.8em 0;page-break-inside:avoid}\
+.groups{order:-1}h1{order:-2}section.capture{display:flex;flex-direction:column;border-top:2px solid #888;margin-top:1em}\
+section.capture h2{order:-2}.summary{order:-1}.conn{border:1px solid #ccc;border-radius:6px;padding:.6em 1em;margin:.8em 0;page-break-inside:avoid}\
 .failed h3{color:#b00020}.ok{color:#1b5e20}.finding{color:#8a5a00}.decisive line,.decisive polygon{stroke:#b00020;fill:#b00020}\
 .decisive text{fill:#b00020;font-weight:bold}svg text{font:12px system-ui,sans-serif}\
 .cert{border:1px solid #999;border-radius:4px;padding:.3em .6em;margin:.2em 0 .2em 1.5em;font-family:monospace;font-size:12px}\
@@ -60,7 +60,7 @@ pub fn page_start(title: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\"><head><meta charset=\"utf-8\"/>\
 <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; img-src data:\"/>\
-<title>{}</title><style>{STYLE}</style></head><body>\n",
+<title>{0}</title><style>{STYLE}</style></head><body><h1>{0}</h1>\n",
         esc(title)
     )
 }
@@ -79,7 +79,7 @@ pub fn capture_start(path: &str) -> String {
 pub fn capture_end(rep: &CaptureReport, drawn_left: u64, rows_left: u64, ok_rows: &str) -> String {
     let s = &rep.summary;
     let mut o = format!(
-        "<div class=\"summary\"><p>{} {}, {} packets, {} TCP connections: {} ok, {} failed, {} incomplete, {} not TLS, {} no connection{}</p>",
+        "<div class=\"summary\"><p>{} {}, {} packets, {} TCP connection(s): {} ok, {} failed, {} incomplete, {} not TLS, {} no connection{}</p>",
         esc(rep.format.as_deref().unwrap_or("")),
         esc(&rep.link_types.join(", ")),
         rep.packets,
@@ -135,14 +135,27 @@ pub fn ok_row(c: &ConnectionReport) -> String {
     )
 }
 
+/// The handshake entry the verdict rests on: the alert of the failure, or
+/// the last entry of the decisive frame from the side that gave up.
+fn decisive_entry(c: &ConnectionReport) -> Option<usize> {
+    let f = c.failure.as_ref()?;
+    let frame = f.frame?;
+    let side = f.side.to_string();
+    let all: Vec<usize> = (0..c.handshake.len())
+        .filter(|i| c.handshake[*i].frame == frame && c.handshake[*i].from == side)
+        .collect();
+    let alert = all.iter().copied().find(|i| c.handshake[*i].message == "Alert");
+    match f.alert {
+        Some(_) => alert.or(all.last().copied()),
+        None => all.last().copied(),
+    }
+}
+
 /// The handshake as a ladder: client and server lanes, one arrow per entry.
 pub fn ladder(c: &ConnectionReport) -> String {
     let (cx, sx, row) = (150, 560, 30);
     let h = 40 + row * c.handshake.len();
-    let decisive = c
-        .failure
-        .as_ref()
-        .and_then(|f| f.frame.map(|fr| (fr, f.side.to_string())));
+    let decisive = decisive_entry(c);
     let mut o = format!(
         "<svg class=\"ladder\" xmlns=\"http://www.w3.org/2000/svg\" width=\"720\" height=\"{h}\" viewBox=\"0 0 720 {h}\" role=\"img\">\
 <text x=\"{cx}\" y=\"16\" text-anchor=\"middle\">client {}</text><text x=\"{sx}\" y=\"16\" text-anchor=\"middle\">server {}</text>\
@@ -154,9 +167,7 @@ pub fn ladder(c: &ConnectionReport) -> String {
         let y = 40 + row * i;
         let (x1, x2) = if e.from == "client" { (cx, sx) } else { (sx, cx) };
         let head = if x2 > x1 { x2 - 8 } else { x2 + 8 };
-        let is_decisive = decisive
-            .as_ref()
-            .is_some_and(|(fr, side)| *fr == e.frame && side == e.from);
+        let is_decisive = decisive == Some(i);
         let gap = e.message.to_ascii_lowercase().contains("gap");
         let label = match &e.detail {
             Some(d) => format!("{} ({})", e.message, d),

@@ -1,0 +1,121 @@
+//! The HTML report in a real browser: Debian's chromium, headless (installed
+//! by the README's test command through `scripts/install-tools.sh chromium`).
+//! The DOM chromium builds has one ladder arrow per handshake entry and the
+//! decisive one marked, hostile strings stay text, and no element of it can
+//! ask the network for anything (no src, href, srcset or CSS url(); the
+//! page's policy forbids it besides). Chromium's own traffic (update checks,
+//! accounts) shows in its network log whatever the page does, so the log is
+//! not what is checked.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn top() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tool(args: &[&str]) -> Vec<u8> {
+    let o = Command::new(env!("CARGO_BIN_EXE_pcap-tls-audit"))
+        .current_dir(top())
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.code().is_some_and(|c| c < 2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o.stdout
+}
+
+/// The DOM chromium builds from the page.
+fn render(page: &Path) -> String {
+    let o = Command::new("chromium")
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+        // Chromium's own traffic (updates, sync, spelling dictionaries) is
+        // switched off, so that what the log shows is the page's.
+        .args([
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-default-apps",
+            "--disable-domain-reliability",
+            "--no-first-run",
+            "--disable-features=SpellcheckService,OptimizationHints,MediaRouter",
+        ])
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium (run scripts/install-tools.sh chromium, as the README's test command does)");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Attributes of the DOM's elements that could make the browser fetch something.
+fn fetching(dom: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for tag in dom.split('<').skip(1) {
+        let head = tag.split('>').next().unwrap_or("");
+        for a in [" src=", " href=", " srcset=", " action=", "url("] {
+            if head.contains(a) {
+                found.push(head.to_string());
+            }
+        }
+    }
+    found
+}
+
+fn dir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("pta-browser-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn chromium_draws_one_arrow_per_entry_and_fetches_nothing() {
+    let cases: [&[&str]; 3] = [
+        &["samples/java-pkix-tls12.pcap"],
+        &["samples/client-cert-required-tls13.pcap"],
+        &[
+            "--keylog",
+            "samples/keylog-go-tls13-reject.keylog",
+            "samples/keylog-go-tls13-reject.pcap",
+        ],
+    ];
+    for (i, args) in cases.iter().enumerate() {
+        let json: serde_json::Value = serde_json::from_slice(&tool(&[&["--format", "json"], *args].concat())).unwrap();
+        let conn = &json["captures"][0]["connections"][0];
+        let entries = conn["handshake"].as_array().unwrap().len();
+        let page = dir().join(format!("page{i}.html"));
+        tool(&[&["--format", "html", "-o", page.to_str().unwrap()], *args].concat());
+        let dom = render(&page);
+        assert_eq!(dom.matches("class=\"arrow").count(), entries, "{args:?}");
+        assert_eq!(dom.matches("class=\"arrow decisive").count(), 1, "{args:?}");
+        // The chain is drawn when the capture shows it (not a TLS 1.3 one without keys).
+        assert_eq!(
+            dom.contains("class=\"cert"),
+            !conn["server_chain"].is_null(),
+            "{args:?}"
+        );
+        assert!(fetching(&dom).is_empty(), "{args:?}: {:?}", fetching(&dom));
+    }
+}
+
+#[test]
+fn hostile_names_stay_text_in_the_browser() {
+    let sample = std::fs::read(top().join("samples/java-pkix-tls12.pcap")).unwrap();
+    let (from, to): (&[u8], &[u8]) = (b"backend.company.com", b"<img src=x onerror=");
+    let mut b = sample.clone();
+    let mut i = 0;
+    while let Some(p) = b[i..].windows(from.len()).position(|w| w == from) {
+        b[i + p..i + p + from.len()].copy_from_slice(&to[..from.len()]);
+        i += p + from.len();
+    }
+    let pcap = dir().join("hostile.pcap");
+    std::fs::write(&pcap, &b).unwrap();
+    let page = dir().join("hostile.html");
+    tool(&["--format", "html", "-o", page.to_str().unwrap(), pcap.to_str().unwrap()]);
+    let dom = render(&page);
+    assert!(!dom.contains("<img"), "no element made from the capture's strings");
+    assert!(dom.contains("SNI &lt;img src=x onerror="), "the name is shown as text");
+    assert!(fetching(&dom).is_empty(), "{:?}", fetching(&dom));
+}
