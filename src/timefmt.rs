@@ -52,6 +52,13 @@ pub fn timestamp(ts: Timestamp, nanos: bool) -> String {
 }
 
 /// Parses `--at` (RFC 3339) into Unix seconds.
+/// An RFC 3339 time as Unix seconds with their fraction (for drawing).
+pub fn seconds_f64(s: &str) -> Option<f64> {
+    OffsetDateTime::parse(s, &Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp_nanos() as f64 / 1e9)
+}
+
 pub fn parse_rfc3339(s: &str) -> Result<i64, String> {
     OffsetDateTime::parse(s, &Rfc3339)
         .map(|t| t.unix_timestamp())

@@ -55,6 +55,8 @@ fn fetching(dom: &str) -> Vec<String> {
     let mut found = Vec::new();
     for tag in dom.split('<').skip(1) {
         let head = tag.split('>').next().unwrap_or("");
+        // In-page anchors (href="#conn-3") fetch nothing.
+        let head = head.replace(" href=\"#", " anchor=\"");
         for a in [" src=", " href=", " srcset=", " action=", "url("] {
             if head.contains(a) {
                 found.push(head.to_string());

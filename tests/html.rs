@@ -62,11 +62,14 @@ fn the_page_is_self_contained_and_its_script_is_the_only_one_allowed() {
         csp.contains(&format!("'sha256-{hash}'")),
         "the policy allows exactly the page's script"
     );
-    // Nothing is fetched: no src or href to anywhere.
+    // Nothing is fetched: no src, and no href but in-page anchors.
     for n in doc.descendants() {
-        for a in ["src", "href"] {
-            assert!(n.attribute(a).is_none(), "{:?} has {a}", n.tag_name());
-        }
+        assert!(n.attribute("src").is_none(), "{:?} has src", n.tag_name());
+        assert!(
+            n.attribute("href").is_none_or(|h| h.starts_with('#')),
+            "{:?} has href",
+            n.tag_name()
+        );
     }
 }
 
@@ -127,6 +130,47 @@ fn hostile_names_stay_text() {
     );
     let h3 = doc.descendants().find(|n| n.has_tag_name("h3")).unwrap();
     assert!(h3.text().unwrap().contains("SNI <script>x()</scrip"), "{:?}", h3.text());
+}
+
+#[path = "../benches/support/generate.rs"]
+mod generate;
+
+#[test]
+fn the_same_failure_is_drawn_once_and_the_capture_has_a_timeline() {
+    let templates = generate::templates(&top().join("samples"));
+    let (mut pcap, mut truth) = (Vec::new(), Vec::new());
+    generate::generate(&templates, (u64::MAX, 400, 48, 50), 3, &mut pcap, &mut truth).unwrap();
+    let dir = std::env::temp_dir().join(format!("pta-html-gen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("gen.pcap");
+    std::fs::write(&p, &pcap).unwrap();
+    let page = String::from_utf8(run("html", &[p.to_str().unwrap()])).unwrap();
+    let doc = parse(&page);
+    let drawn: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("div") && class_has(n, "failed"))
+        .collect();
+    let truth = String::from_utf8(truth).unwrap();
+    let failing = truth.lines().filter(|l| !l.contains("\tok")).count();
+    assert!(
+        !drawn.is_empty() && drawn.len() < failing,
+        "{} drawn of {failing}",
+        drawn.len()
+    );
+    // Every repeat points at a failure drawn above.
+    let ids: Vec<String> = drawn
+        .iter()
+        .filter_map(|n| n.attribute("id"))
+        .map(|s| format!("#{s}"))
+        .collect();
+    let links: Vec<&str> = doc.descendants().filter_map(|n| n.attribute("href")).collect();
+    assert!(!links.is_empty());
+    assert!(links.iter().all(|l| ids.iter().any(|i| i == l)), "{links:?}");
+    let timeline = doc
+        .descendants()
+        .find(|n| n.has_tag_name("div") && class_has(n, "timeline"))
+        .unwrap();
+    assert!(timeline.descendants().filter(|n| n.has_tag_name("rect")).count() > 10);
 }
 
 #[test]

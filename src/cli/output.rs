@@ -18,6 +18,8 @@ use pcap_tls_audit::vocabulary::{FindingCode, Gate, Status};
 use pcap_tls_audit::report::html;
 use pcap_tls_audit::report::junit::{self, Counts, Outcome};
 
+use super::flags::Format;
+
 /// A capture's html: failed connections are written as they come (up to
 /// `html::MAX_DRAWN`), ok ones gathered into the table (up to `MAX_ROWS`).
 #[derive(Default)]
@@ -27,14 +29,36 @@ struct HtmlPart {
     listed: u64,
     rows_left: u64,
     rows: String,
+    /// Failures already drawn, by what makes them the same: their index in `repeats`.
+    seen: std::collections::HashMap<String, usize>,
+    /// Per failure drawn: its id, the ids of the same failure again (the first 20), how many.
+    repeats: Vec<(u64, Vec<u64>, u64)>,
+    /// Start time and status of each connection (for the timeline), the first million.
+    points: Vec<(f64, Status)>,
 }
 
 impl HtmlPart {
     /// What to write now for this connection, if anything.
     fn add(&mut self, c: &ConnectionReport) -> Option<String> {
+        if self.points.len() < 1_000_000
+            && let Some(t) = pcap_tls_audit::timefmt::seconds_f64(&c.start)
+        {
+            self.points.push((t, c.status));
+        }
         if html::drawn(c) {
+            let key = html::same_failure(c);
+            if let Some(&i) = self.seen.get(&key) {
+                let (_, ids, n) = &mut self.repeats[i];
+                *n += 1;
+                if ids.len() < 20 {
+                    ids.push(c.id);
+                }
+                return None;
+            }
             if self.drawn < html::MAX_DRAWN {
                 self.drawn += 1;
+                self.seen.insert(key, self.repeats.len());
+                self.repeats.push((c.id, Vec::new(), 0));
                 return Some(html::failed(c));
             }
             self.drawn_left += 1;
@@ -46,9 +70,17 @@ impl HtmlPart {
         }
         None
     }
-}
 
-use super::flags::Format;
+    /// The end of the capture's section.
+    fn finish(self, rep: &CaptureReport) -> String {
+        let repeats: Vec<_> = self.repeats.into_iter().filter(|r| r.2 > 0).collect();
+        let mut extra = html::repeats(&repeats);
+        if self.points.len() > 20 {
+            extra.push_str(&html::timeline(&self.points));
+        }
+        html::capture_end(rep, (self.drawn_left, self.rows_left), &extra, &self.rows)
+    }
+}
 
 /// A capture's JUnit testcases, kept in an unnamed temporary file (not in
 /// memory) until the suite's counts, which open it, are known.
@@ -221,8 +253,8 @@ impl<'a> CaptureOut<'a> {
             }
             Format::Junit => self.finish_junit(rep),
             Format::Html => {
-                let h = std::mem::take(&mut self.html);
-                self.write(html::capture_end(rep, h.drawn_left, h.rows_left, &h.rows).as_bytes());
+                let end = std::mem::take(&mut self.html).finish(rep);
+                self.write(end.as_bytes());
             }
             Format::Jsonl => {}
         }

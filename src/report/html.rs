@@ -75,8 +75,9 @@ pub fn capture_start(path: &str) -> String {
     format!("<section class=\"capture\"><h2>{}</h2>\n", esc(path))
 }
 
-/// A capture's summary (placed first by the style) and the end of its section.
-pub fn capture_end(rep: &CaptureReport, drawn_left: u64, rows_left: u64, ok_rows: &str) -> String {
+/// A capture's summary (placed first by the style) and the end of its
+/// section; `extra` (the repeats and the timeline) goes before the table.
+pub fn capture_end(rep: &CaptureReport, (drawn_left, rows_left): (u64, u64), extra: &str, ok_rows: &str) -> String {
     let s = &rep.summary;
     let mut o = format!(
         "<div class=\"summary\"><p>{} {}, {} packets, {} TCP connection(s): {} ok, {} failed, {} incomplete, {} not TLS, {} no connection{}</p>",
@@ -107,6 +108,7 @@ pub fn capture_end(rep: &CaptureReport, drawn_left: u64, rows_left: u64, ok_rows
             "<p>{drawn_left} more connections that did not succeed are not drawn (see the json report).</p>"
         );
     }
+    o.push_str(extra);
     if !ok_rows.is_empty() {
         o.push_str("<table class=\"sortable\"><thead><tr><th>id</th><th>client</th><th>server</th><th>SNI</th><th>version</th><th>cipher suite</th><th>first frame</th><th>findings</th></tr></thead><tbody>\n");
         o.push_str(ok_rows);
@@ -276,6 +278,100 @@ pub fn failed(c: &ConnectionReport) -> String {
         "<p>Wireshark: <code>{0}</code> <button class=\"copy\" type=\"button\" data-filter=\"{0}\">copy</button></p></div>",
         esc(&c.wireshark_filter)
     );
+    o
+}
+
+/// What makes two failures "the same" on the page, as in the text report:
+/// status, cause, server, SNI, the leaf and the finding codes.
+pub fn same_failure(c: &ConnectionReport) -> String {
+    let leaf = c
+        .server_chain
+        .as_ref()
+        .and_then(|ch| ch.certificates.first())
+        .map(|x| x.sha256.as_str());
+    let codes: Vec<&str> = c.findings.iter().map(|f| f.code.as_str()).collect();
+    format!(
+        "{}|{}|{}|{}|{}|{}",
+        c.status,
+        c.failure.as_ref().map(|f| f.cause.to_string()).unwrap_or_default(),
+        c.server,
+        c.sni.as_deref().unwrap_or(""),
+        leaf.unwrap_or(""),
+        codes.join(" ")
+    )
+}
+
+/// The connections like one drawn above: `(first id, ids of the others, how many)`.
+pub fn repeats(list: &[(u64, Vec<u64>, u64)]) -> String {
+    if list.is_empty() {
+        return String::new();
+    }
+    let mut o = String::from("<div class=\"repeats\"><h4>The same failure again</h4><ul>");
+    for (first, ids, n) in list {
+        let shown: Vec<String> = ids.iter().map(|i| format!("#{i}")).collect();
+        let more = if *n > ids.len() as u64 {
+            format!(" and {} more", n - ids.len() as u64)
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            o,
+            "<li>like <a href=\"#conn-{first}\">#{first}</a>: {}{more}</li>",
+            shown.join(", ")
+        );
+    }
+    o.push_str("</ul></div>\n");
+    o
+}
+
+/// Connections over the capture's time, coloured by status: one bar per
+/// slice of time, stacked by status. `points`: (start seconds, status).
+pub fn timeline(points: &[(f64, Status)]) -> String {
+    const SLICES: usize = 120;
+    let (Some(t0), Some(t1)) = (
+        points.iter().map(|p| p.0).reduce(f64::min),
+        points.iter().map(|p| p.0).reduce(f64::max),
+    ) else {
+        return String::new();
+    };
+    let span = (t1 - t0).max(1e-6);
+    let order = [
+        Status::Ok,
+        Status::Incomplete,
+        Status::NotTls,
+        Status::Failed,
+        Status::NoConnection,
+    ];
+    let colour = ["#2e7d32", "#9e9e9e", "#1565c0", "#c62828", "#6a1b9a"];
+    let mut counts = vec![[0u64; 5]; SLICES];
+    for (t, st) in points {
+        let i = (((t - t0) / span) * (SLICES as f64 - 1.0)) as usize;
+        let k = order.iter().position(|s| s == st).unwrap_or(0);
+        counts[i.min(SLICES - 1)][k] += 1;
+    }
+    let max = counts.iter().map(|c| c.iter().sum::<u64>()).max().unwrap_or(1).max(1) as f64;
+    let (w, h) = (5, 80.0);
+    let mut o = format!(
+        "<div class=\"timeline\"><h4>Connections over the capture's time ({:.1} s; green ok, grey incomplete, blue not TLS, red failed, purple no connection)</h4>\
+<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"84\" role=\"img\">",
+        span,
+        w * SLICES
+    );
+    for (i, c) in counts.iter().enumerate() {
+        let mut y = h;
+        for (k, n) in c.iter().enumerate().filter(|(_, n)| **n > 0) {
+            let bh = (*n as f64 / max) * h;
+            y -= bh;
+            let _ = write!(
+                o,
+                "<rect x=\"{}\" y=\"{y:.1}\" width=\"{}\" height=\"{bh:.1}\" fill=\"{}\"/>",
+                i * w,
+                w - 1,
+                colour[k]
+            );
+        }
+    }
+    o.push_str("</svg></div>\n");
     o
 }
 
