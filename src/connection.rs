@@ -89,6 +89,9 @@ pub struct Trace {
     pub timing: Timing,
     /// Whether and how the TLS records were decrypted (with a key log).
     pub decryption: Option<crate::tls::Decryption>,
+    /// The time of each frame that brought events, in frame order (for the
+    /// time offsets of the handshake list).
+    pub frame_times: Vec<(u64, Timestamp)>,
 }
 
 /// Which of the two directions is the client's.
@@ -147,6 +150,8 @@ pub struct Tracer {
     last_frame: u64,
     fin_at: Option<(u64, Dir, Timestamp)>,
     rst_at: Option<(u64, Dir, Timestamp)>,
+    /// Frames that brought events, with their time (as many as events at most).
+    times: Vec<(u64, Timestamp)>,
 }
 
 impl Tracer {
@@ -217,6 +222,14 @@ impl Tracer {
 
     /// Feeds one segment of the connection (pure ACKs need not be fed).
     pub fn segment(&mut self, s: &Seg) {
+        let before = self.raw.len();
+        self.segment_events(s);
+        if self.raw.len() > before && self.times.last().is_none_or(|(f, _)| *f != s.frame) {
+            self.times.push((s.frame, s.ts));
+        }
+    }
+
+    fn segment_events(&mut self, s: &Seg) {
         let d = s.dir;
         self.last_frame = self.last_frame.max(s.frame);
         if s.flags & SYN != 0 {
@@ -290,6 +303,11 @@ impl Tracer {
             encrypted_counts: [counts[cd], counts[cd.other()]],
             events_not_listed: self.tls.events_not_listed + merged_gaps,
             decryption: self.tls.decryption(),
+            frame_times: {
+                let mut t = std::mem::take(&mut self.times);
+                t.sort_by_key(|(f, _)| *f);
+                t
+            },
             timing: Timing {
                 start: flow.start,
                 end: flow.end,

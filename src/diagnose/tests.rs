@@ -62,6 +62,7 @@ fn trace_of(events: Vec<Event>) -> Trace {
         encrypted_counts: [0, 0],
         events_not_listed: 0,
         decryption: None,
+        frame_times: Vec::new(),
         timing: Default::default(),
     }
 }

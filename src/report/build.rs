@@ -86,7 +86,7 @@ pub fn connection(f: ConnectionFacts) -> ConnectionReport {
             sni: c.sni.as_ref().map(|s| crate::escape::text(s)),
             sslv2_format: c.sslv2_format,
         }),
-        handshake: t.events.iter().map(entry).collect(),
+        handshake: t.events.iter().map(|e| entry(e, offset(t, e.frame))).collect(),
         failure: verdict.failure.map(|fl| FailureReport {
             cause: fl.cause,
             side: fl.side,
@@ -314,7 +314,17 @@ fn history_letter(e: &Event) -> char {
     }
 }
 
-fn entry(e: &Event) -> HandshakeEntry {
+/// Seconds from the connection's start to frame `frame` (or the last frame
+/// before it that brought events), to the microsecond.
+fn offset(t: &Trace, frame: u64) -> Option<f64> {
+    let i = t.frame_times.partition_point(|(f, _)| *f <= frame).checked_sub(1)?;
+    let (_, ts) = t.frame_times[i];
+    let start = t.timing.start;
+    let d = (ts.secs - start.secs) as f64 + (ts.nanos as f64 - start.nanos as f64) / 1e9;
+    Some((d.max(0.0) * 1e6).round() / 1e6)
+}
+
+fn entry(e: &Event, t: Option<f64>) -> HandshakeEntry {
     let (message, detail): (String, Option<String>) = match &e.kind {
         EventKind::Syn => ("SYN".into(), None),
         EventKind::SynAck => ("SYN-ACK".into(), None),
@@ -367,6 +377,7 @@ fn entry(e: &Event) -> HandshakeEntry {
         from: e.from.name(),
         message,
         detail,
+        t,
     }
 }
 

@@ -177,7 +177,7 @@ pub fn ladder(c: &ConnectionReport) -> String {
         };
         let _ = write!(
             o,
-            "<g class=\"arrow{}{}\" data-frame=\"{}\"><text x=\"8\" y=\"{}\">frame {}</text>\
+            "<g class=\"arrow{}{}\" data-frame=\"{}\"><text x=\"8\" y=\"{}\">frame {}{}</text>\
 <line x1=\"{x1}\" y1=\"{y}\" x2=\"{head}\" y2=\"{y}\" stroke=\"#333\"{}/>\
 <polygon points=\"{x2},{y} {head},{} {head},{}\" fill=\"#333\"/>\
 <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text></g>",
@@ -186,6 +186,7 @@ pub fn ladder(c: &ConnectionReport) -> String {
             e.frame,
             y + 4,
             e.frame,
+            e.t.map(|t| format!("  +{t:.3} s")).unwrap_or_default(),
             if gap { " stroke-dasharray=\"4 3\"" } else { "" },
             y - 4,
             y + 4,

@@ -117,6 +117,9 @@ pub struct HandshakeEntry {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Extension: seconds from the connection's first packet to this entry's frame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub t: Option<f64>,
 }
 
 #[derive(Serialize, Debug, Clone)]
