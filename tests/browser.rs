@@ -121,3 +121,52 @@ fn hostile_names_stay_text_in_the_browser() {
     assert!(dom.contains("SNI &lt;img src=x onerror="), "the name is shown as text");
     assert!(fetching(&dom).is_empty(), "{:?}", fetching(&dom));
 }
+
+/// Every sample on one page (a batch): in the DOM chromium builds, each
+/// connection drawn has one arrow per entry of its handshake and one
+/// decisive arrow when it failed at a frame.
+#[test]
+fn every_sample_is_drawn_right_in_the_browser() {
+    let mut samples: Vec<String> = std::fs::read_dir(top().join("samples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+        .map(|p| format!("samples/{}", p.file_name().unwrap().to_string_lossy()))
+        .collect();
+    samples.sort();
+    let args: Vec<&str> = samples.iter().map(|s| s.as_str()).collect();
+    let json: serde_json::Value = serde_json::from_slice(&tool(&[&["--format", "json"], &args[..]].concat())).unwrap();
+    let page = dir().join("all.html");
+    tool(&[&["--format", "html", "-o", page.to_str().unwrap()], &args[..]].concat());
+    let dom = render(&page);
+    let sections: Vec<&str> = dom.split("<section class=\"capture\">").skip(1).collect();
+    assert_eq!(sections.len(), samples.len());
+    let mut drawn = 0;
+    for (section, capture) in sections.iter().zip(json["captures"].as_array().unwrap()) {
+        for c in capture["connections"].as_array().unwrap() {
+            let marker = format!("id=\"conn-{}\"", c["id"]);
+            let Some(at) = section.find(&marker) else { continue };
+            let block = &section[at..];
+            let block = &block[..block[1..].find("<div class=\"conn ").map_or(block.len(), |e| e + 1)];
+            let entries = c["handshake"].as_array().unwrap().len();
+            assert_eq!(
+                block.matches("class=\"arrow").count(),
+                entries,
+                "{} #{}",
+                capture["path"],
+                c["id"]
+            );
+            let decisive = block.matches("class=\"arrow decisive").count();
+            assert_eq!(
+                decisive,
+                usize::from(!c["failure"]["frame"].is_null()),
+                "{} #{}",
+                capture["path"],
+                c["id"]
+            );
+            drawn += 1;
+        }
+    }
+    assert!(drawn > 40, "{drawn}");
+    assert!(fetching(&dom).is_empty(), "{:?}", fetching(&dom));
+}
