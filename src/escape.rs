@@ -11,6 +11,29 @@
 /// Bytes of a non-TLS answer kept and shown as evidence.
 pub const PREVIEW_LEN: usize = 96;
 
+/// Escapes text for HTML and XML (element text and quoted attributes):
+/// `& < > " '` as entities, and control characters other than newline and
+/// tab (which XML 1.0 does not allow) as `\xNN`. Strings from a capture are
+/// already free of them (`text`); this is the second guard.
+pub fn markup(s: &str) -> String {
+    use std::fmt::Write as _;
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t') => {
+                let _ = write!(o, "\\x{:02x}", c as u32);
+            }
+            c => o.push(c),
+        }
+    }
+    o
+}
+
 /// Escapes bytes for display.
 pub fn text(b: &[u8]) -> String {
     escape(b, false)

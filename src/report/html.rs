@@ -35,20 +35,9 @@ document.querySelectorAll('table.sortable th').forEach(function(h,i){h.onclick=f
 var d=h.getAttribute('data-dir')==='a'?'d':'a';h.setAttribute('data-dir',d);r.sort(function(x,y){var p=x.cells[i].textContent,q=y.cells[i].textContent;\
 var n=parseFloat(p)-parseFloat(q);var c=isNaN(n)?p.localeCompare(q):n;return d==='a'?c:-c;});r.forEach(function(e){b.appendChild(e);});};});";
 
-/// Escapes text for HTML (and XML): `& < > " '`.
+/// Escapes text for the page (`escape::markup`).
 pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
+    crate::escape::markup(s)
 }
 
 /// The page's start: the policy, the style, the title.

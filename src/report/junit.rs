@@ -20,24 +20,9 @@ pub enum Outcome {
     Error,
 }
 
-/// Escapes text for an XML attribute or element (strings from a capture
-/// are already free of control characters: `crate::escape`).
+/// Escapes text for an XML attribute or element (`escape::markup`).
 pub fn xml(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t') => {
-                let _ = write!(o, "\\x{:02x}", c as u32);
-            }
-            c => o.push(c),
-        }
-    }
-    o
+    crate::escape::markup(s)
 }
 
 /// The testcase's name: `#id client -> server SNI name`.
