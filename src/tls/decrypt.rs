@@ -118,6 +118,10 @@ impl Protection {
         self.seq += 1;
         let len = u16::try_from(body.len()).ok()?;
         let header = [23, 3, 3, (len >> 8) as u8, len as u8];
+        let payload = || Payload {
+            msg: body,
+            aad: &header[..],
+        };
         let mut plain = match &self.cipher {
             Cipher::Ring(k) => {
                 let mut buf = body.to_vec();
@@ -126,24 +130,8 @@ impl Protection {
                 buf.truncate(p);
                 buf
             }
-            Cipher::Ccm(c) => c
-                .decrypt(
-                    &nonce.into(),
-                    Payload {
-                        msg: body,
-                        aad: &header,
-                    },
-                )
-                .ok()?,
-            Cipher::Ccm8(c) => c
-                .decrypt(
-                    &nonce.into(),
-                    Payload {
-                        msg: body,
-                        aad: &header,
-                    },
-                )
-                .ok()?,
+            Cipher::Ccm(c) => c.decrypt(&nonce.into(), payload()).ok()?,
+            Cipher::Ccm8(c) => c.decrypt(&nonce.into(), payload()).ok()?,
         };
         self.opened += 1;
         // TLSInnerPlaintext: content, content type, zero padding.
