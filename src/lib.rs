@@ -20,6 +20,7 @@ pub(crate) mod keyexchange;
 pub mod keylog;
 pub(crate) mod names;
 pub mod packet;
+pub mod prefetch;
 pub mod report;
 pub mod tcp;
 pub mod timefmt;

@@ -15,6 +15,9 @@ use super::{FirstPass, Progress};
 /// Frames read between two looks at which connections are over.
 const BATCH: usize = 4096;
 
+/// How many packets ahead a worker asks for a payload's first bytes.
+const PREFETCH_AHEAD: usize = 12;
+
 /// The state of a capture's pass that lives from chunk to chunk.
 pub(super) struct Pass<'o, 's> {
     pub(super) first: FirstPass,
@@ -180,7 +183,13 @@ fn work<'a>(
     (tx, pool): (SyncSender<Judged>, Sender<Vec<Packet<'a>>>),
 ) {
     for mut b in rx {
-        for (number, times, seg) in &b.packets {
+        for (k, (number, times, seg)) in b.packets.iter().enumerate() {
+            // The reading thread touched these bytes on another core: ask
+            // for a later packet's first bytes now, so that they are here
+            // when its turn comes, instead of waiting for each in turn.
+            if let Some((_, _, later)) = b.packets.get(k + PREFETCH_AHEAD) {
+                crate::prefetch::first_bytes(later.payload);
+            }
             w.packet(*number, *times, seg);
         }
         b.packets.clear();

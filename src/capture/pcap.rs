@@ -63,6 +63,9 @@ impl<'a> FrameReader<'a> {
         // The record header is 16 bytes; the packet's bytes follow it.
         let offset = self.pos + 16;
         self.pos += end;
+        // The next record's header (and its packet's headers) while this
+        // frame is decoded: reading the file is a chain of such loads.
+        crate::prefetch::two_lines(self.data, self.pos);
         let nanos_v = if nanos {
             frac.min(999_999_999)
         } else {
