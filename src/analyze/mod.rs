@@ -4,10 +4,12 @@
 //! first-frame order. Memory follows the connections open at once.
 //!
 //! With one worker everything runs on the caller's thread. With more, one
-//! thread reads and decodes and hands packets out by a symmetric hash of
-//! their addresses (both directions go to the same worker), each worker
-//! owns its connections, and the caller's thread puts the reports in order
-//! (`order`) and writes them.
+//! thread reads and decodes; the connections are spread over the workers
+//! by a symmetric hash of their addresses (both directions go to the same
+//! worker). The reading thread runs worker 0, with a smaller share, on
+//! its packets while they are in its cache, and hands the others out; each
+//! worker owns its connections, and the caller's thread puts the reports
+//! in order (`order`) and writes them.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -1,6 +1,7 @@
 //! The pass over the frames of a capture (or of one chunk of a stream):
-//! on the caller's thread alone, or with a reading thread that hands each
-//! TCP segment to the worker thread that owns its connection.
+//! on the caller's thread alone, or with a reading thread that analyses
+//! its own share of the connections (worker 0) and hands each other TCP
+//! segment to the worker thread that owns its connection.
 
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
@@ -45,9 +46,19 @@ struct Batch<'a> {
 /// connections that ended, the connections it started, its watermark.
 type Judged = (usize, Vec<ConnectionReport>, Vec<u64>, u64);
 
-/// The worker that owns a segment's connection: a hash of its two
-/// endpoints that is the same in both directions.
-fn shard(seg: &TcpSegment, n: usize) -> usize {
+/// Connections are spread over the workers in this many buckets of a
+/// hash of their two endpoints.
+const BUCKETS: usize = 4096;
+
+/// The share of the buckets the reading thread's own worker takes when
+/// there are two workers: the reading thread also walks and decodes every
+/// frame, which on a capture of long connections is about a third of the
+/// work (docs/performance.md). With more workers its share shrinks alike.
+const LEAD_SHARE_OF_TWO: f64 = 0.35;
+
+/// A segment's bucket: a hash of its two endpoints that is the same in both
+/// directions, so that both go to the same worker.
+fn bucket(seg: &TcpSegment) -> usize {
     fn end(ip: std::net::IpAddr, port: u16) -> u64 {
         let v = match ip {
             std::net::IpAddr::V4(a) => u32::from(a) as u64,
@@ -60,7 +71,17 @@ fn shard(seg: &TcpSegment, n: usize) -> usize {
     }
     let h = end(seg.src, seg.sport).wrapping_add(end(seg.dst, seg.dport));
     let h = (h ^ (h >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    ((h >> 32) % n as u64) as usize
+    ((h >> 32) % BUCKETS as u64) as usize
+}
+
+/// Which worker owns each bucket, with `n` workers: worker 0 (on the
+/// reading thread) a smaller share, the others the rest in turn.
+fn owners(n: usize) -> Vec<u8> {
+    let lead = ((BUCKETS as f64) * LEAD_SHARE_OF_TWO * 2.0 / n.max(2) as f64) as usize;
+    let others = n.saturating_sub(1).clamp(1, 255);
+    (0..BUCKETS)
+        .map(|b| if b < lead { 0 } else { (1 + (b - lead) % others) as u8 })
+        .collect()
 }
 
 impl Pass<'_, '_> {
@@ -99,11 +120,21 @@ impl Pass<'_, '_> {
         self.order.take(0, out, w.created(), mark);
     }
 
-    /// A reading thread and a thread per worker; reports are put in order here.
+    /// The reading thread runs worker 0 on its share of the connections and
+    /// hands the other packets to a thread per other worker; reports are
+    /// put in order here.
     fn run_shared(&mut self, reader: &mut FrameReader, last: bool) {
         let n = self.workers.len();
-        let (order, first, workers) = (&mut self.order, &mut self.first, &mut self.workers);
-        let (progress, total) = (self.progress, self.total);
+        let (order, first) = (&mut self.order, &mut self.first);
+        let Some((lead, rest)) = self.workers.split_first_mut() else {
+            return;
+        };
+        let reading = Reading {
+            owners: owners(n),
+            progress: self.progress,
+            total: self.total,
+            last,
+        };
         std::thread::scope(|scope| {
             // Bounded: when the report is written slower than connections end
             // (a slow disk or pipe, a heavy format), the workers and then the
@@ -112,14 +143,14 @@ impl Pass<'_, '_> {
             // Emptied batches go back to the reader: no fresh memory per batch.
             let (ptx, prx) = channel::<Vec<Packet>>();
             let mut txs = Vec::with_capacity(n);
-            for (i, w) in workers.iter_mut().enumerate() {
+            for (i, w) in rest.iter_mut().enumerate() {
                 let (tx, rx) = sync_channel::<Batch>(4);
                 txs.push(tx);
                 let (rtx, ptx) = (rtx.clone(), ptx.clone());
-                scope.spawn(move || work(i, w, rx, (rtx, ptx)));
+                scope.spawn(move || work(i + 1, w, rx, (rtx, ptx)));
             }
-            drop((rtx, ptx));
-            scope.spawn(move || read_and_share(reader, first, (&txs, prx), last, (progress, total)));
+            drop(ptx);
+            scope.spawn(move || reading.run(reader, first, lead, (&txs, prx, rtx)));
             for (i, reports, created, mark) in rrx {
                 order.take(i, reports, created, mark);
             }
@@ -127,52 +158,76 @@ impl Pass<'_, '_> {
     }
 }
 
-/// The reading thread: frames decoded and handed out to the workers.
-fn read_and_share<'a>(
-    reader: &mut FrameReader<'a>,
-    p: &mut FirstPass,
-    (txs, pool): (&[SyncSender<Batch<'a>>], Receiver<Vec<Packet<'a>>>),
+/// What the reading thread needs besides the reader and the workers.
+struct Reading<'p> {
+    /// The worker of each bucket.
+    owners: Vec<u8>,
+    progress: Progress<'p>,
+    total: u64,
+    /// The capture ends with this chunk.
     last: bool,
-    (progress, total): (Progress, u64),
-) {
-    let n = txs.len();
-    let new_shares = || {
-        (0..n)
-            .map(|_| pool.try_recv().unwrap_or_else(|_| Vec::with_capacity(2 * BATCH / n)))
-            .collect::<Vec<_>>()
-    };
-    let mut shares: Vec<Vec<_>> = new_shares();
-    let mut upto = 0;
-    let send = |shares: Vec<Vec<_>>, upto: u64, nanos: bool, last: bool| {
-        for (tx, packets) in txs.iter().zip(shares) {
-            // A worker gone means the run is ending anyway.
-            let _ = tx.send(Batch {
-                packets,
-                upto,
-                nanos,
-                last,
-            });
-        }
-    };
-    while let Some(frame) = reader.next() {
-        let seg = packet::decode(frame.link_type, frame.data, frame.orig_len);
-        upto = frame.number;
-        if let Some(seg) = p.count(frame.number, frame.ts, frame.link_type, seg) {
-            shares[shard(&seg, n)].push((frame.number, (frame.ts, p.clock), seg));
-        }
-        if p.packets.is_multiple_of(BATCH as u64) {
-            send(
-                std::mem::replace(&mut shares, new_shares()),
-                upto,
-                reader.nanosecond,
-                false,
-            );
-            if p.packets.is_multiple_of(16 * BATCH as u64) {
-                progress(FrameReader::position(reader) as u64, total);
+}
+
+/// The channels of the reading thread: a batch to each other worker, the
+/// emptied batches back, its own worker's reports on.
+type Lines<'t, 'a> = (
+    &'t [SyncSender<Batch<'a>>],
+    Receiver<Vec<Packet<'a>>>,
+    SyncSender<Judged>,
+);
+
+impl Reading<'_> {
+    /// Frames decoded; the packets of worker 0's buckets analysed here while
+    /// they are in this core's cache, the others handed out.
+    fn run<'a>(&self, reader: &mut FrameReader<'a>, p: &mut FirstPass, lead: &mut Worker, lines: Lines<'_, 'a>) {
+        let (txs, pool, rtx) = lines;
+        let n = txs.len();
+        let new_shares = || {
+            (0..n)
+                .map(|_| pool.try_recv().unwrap_or_else(|_| Vec::with_capacity(2 * BATCH / n)))
+                .collect::<Vec<_>>()
+        };
+        let mut shares: Vec<Vec<_>> = new_shares();
+        let mut out = Vec::new();
+        while let Some(frame) = reader.next() {
+            let seg = packet::decode(frame.link_type, frame.data, frame.orig_len);
+            if let Some(seg) = p.count(frame.number, frame.ts, frame.link_type, seg) {
+                let times = (frame.ts, p.clock);
+                match self.owners.get(bucket(&seg)).map(|o| *o as usize) {
+                    Some(0) | None => lead.packet(frame.number, times, &seg),
+                    Some(o) => shares[o - 1].push((frame.number, times, seg)),
+                }
+            }
+            lead.seen(frame.number);
+            if p.packets.is_multiple_of(BATCH as u64) {
+                let batch = std::mem::replace(&mut shares, new_shares());
+                send(txs, batch, (frame.number, reader.nanosecond, false));
+                lead.judge(false, reader.nanosecond, &mut out);
+                let _ = rtx.send((0, std::mem::take(&mut out), lead.created(), lead.watermark()));
+                if p.packets.is_multiple_of(16 * BATCH as u64) {
+                    (self.progress)(FrameReader::position(reader) as u64, self.total);
+                }
             }
         }
+        send(txs, shares, (lead.seen_upto(), reader.nanosecond, self.last));
+        lead.judge(self.last, reader.nanosecond, &mut out);
+        let mark = if self.last { u64::MAX } else { lead.watermark() };
+        let _ = rtx.send((0, out, lead.created(), mark));
     }
-    send(shares, upto, reader.nanosecond, last);
+}
+
+/// Hands each other worker its share of a batch: (the batch's last frame,
+/// nanosecond times, the capture ends).
+fn send<'a>(txs: &[SyncSender<Batch<'a>>], shares: Vec<Vec<Packet<'a>>>, (upto, nanos, last): (u64, bool, bool)) {
+    for (tx, packets) in txs.iter().zip(shares) {
+        // A worker gone means the run is ending anyway.
+        let _ = tx.send(Batch {
+            packets,
+            upto,
+            nanos,
+            last,
+        });
+    }
 }
 
 /// One worker thread: its share of each batch, then what ended goes to the caller.

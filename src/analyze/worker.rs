@@ -48,6 +48,11 @@ impl<'o> Worker<'o> {
         self.seen_upto = self.seen_upto.max(number);
     }
 
+    /// The last frame handed to this worker or skipped past.
+    pub(super) fn seen_upto(&self) -> u64 {
+        self.seen_upto
+    }
+
     /// Judges the connections that are over (`all`: the capture ended) and
     /// hands their reports to `out`.
     pub(super) fn judge(&mut self, all: bool, nanos: bool, out: &mut Vec<ConnectionReport>) {
