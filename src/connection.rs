@@ -387,14 +387,13 @@ mod tests {
                 payload: &payload[..],
                 ..seg
             };
-            if let Some((o, s)) = t.add(
+            t.add(
                 i as u64 + 1,
                 (Timestamp::default(), Timestamp::default()),
                 &seg,
                 &mut done,
-            ) {
-                o.state.segment(&s);
-            }
+                |o, s| o.state.segment(&s),
+            );
         }
         t.finish(&mut done);
         assert_eq!(done.len(), 1);

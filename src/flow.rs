@@ -9,7 +9,7 @@
 //! follows the connections open at once, not the capture's size.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use crate::capture::Timestamp;
 use crate::packet::{ACK, FIN, RST, SYN, TcpSegment};
@@ -253,11 +253,33 @@ impl Flow {
     }
 }
 
-/// Both directions of a connection map to one key.
-type Key = (SocketAddr, SocketAddr);
+/// Both directions of a connection map to one key: its two endpoints in
+/// order, each an address (IPv4 in the low bits) and a port, and whether
+/// the addresses are IPv6. Smaller than two `SocketAddr`s and hashed in
+/// three words: the table is looked up once per packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Key {
+    lo: u128,
+    hi: u128,
+    /// The ports of `lo` and `hi`, and 1 << 32 for IPv6.
+    rest: u64,
+}
 
-fn key(x: SocketAddr, y: SocketAddr) -> Key {
-    if x <= y { (x, y) } else { (y, x) }
+fn key(x: (IpAddr, u16), y: (IpAddr, u16)) -> Key {
+    fn n(ip: IpAddr) -> u128 {
+        match ip {
+            IpAddr::V4(a) => u32::from(a) as u128,
+            IpAddr::V6(a) => u128::from(a),
+        }
+    }
+    let (a, b) = ((n(x.0), x.1), (n(y.0), y.1));
+    let ((lo, lp), (hi, hp)) = if a <= b { (a, b) } else { (b, a) };
+    let v6 = u64::from(x.0.is_ipv6() || y.0.is_ipv6());
+    Key {
+        lo,
+        hi,
+        rest: (v6 << 32) | (u64::from(lp) << 16) | u64::from(hp),
+    }
 }
 
 /// A connection in the table: its counters and the state that follows it.
@@ -343,31 +365,35 @@ impl<S: Default> FlowTable<S> {
         self.open.first().copied()
     }
 
-    /// Adds a segment to its connection; returns the connection and what its
-    /// state should see. A connection this segment ends by port reuse goes
-    /// to `done`.
-    pub fn add<'t, 'p>(
-        &'t mut self,
+    /// Adds a segment to its connection and hands the connection and what
+    /// its state should see to `then`. A connection this segment ends by
+    /// port reuse goes to `done`.
+    pub fn add<'p>(
+        &mut self,
         frame: u64,
         (ts, clock): (Timestamp, Timestamp),
         seg: &TcpSegment<'p>,
         done: &mut Vec<Open<S>>,
-    ) -> Option<(&'t mut Open<S>, Seg<'p>)> {
+        then: impl FnOnce(&mut Open<S>, Seg<'p>),
+    ) {
         self.clock = self.clock.max(clock).max(ts);
-        let src = SocketAddr::new(seg.src, seg.sport);
-        let k = key(src, SocketAddr::new(seg.dst, seg.dport));
+        let k = key((seg.src, seg.sport), (seg.dst, seg.dport));
         let is_syn = seg.flags & SYN != 0 && seg.flags & ACK == 0;
         // One lookup decides (the common case: an open connection, going on).
         // A connection over by now is judged before this packet is looked
         // at: the packet is then a stray one (or a new connection).
-        let (over, mut fresh, mut closed) = match self.map.get(&k) {
+        let (over, mut fresh, mut closed) = match self.map.get_mut(&k) {
             Some(Slot::Open(o)) => {
                 let over = o.flow.over(self.clock) && !(is_syn && o.flow.syn_seq == Some(seg.seq));
-                (
-                    over.then_some(o.flow.first_frame),
-                    !over && o.flow.reused_by(seg),
-                    false,
-                )
+                let fresh = !over && o.flow.reused_by(seg);
+                if !over && !fresh {
+                    let (clock, closing) = (self.clock, &mut self.closing);
+                    if let Some(s) = Self::go_on(o, k, (frame, ts, clock), seg, closing) {
+                        then(o, s);
+                    }
+                    return;
+                }
+                (over.then_some(o.flow.first_frame), fresh, false)
             }
             Some(Slot::Closed(_)) => (None, false, true),
             None => (None, true, false),
@@ -379,15 +405,16 @@ impl<S: Default> FlowTable<S> {
         if closed {
             if !is_syn {
                 self.late_packets += 1;
-                return None;
+                return;
             }
             fresh = true;
         }
         if fresh {
             if self.open.len() >= self.max_open && !matches!(self.map.get(&k), Some(Slot::Open(_))) {
                 self.packets_over_limit += 1;
-                return None;
+                return;
             }
+            let src = SocketAddr::new(seg.src, seg.sport);
             let flow = Flow::new(src, SocketAddr::new(seg.dst, seg.dport), frame, ts);
             self.open.insert(frame);
             self.created.push(frame);
@@ -401,17 +428,30 @@ impl<S: Default> FlowTable<S> {
             }
         }
         let Some(Slot::Open(o)) = self.map.get_mut(&k) else {
-            return None;
+            return;
         };
+        if let Some(s) = Self::go_on(o, k, (frame, ts, self.clock), seg, &mut self.closing) {
+            then(o, s);
+        }
+    }
+
+    /// Counts a segment of an open connection, which goes on: notes when it
+    /// ends; what its state should see.
+    fn go_on<'p>(
+        o: &mut Open<S>,
+        k: Key,
+        (frame, ts, clock): (u64, Timestamp, Timestamp),
+        seg: &TcpSegment<'p>,
+        closing: &mut VecDeque<(Timestamp, Key, u64)>,
+    ) -> Option<Seg<'p>> {
         let was_ended = o.flow.ended_at.is_some();
-        o.flow.last_seen = self.clock;
+        o.flow.last_seen = clock;
         let out = o.flow.count(frame, ts, seg);
         if !was_ended && o.flow.ended() {
-            o.flow.ended_at = Some(self.clock);
-            self.closing
-                .push_back((plus_secs(self.clock, LINGER_SECS), k, o.flow.first_frame));
+            o.flow.ended_at = Some(clock);
+            closing.push_back((plus_secs(clock, LINGER_SECS), k, o.flow.first_frame));
         }
-        out.map(|s| (o.as_mut(), s))
+        out
     }
 
     /// Hands to `done` the ended connections whose linger is over, and
@@ -523,7 +563,7 @@ mod tests {
     fn add_at(t: &mut FlowTable<()>, frame: u64, secs: i64, s: &TcpSegment<'_>) -> Vec<u64> {
         let mut done = Vec::new();
         let ts = Timestamp { secs, nanos: 0 };
-        t.add(frame, (ts, ts), s, &mut done);
+        t.add(frame, (ts, ts), s, &mut done, |_, _| {});
         t.expire(&mut done);
         done.iter().map(|o| o.flow.first_frame).collect()
     }
@@ -620,27 +660,20 @@ mod tests {
         let mut t: FlowTable<()> = FlowTable::new();
         let mut done = Vec::new();
         let ts = Timestamp::default();
-        t.add(1, (ts, ts), &seg(40000, 443, 100, SYN, b""), &mut done);
+        t.add(1, (ts, ts), &seg(40000, 443, 100, SYN, b""), &mut done, |_, _| {});
         let n = (MAX_INDEXED_PAYLOAD / 1400 + 10) as u32;
         let mut handed = 0u64;
         for i in 0..n {
-            if let Some((_, s)) = t.add(
-                2 + i as u64,
-                (ts, ts),
-                &seg(40000, 443, 101 + i * 1400, ACK, &BIG),
-                &mut done,
-            ) {
+            let big = seg(40000, 443, 101 + i * 1400, ACK, &BIG);
+            t.add(2 + i as u64, (ts, ts), &big, &mut done, |_, s| {
                 handed += s.payload.len() as u64;
-            }
+            });
         }
-        let fin = t.add(
-            10_000,
-            (ts, ts),
-            &seg(40000, 443, 101 + n * 1400, FIN | ACK, b""),
-            &mut done,
-        );
+        let mut fin = None;
+        let last = seg(40000, 443, 101 + n * 1400, FIN | ACK, b"");
+        t.add(10_000, (ts, ts), &last, &mut done, |_, s| fin = Some(s.flags));
         assert!(
-            fin.is_some_and(|(_, s)| s.flags & FIN != 0),
+            fin.is_some_and(|flags| flags & FIN != 0),
             "the FIN is handed on past the cap"
         );
         assert!((MAX_INDEXED_PAYLOAD..MAX_INDEXED_PAYLOAD + 1400).contains(&handed));

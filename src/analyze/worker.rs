@@ -32,14 +32,13 @@ impl<'o> Worker<'o> {
     /// One TCP segment of frame `number`, at `clock` (the latest time of
     /// the capture's frames so far, all workers' included).
     pub(super) fn packet(&mut self, number: u64, (ts, clock): (Timestamp, Timestamp), seg: &TcpSegment) {
-        if let Some((open, s)) = self.table.add(number, (ts, clock), seg, &mut self.done) {
-            if let Some(k) = &self.opts.keylog
-                && !k.is_empty()
-            {
+        let keylog = self.opts.keylog.as_ref().filter(|k| !k.is_empty());
+        self.table.add(number, (ts, clock), seg, &mut self.done, |open, s| {
+            if let Some(k) = keylog {
                 open.state.set_keylog(k);
             }
             open.state.segment(&s);
-        }
+        });
         self.seen_upto = number;
     }
 
