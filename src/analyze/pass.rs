@@ -52,9 +52,12 @@ const BUCKETS: usize = 4096;
 
 /// The share of the buckets the reading thread's own worker takes when
 /// there are two workers: the reading thread also walks and decodes every
-/// frame, which on a capture of long connections is about a third of the
-/// work (docs/performance.md). With more workers its share shrinks alike.
-const LEAD_SHARE_OF_TWO: f64 = 0.35;
+/// frame. Measured (docs/performance.md): 0.30-0.35 is best for captures of
+/// long connections (the walk weighs most), 0.40-0.45 for captures of many
+/// short ones (judging connections weighs most); 0.40 loses little on the
+/// first and gains a sixth on the second. With more workers its share
+/// shrinks alike.
+const LEAD_SHARE_OF_TWO: f64 = 0.40;
 
 /// A segment's bucket: a hash of its two endpoints that is the same in both
 /// directions, so that both go to the same worker.
