@@ -261,3 +261,44 @@ fn work<'a>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_worker_owns_buckets_and_the_reading_thread_a_smaller_share() {
+        for n in 2..=8 {
+            let owners = owners(n);
+            let mut counts = vec![0usize; n];
+            for o in &owners {
+                counts[*o as usize] += 1;
+            }
+            assert!(counts.iter().all(|c| *c > 0), "{n} workers: {counts:?}");
+            assert!(counts[0] < counts[1], "{n} workers: {counts:?}");
+        }
+        let two = owners(2);
+        assert_eq!(two.iter().filter(|o| **o == 0).count(), BUCKETS * 2 / 5);
+    }
+
+    #[test]
+    fn both_directions_of_a_connection_share_a_bucket() {
+        let seg = |src: &str, sport, dst: &str, dport| TcpSegment {
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            sport,
+            dport,
+            seq: 0,
+            ack: 0,
+            flags: 0,
+            payload: &[],
+            payload_offset: 0,
+            missing: 0,
+        };
+        for (a, b) in [("10.0.0.1", "192.0.2.7"), ("2001:db8::1", "2001:db8::2")] {
+            for port in [1u16, 443, 40000, 65535] {
+                assert_eq!(bucket(&seg(a, port, b, 443)), bucket(&seg(b, 443, a, port)));
+            }
+        }
+    }
+}
