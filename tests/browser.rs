@@ -7,26 +7,11 @@
 //! accounts) shows in its network log whatever the page does, so the log is
 //! not what is checked.
 
+mod common;
+use common::{tool, top};
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn top() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn tool(args: &[&str]) -> Vec<u8> {
-    let o = Command::new(env!("CARGO_BIN_EXE_pcap-tls-audit"))
-        .current_dir(top())
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.code().is_some_and(|c| c < 2),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o.stdout
-}
 
 /// The DOM chromium builds from the page.
 fn render(page: &Path) -> String {

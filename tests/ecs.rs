@@ -2,15 +2,12 @@
 //! of the right type (checked against ECS's own field list, pinned in
 //! tests/data/ecs-fields.csv), or under the tool's own namespace.
 
+mod common;
+use common::{tool, top};
+
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::process::Command;
 
 use serde_json::Value;
-
-fn top() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Field -> (type, normalization) from the pinned list.
 fn ecs_fields() -> HashMap<String, (String, String)> {
@@ -56,18 +53,9 @@ fn type_fits(ty: &str, v: &Value) -> bool {
 }
 
 fn ecs_lines(args: &[&str]) -> Vec<Value> {
-    let o = Command::new(env!("CARGO_BIN_EXE_pcap-tls-audit"))
-        .current_dir(top())
-        .args(["--format", "ecs"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.code().is_some_and(|c| c < 2),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout)
+    let mut all = vec!["--format", "ecs"];
+    all.extend_from_slice(args);
+    String::from_utf8(tool(&all))
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())

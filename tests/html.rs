@@ -5,28 +5,15 @@
 //! a tree; strings from the capture stay text. (Rendering in a browser is
 //! not tested yet: see docs/report-format.md.)
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
+use common::{tool, top};
 
 use sha2::Digest;
 
-fn top() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn run(format: &str, args: &[&str]) -> Vec<u8> {
-    let o = Command::new(env!("CARGO_BIN_EXE_pcap-tls-audit"))
-        .current_dir(top())
-        .args(["--format", format, "--ca-file", "samples/pki/root.pem"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.code().is_some_and(|c| c < 2),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o.stdout
+    let mut all = vec!["--format", format, "--ca-file", "samples/pki/root.pem"];
+    all.extend_from_slice(args);
+    tool(&all)
 }
 
 fn parse(page: &str) -> roxmltree::Document<'_> {

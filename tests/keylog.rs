@@ -4,13 +4,12 @@
 //! written by scripts/keylog-oracle.sh; the tests never run tshark), and
 //! bad or missing keys never break a report.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+use common::{tool, top};
 
-fn top() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
 
 /// Handshake type of a message name in the report.
 fn handshake_type(name: &str) -> Option<u8> {
@@ -115,18 +114,9 @@ fn decrypted_messages_alerts_and_certificates_agree_with_tshark() {
 }
 
 fn report(args: &[&str]) -> serde_json::Value {
-    let o = Command::new(env!("CARGO_BIN_EXE_pcap-tls-audit"))
-        .current_dir(top())
-        .args(["--format", "json", "--ca-file", "samples/pki/root.pem"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.code().is_some_and(|c| c < 2),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).unwrap()
+    let mut all = vec!["--format", "json", "--ca-file", "samples/pki/root.pem"];
+    all.extend_from_slice(args);
+    serde_json::from_slice(&tool(&all)).unwrap()
 }
 
 #[test]
