@@ -4,9 +4,8 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn top() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::top;
 
 fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("pta-bad-input-{}", std::process::id()));

@@ -2,20 +2,10 @@
 //! (the contract's GROUP, in json and as the text report's closing block),
 //! the same whatever the number of threads.
 
+mod common;
+use common::{run, top};
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn top() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pcap-tls-audit"))
-        .current_dir(top())
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 /// Two gateway hosts' captures of the same rejected chain, a third client
 /// rejecting it too, one ok connection with a finding, one expired chain.

@@ -1,19 +1,9 @@
 //! Options of the command line that the golden tests do not exercise.
 
+mod common;
+use common::{run, top};
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn top() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pcap-tls-audit"))
-        .current_dir(top())
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn tmpdir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("pta-cli-{}-{name}", std::process::id()));

@@ -3,7 +3,6 @@
 //! with a generous deadline (`analyze`), so that a hang fails the test
 //! instead of stalling the suite; nothing here asserts speed.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use pcap_tls_audit::analyze::{ConnectionSink, Options, analyze_capture, analyze_into};
@@ -12,9 +11,8 @@ use pcap_tls_audit::chain::Chains;
 use pcap_tls_audit::report::CaptureReport;
 use pcap_tls_audit::trust::TrustStore;
 
-fn top() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::top;
 
 fn opts() -> Options {
     static STORE: std::sync::OnceLock<Arc<Chains>> = std::sync::OnceLock::new();

@@ -3,20 +3,15 @@
 //! their cause, errors for captures that were not read whole, and strings
 //! from the capture kept as text.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+use common::top;
 
-fn top() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use std::process::Output;
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pcap-tls-audit"))
-        .current_dir(top())
-        .args(["--format", "junit"])
-        .args(args)
-        .output()
-        .unwrap()
+    let mut all = vec!["--format", "junit"];
+    all.extend_from_slice(args);
+    common::run(&all)
 }
 
 fn tmp(name: &str, bytes: &[u8]) -> String {

@@ -6,12 +6,11 @@
 #[path = "../benches/support/generate.rs"]
 mod generate;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn top() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::top;
 
 /// Runs the tool under `script` (stderr and stdout on a pseudo-terminal,
 /// the report redirected to `report`); what the terminal showed.

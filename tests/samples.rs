@@ -3,12 +3,11 @@
 //! verdict must be the one the scenario produced (samples/cases.tsv).
 //! After an intended change of the output: `samples/generate.sh --goldens`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn top() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::top;
 
 struct Case {
     /// `capture` or `capture@variant` (the same capture with other options).
