@@ -11,8 +11,44 @@ use sha2::Sha256;
 use crate::names::is_grease;
 use crate::tls::{ClientHello, ServerHello};
 
-fn join<T: ToString>(v: impl Iterator<Item = T>) -> String {
-    v.map(|x| x.to_string()).collect::<Vec<_>>().join("-")
+// The strings hashed are built in one buffer, digit by digit: a gateway's
+// capture has a ClientHello per connection, and a string per value was a
+// tenth of the time spent on each.
+
+/// Appends `x` in decimal.
+fn push_dec(s: &mut String, x: u16) {
+    let mut digits = [0u8; 5];
+    let (mut i, mut v) = (digits.len(), x);
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    s.extend(digits[i..].iter().map(|d| char::from(*d)));
+}
+
+/// Appends `x` as four lowercase hex digits.
+fn push_hex4(s: &mut String, x: u16) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    s.extend([12, 8, 4, 0].map(|shift| char::from(HEX[usize::from((x >> shift) & 0xf)])));
+}
+
+/// Appends the values of `v`, each written by `push`, separated by `sep`.
+fn push_list(s: &mut String, v: impl Iterator<Item = u16>, sep: char, push: fn(&mut String, u16)) {
+    for (i, x) in v.enumerate() {
+        if i > 0 {
+            s.push(sep);
+        }
+        push(s, x);
+    }
+}
+
+/// Appends the values of `v` in decimal, separated by '-' (JA3's lists).
+fn push_dec_list(s: &mut String, v: impl Iterator<Item = u16>) {
+    push_list(s, v, '-', push_dec);
 }
 
 fn md5_hex(s: &str) -> String {
@@ -25,25 +61,28 @@ pub fn ja3(ch: &ClientHello) -> Option<String> {
     if ch.sslv2_format {
         return None;
     }
-    let s = format!(
-        "{},{},{},{},{}",
-        ch.legacy_version,
-        join(ch.cipher_suites.iter().filter(|c| !is_grease(**c))),
-        join(ch.extensions.iter().filter(|e| !is_grease(**e))),
-        join(ch.groups.iter().filter(|g| !is_grease(**g))),
-        join(ch.point_formats.iter()),
-    );
+    let not_grease = |v: &&u16| !is_grease(**v);
+    let mut s = String::with_capacity(256);
+    push_dec(&mut s, ch.legacy_version);
+    s.push(',');
+    push_dec_list(&mut s, ch.cipher_suites.iter().filter(not_grease).copied());
+    s.push(',');
+    push_dec_list(&mut s, ch.extensions.iter().filter(not_grease).copied());
+    s.push(',');
+    push_dec_list(&mut s, ch.groups.iter().filter(not_grease).copied());
+    s.push(',');
+    push_dec_list(&mut s, ch.point_formats.iter().map(|p| u16::from(*p)));
     Some(md5_hex(&s))
 }
 
 /// JA3S of a ServerHello: the MD5 of "version,cipher,extensions".
 pub fn ja3s(sh: &ServerHello) -> String {
-    let s = format!(
-        "{},{},{}",
-        sh.legacy_version,
-        sh.cipher_suite,
-        join(sh.extensions.iter().filter(|e| !is_grease(**e)))
-    );
+    let mut s = String::with_capacity(96);
+    push_dec(&mut s, sh.legacy_version);
+    s.push(',');
+    push_dec(&mut s, sh.cipher_suite);
+    s.push(',');
+    push_dec_list(&mut s, sh.extensions.iter().filter(|e| !is_grease(**e)).copied());
     md5_hex(&s)
 }
 
@@ -53,13 +92,14 @@ fn hash12(s: &str) -> String {
     if s.is_empty() {
         return "000000000000".into();
     }
-    let mut h = hex::encode(Sha256::digest(s.as_bytes()));
-    h.truncate(12);
-    h
+    let digest = Sha256::digest(s.as_bytes());
+    hex::encode(&digest[..6])
 }
 
 fn hex4_list(v: impl Iterator<Item = u16>) -> String {
-    v.map(|x| format!("{x:04x}")).collect::<Vec<_>>().join(",")
+    let mut s = String::with_capacity(160);
+    push_list(&mut s, v, ',', push_hex4);
+    s
 }
 
 /// JA4's two characters for a TLS version.
@@ -95,8 +135,11 @@ fn ja4_alpn(p: Option<&[u8]>) -> String {
     }
 }
 
-fn count2(n: usize) -> String {
-    format!("{:02}", n.min(99))
+/// Appends a count of JA4 in two digits (99 at most).
+fn push_count2(s: &mut String, n: usize) {
+    let n = n.min(99) as u8;
+    s.push(char::from(b'0' + n / 10));
+    s.push(char::from(b'0' + n % 10));
 }
 
 /// JA4 of a ClientHello over TCP ("t"). None for an SSLv2-format hello.
@@ -115,40 +158,43 @@ pub fn ja4(ch: &ClientHello) -> Option<String> {
     let mut ciphers: Vec<u16> = ch.cipher_suites.iter().filter(not_grease).copied().collect();
     let exts: Vec<u16> = ch.extensions.iter().filter(not_grease).copied().collect();
     let sni = if exts.contains(&0) { 'd' } else { 'i' };
-    let a = format!(
-        "t{}{sni}{}{}{}",
-        ja4_version(version),
-        count2(ciphers.len()),
-        count2(exts.len()),
-        ja4_alpn(ch.alpn.first().map(|p| p.as_slice()))
-    );
+    let mut a = String::with_capacity(40);
+    a.push('t');
+    a.push_str(ja4_version(version));
+    a.push(sni);
+    push_count2(&mut a, ciphers.len());
+    push_count2(&mut a, exts.len());
+    a.push_str(&ja4_alpn(ch.alpn.first().map(|p| p.as_slice())));
     ciphers.sort_unstable();
     let mut sorted: Vec<u16> = exts.into_iter().filter(|e| *e != 0 && *e != 16).collect();
     sorted.sort_unstable();
-    let sigs = hex4_list(ch.signature_algorithms.iter().filter(not_grease).copied());
     let mut c = hex4_list(sorted.into_iter());
-    if !sigs.is_empty() {
-        c = format!("{c}_{sigs}");
+    let mut sigs = ch.signature_algorithms.iter().filter(not_grease).copied().peekable();
+    if sigs.peek().is_some() {
+        c.push('_');
+        push_list(&mut c, sigs, ',', push_hex4);
     }
-    Some(format!(
-        "{a}_{}_{}",
-        hash12(&hex4_list(ciphers.into_iter())),
-        hash12(&c)
-    ))
+    a.push('_');
+    a.push_str(&hash12(&hex4_list(ciphers.into_iter())));
+    a.push('_');
+    a.push_str(&hash12(&c));
+    Some(a)
 }
 
 /// JA4S of a ServerHello over TCP.
 pub fn ja4s(sh: &ServerHello) -> String {
     let version = sh.selected_version.unwrap_or(sh.legacy_version);
     let exts = hex4_list(sh.extensions.iter().copied());
-    format!(
-        "t{}{}{}_{:04x}_{}",
-        ja4_version(version),
-        count2(sh.extensions.len()),
-        ja4_alpn(sh.alpn.as_deref()),
-        sh.cipher_suite,
-        hash12(&exts)
-    )
+    let mut s = String::with_capacity(28);
+    s.push('t');
+    s.push_str(ja4_version(version));
+    push_count2(&mut s, sh.extensions.len());
+    s.push_str(&ja4_alpn(sh.alpn.as_deref()));
+    s.push('_');
+    push_hex4(&mut s, sh.cipher_suite);
+    s.push('_');
+    s.push_str(&hash12(&exts));
+    s
 }
 
 /// JA4X of a certificate from the DER bytes of its issuer's attribute
@@ -201,6 +247,26 @@ mod tests {
             ja4x(rdn.into_iter(), rdn.into_iter(), ext.into_iter()),
             "96a6439c8f5c_96a6439c8f5c_aae71e8db6d7"
         );
+    }
+
+    #[test]
+    fn numbers_are_written_as_format_writes_them() {
+        for x in [0u16, 1, 9, 10, 99, 100, 999, 1000, 4865, 9999, 10000, 49195, 65535] {
+            let (mut d, mut h) = (String::new(), String::new());
+            push_dec(&mut d, x);
+            push_hex4(&mut h, x);
+            assert_eq!((d, h), (x.to_string(), format!("{x:04x}")));
+        }
+        for n in [0, 7, 10, 42, 99, 100, 5000] {
+            let mut s = String::new();
+            push_count2(&mut s, n);
+            assert_eq!(s, format!("{:02}", n.min(99)));
+        }
+        let mut s = String::new();
+        push_dec_list(&mut s, [771, 0, 65281].into_iter());
+        assert_eq!(s, "771-0-65281");
+        assert_eq!(hex4_list([0x1301, 0x00ff].into_iter()), "1301,00ff");
+        assert_eq!(hex4_list(std::iter::empty()), "");
     }
 
     #[test]

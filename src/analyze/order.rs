@@ -43,7 +43,9 @@ pub enum Emit {
 pub(super) struct Order<'s> {
     emit: Emit,
     /// Reports waiting: for the watermark (by first frame), or for their id.
-    held: BTreeMap<u64, ConnectionReport>,
+    /// Boxed: a report is over a kilobyte, and the map's nodes shift their
+    /// values on every insertion.
+    held: BTreeMap<u64, Box<ConnectionReport>>,
     /// Per worker: no report of a connection starting before it can come.
     marks: Vec<u64>,
     /// Per worker, per batch: the first frames of the connections it started.
@@ -77,30 +79,52 @@ impl<'s> Order<'s> {
             q.push_back(created);
         }
         self.rank();
-        for r in reports {
-            self.held.insert(r.first_frame, r);
-        }
         if let Some(m) = self.marks.get_mut(w) {
             *m = mark;
         }
         match self.emit {
             Emit::FirstFrame => {
+                for r in reports {
+                    self.held.insert(r.first_frame, Box::new(r));
+                }
                 let low = self.marks.iter().copied().min().unwrap_or(u64::MAX);
                 while let Some(entry) = self.held.first_entry() {
                     if *entry.key() >= low {
                         break;
                     }
                     let r = entry.remove();
-                    self.emit(r);
+                    self.emit(*r);
                 }
             }
-            Emit::Completion => {
-                let ready: Vec<u64> = self.held.keys().copied().filter(|f| self.ids.contains_key(f)).collect();
-                for f in ready {
-                    if let Some(r) = self.held.remove(&f) {
-                        self.emit(r);
-                    }
-                }
+            Emit::Completion => self.emit_known(reports),
+        }
+    }
+
+    /// In completion order: the reports whose ids are known, these and the
+    /// held ones, by first frame; the others held.
+    fn emit_known(&mut self, reports: Vec<ConnectionReport>) {
+        let mut ready: Vec<Option<ConnectionReport>> = Vec::with_capacity(reports.len());
+        for r in reports {
+            if self.ids.contains_key(&r.first_frame) {
+                ready.push(Some(r));
+            } else {
+                self.held.insert(r.first_frame, Box::new(r));
+            }
+        }
+        let known: Vec<u64> = self.held.keys().copied().filter(|f| self.ids.contains_key(f)).collect();
+        for f in known {
+            if let Some(r) = self.held.remove(&f) {
+                ready.push(Some(*r));
+            }
+        }
+        // Sorted by index, not moved: reports are large.
+        let mut by_frame: Vec<(u64, usize)> = (ready.iter().enumerate())
+            .filter_map(|(i, r)| r.as_ref().map(|r| (r.first_frame, i)))
+            .collect();
+        by_frame.sort_unstable();
+        for (_, i) in by_frame {
+            if let Some(r) = ready.get_mut(i).and_then(Option::take) {
+                self.emit(r);
             }
         }
     }
@@ -126,7 +150,7 @@ impl<'s> Order<'s> {
     /// The end: whatever is held, in order.
     pub(super) fn finish(&mut self) {
         while let Some((_, r)) = self.held.pop_first() {
-            self.emit(r);
+            self.emit(*r);
         }
     }
 

@@ -60,6 +60,7 @@ impl<'o> Worker<'o> {
         } else {
             self.table.expire(&mut self.done);
         }
+        out.reserve(self.done.len());
         for Open { flow, state } in self.done.drain(..) {
             out.push(analyze_flow(&flow, state, nanos, self.opts));
         }
