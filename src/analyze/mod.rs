@@ -6,10 +6,11 @@
 //! With one worker everything runs on the caller's thread. With more, one
 //! thread reads and decodes; the connections are spread over the workers
 //! by a symmetric hash of their addresses (both directions go to the same
-//! worker). The reading thread runs worker 0, with a smaller share, on
-//! its packets while they are in its cache, and hands the others out; each
-//! worker owns its connections, and the caller's thread puts the reports
-//! in order (`order`) and writes them.
+//! worker). The reading thread runs worker 0 on its packets while they
+//! are in its cache, and hands the others out; each worker owns its
+//! connections, and the caller's thread puts the reports in order
+//! (`order`) and writes them. Worker 1 also maps a mapped file's pages
+//! ahead of the reading thread and gives them back behind it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -149,6 +150,7 @@ fn analyze_with(
         order: Order::new(workers.max(1), sink.order(), sink),
         progress,
         total: 0,
+        pages: cf.pages(),
     };
     let reader = match cf.whole() {
         Some(data) => {

@@ -5,7 +5,7 @@
 
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
-use crate::capture::{FrameReader, Timestamp};
+use crate::capture::{FrameReader, Pages, Timestamp};
 use crate::packet::{self, TcpSegment};
 use crate::report::ConnectionReport;
 
@@ -27,6 +27,8 @@ pub(super) struct Pass<'o, 's> {
     pub(super) progress: Progress<'o>,
     /// The capture's size, when known (0: a stream).
     pub(super) total: u64,
+    /// A mapped capture's pages, mapped ahead and given back by a worker.
+    pub(super) pages: Option<Pages<'o>>,
 }
 
 /// A TCP segment and its frame's number, time and the capture's clock then.
@@ -37,6 +39,8 @@ struct Batch<'a> {
     packets: Vec<Packet<'a>>,
     /// The last frame of the batch.
     upto: u64,
+    /// The reading thread's offset in the capture after the batch.
+    at: usize,
     nanos: bool,
     /// The capture ends with this batch.
     last: bool,
@@ -51,13 +55,14 @@ type Judged = (usize, Vec<ConnectionReport>, Vec<u64>, u64);
 const BUCKETS: usize = 4096;
 
 /// The share of the buckets the reading thread's own worker takes when
-/// there are two workers: the reading thread also walks and decodes every
-/// frame. Measured (docs/performance.md): 0.30-0.35 is best for captures of
-/// long connections (the walk weighs most), 0.40-0.45 for captures of many
-/// short ones (judging connections weighs most); 0.40 loses little on the
-/// first and gains a sixth on the second. With more workers its share
-/// shrinks alike.
-const LEAD_SHARE_OF_TWO: f64 = 0.40;
+/// there are two workers. The reading thread walks and decodes every
+/// frame; the other worker maps the file's pages ahead of it and gives them
+/// back behind (`capture::Pages`), which weighs about as much. Measured
+/// (docs/performance.md) with `benches/ab.py`: 0.60 is best on the 2 GB
+/// capture of long connections (0.40 before the pages moved to the other
+/// worker), and 0.50-0.60 alike on the capture of 300 000 short ones. With
+/// more workers its share shrinks alike.
+const LEAD_SHARE_OF_TWO: f64 = 0.60;
 
 /// A segment's bucket: a hash of its two endpoints that is the same in both
 /// directions, so that both go to the same worker.
@@ -78,7 +83,7 @@ fn bucket(seg: &TcpSegment) -> usize {
 }
 
 /// Which worker owns each bucket, with `n` workers: worker 0 (on the
-/// reading thread) a smaller share, the others the rest in turn.
+/// reading thread) its share, the others the rest in turn.
 fn owners(n: usize) -> Vec<u8> {
     let lead = ((BUCKETS as f64) * LEAD_SHARE_OF_TWO * 2.0 / n.max(2) as f64) as usize;
     let others = n.saturating_sub(1).clamp(1, 255);
@@ -128,7 +133,7 @@ impl Pass<'_, '_> {
     /// put in order here.
     fn run_shared(&mut self, reader: &mut FrameReader, last: bool) {
         let n = self.workers.len();
-        let (order, first) = (&mut self.order, &mut self.first);
+        let (order, first, pages) = (&mut self.order, &mut self.first, self.pages.take());
         let Some((lead, rest)) = self.workers.split_first_mut() else {
             return;
         };
@@ -146,11 +151,12 @@ impl Pass<'_, '_> {
             // Emptied batches go back to the reader: no fresh memory per batch.
             let (ptx, prx) = channel::<Vec<Packet>>();
             let mut txs = Vec::with_capacity(n);
+            let mut pages = pages;
             for (i, w) in rest.iter_mut().enumerate() {
                 let (tx, rx) = sync_channel::<Batch>(4);
                 txs.push(tx);
-                let (rtx, ptx) = (rtx.clone(), ptx.clone());
-                scope.spawn(move || work(i + 1, w, rx, (rtx, ptx)));
+                let lines = (rtx.clone(), ptx.clone(), pages.take());
+                scope.spawn(move || work(i + 1, w, rx, lines));
             }
             drop(ptx);
             scope.spawn(move || reading.run(reader, first, lead, (&txs, prx, rtx)));
@@ -204,7 +210,8 @@ impl Reading<'_> {
             lead.seen(frame.number);
             if p.packets.is_multiple_of(BATCH as u64) {
                 let batch = std::mem::replace(&mut shares, new_shares());
-                send(txs, batch, (frame.number, reader.nanosecond, false));
+                let at = FrameReader::position(reader);
+                send(txs, batch, (frame.number, at, reader.nanosecond, false));
                 lead.judge(false, reader.nanosecond, &mut out);
                 let _ = rtx.send((0, std::mem::take(&mut out), lead.created(), lead.watermark()));
                 if p.packets.is_multiple_of(16 * BATCH as u64) {
@@ -212,7 +219,8 @@ impl Reading<'_> {
                 }
             }
         }
-        send(txs, shares, (lead.seen_upto(), reader.nanosecond, self.last));
+        let at = FrameReader::position(reader);
+        send(txs, shares, (lead.seen_upto(), at, reader.nanosecond, self.last));
         lead.judge(self.last, reader.nanosecond, &mut out);
         let mark = if self.last { u64::MAX } else { lead.watermark() };
         let _ = rtx.send((0, out, lead.created(), mark));
@@ -220,27 +228,37 @@ impl Reading<'_> {
 }
 
 /// Hands each other worker its share of a batch: (the batch's last frame,
-/// nanosecond times, the capture ends).
-fn send<'a>(txs: &[SyncSender<Batch<'a>>], shares: Vec<Vec<Packet<'a>>>, (upto, nanos, last): (u64, bool, bool)) {
+/// the reading thread's offset, nanosecond times, the capture ends).
+fn send<'a>(
+    txs: &[SyncSender<Batch<'a>>],
+    shares: Vec<Vec<Packet<'a>>>,
+    (upto, at, nanos, last): (u64, usize, bool, bool),
+) {
     for (tx, packets) in txs.iter().zip(shares) {
         // A worker gone means the run is ending anyway.
         let _ = tx.send(Batch {
             packets,
             upto,
+            at,
             nanos,
             last,
         });
     }
 }
 
-/// One worker thread: its share of each batch, then what ended goes to the caller.
+/// One worker thread: its share of each batch, then what ended goes to the
+/// caller; the first of them maps the pages ahead of the reading thread and
+/// gives back those all are past.
 fn work<'a>(
     i: usize,
     w: &mut Worker,
     rx: Receiver<Batch<'a>>,
-    (tx, pool): (SyncSender<Judged>, Sender<Vec<Packet<'a>>>),
+    (tx, pool, mut pages): (SyncSender<Judged>, Sender<Vec<Packet<'a>>>, Option<Pages>),
 ) {
     for mut b in rx {
+        if let Some(p) = pages.as_mut() {
+            p.populate(b.at);
+        }
         for (k, (number, times, seg)) in b.packets.iter().enumerate() {
             // The reading thread touched these bytes on another core: ask
             // for a later packet's first bytes now, so that they are here
@@ -252,6 +270,9 @@ fn work<'a>(
         }
         b.packets.clear();
         let _ = pool.send(b.packets);
+        if let Some(p) = pages.as_mut() {
+            p.release(b.at);
+        }
         w.seen(b.upto);
         let mut out = Vec::new();
         w.judge(b.last, b.nanos, &mut out);
@@ -267,7 +288,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_worker_owns_buckets_and_the_reading_thread_a_smaller_share() {
+    fn every_worker_owns_buckets_and_the_reading_thread_its_share() {
         for n in 2..=8 {
             let owners = owners(n);
             let mut counts = vec![0usize; n];
@@ -275,10 +296,17 @@ mod tests {
                 counts[*o as usize] += 1;
             }
             assert!(counts.iter().all(|c| *c > 0), "{n} workers: {counts:?}");
-            assert!(counts[0] < counts[1], "{n} workers: {counts:?}");
+            let lead = (BUCKETS as f64 * LEAD_SHARE_OF_TWO * 2.0 / n as f64) as usize;
+            assert_eq!(counts[0], lead, "{n} workers: {counts:?}");
+            // The others share the rest evenly.
+            let (least, most) = (counts[1..].iter().min(), counts[1..].iter().max());
+            assert!(
+                most.zip(least).is_some_and(|(m, l)| m - l <= 1),
+                "{n} workers: {counts:?}"
+            );
         }
         let two = owners(2);
-        assert_eq!(two.iter().filter(|o| **o == 0).count(), BUCKETS * 2 / 5);
+        assert_eq!(two.iter().filter(|o| **o == 0).count(), BUCKETS * 3 / 5);
     }
 
     #[test]
