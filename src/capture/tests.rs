@@ -119,3 +119,34 @@ fn not_a_capture() {
     ));
     assert!(matches!(FrameReader::new(b"", "t"), Err(CaptureError::Empty { .. })));
 }
+
+#[test]
+fn pages_given_back_read_the_same_bytes_again() {
+    use std::io::{Seek, SeekFrom, Write};
+    // A sparse file of 200 MiB: no disk is used, and the pages that are
+    // given back lie well inside it.
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    let len = 200u64 << 20;
+    f.as_file().set_len(len).unwrap();
+    let marks = [(0u64, b"pcap"), (1 << 20, b"one!"), (150 << 20, b"late")];
+    for (at, m) in marks {
+        f.seek(SeekFrom::Start(at)).unwrap();
+        f.write_all(m).unwrap();
+    }
+    f.flush().unwrap();
+    let cf = CaptureFile::open(f.path()).unwrap();
+    let data = cf.whole().unwrap();
+    assert_eq!(data.len() as u64, len);
+    let mut pages = cf.pages().expect("a file on disk is mapped");
+    pages.populate(0);
+    pages.populate(100 << 20);
+    assert_eq!(pages.populated, (164 << 20).min(len as usize));
+    pages.release(len as usize);
+    assert_eq!(pages.released, 128 << 20, "only whole steps, well behind");
+    pages.release(1 << 20);
+    assert_eq!(pages.released, 128 << 20, "never backwards");
+    for (at, m) in marks {
+        assert_eq!(&data[at as usize..at as usize + 4], m);
+    }
+    assert!(CaptureFile::from_bytes("mem", vec![0; 64]).unwrap().pages().is_none());
+}
