@@ -133,7 +133,7 @@ impl Pass<'_, '_> {
     /// put in order here.
     fn run_shared(&mut self, reader: &mut FrameReader, last: bool) {
         let n = self.workers.len();
-        let (order, first, pages) = (&mut self.order, &mut self.first, self.pages.take());
+        let (order, first, mut pages) = (&mut self.order, &mut self.first, self.pages.take());
         let Some((lead, rest)) = self.workers.split_first_mut() else {
             return;
         };
@@ -151,7 +151,6 @@ impl Pass<'_, '_> {
             // Emptied batches go back to the reader: no fresh memory per batch.
             let (ptx, prx) = channel::<Vec<Packet>>();
             let mut txs = Vec::with_capacity(n);
-            let mut pages = pages;
             for (i, w) in rest.iter_mut().enumerate() {
                 let (tx, rx) = sync_channel::<Batch>(4);
                 txs.push(tx);
