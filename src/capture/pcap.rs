@@ -63,9 +63,10 @@ impl<'a> FrameReader<'a> {
         // The record header is 16 bytes; the packet's bytes follow it.
         let offset = self.pos + 16;
         self.pos += end;
-        // The next record's header (and its packet's headers) while this
-        // frame is decoded: reading the file is a chain of such loads.
-        crate::prefetch::two_lines(self.data, self.pos);
+        // The next records (their headers and packets) while this frame is
+        // decoded: reading the file is a chain of such loads. The pages are
+        // mapped ahead by another worker when there is one (`Pages`).
+        crate::prefetch::stream(self.data, self.pos, &mut self.asked);
         let nanos_v = if nanos {
             frac.min(999_999_999)
         } else {

@@ -46,6 +46,8 @@ pub(super) enum Kind {
 pub struct FrameReader<'a> {
     pub(super) data: &'a [u8],
     pub(super) pos: usize,
+    /// Bytes of `data` before this offset have been asked for (`prefetch::stream`).
+    pub(super) asked: usize,
     pub(super) kind: Kind,
     pub(super) next_number: u64,
     /// Set when reading stopped early because of damage.
@@ -97,6 +99,7 @@ impl<'a> FrameReader<'a> {
         let mut r = FrameReader {
             data,
             pos: 0,
+            asked: 0,
             kind: Kind::PcapNg {
                 big_endian: false,
                 interfaces: Vec::new(),
@@ -222,6 +225,7 @@ impl<'a> FrameReader<'a> {
         FrameReader {
             data,
             pos: 0,
+            asked: 0,
             base: self.base + self.pos as u64,
             more,
             want: None,
