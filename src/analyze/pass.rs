@@ -109,8 +109,9 @@ impl Pass<'_, '_> {
             return;
         };
         let mut out = Vec::new();
-        // A mapped file's pages are mapped ahead in large steps here too:
-        // fewer faults, and the reader's prefetch hints reach mapped pages.
+        // A mapped file's pages are mapped ahead in large steps here too, so
+        // that the reader's prefetch hints reach mapped pages, and given
+        // back behind, so that a large file is never mapped whole.
         let mut pages = self.pages.take();
         if let Some(p) = pages.as_mut() {
             p.populate(FrameReader::position(reader));
@@ -124,6 +125,7 @@ impl Pass<'_, '_> {
             if self.first.packets.is_multiple_of(BATCH as u64) {
                 if let Some(p) = pages.as_mut() {
                     p.populate(FrameReader::position(reader));
+                    p.release(FrameReader::position(reader));
                 }
                 w.judge(false, reader.nanosecond, &mut out);
                 self.order.take(0, std::mem::take(&mut out), w.created(), w.watermark());
