@@ -140,7 +140,9 @@ fn pages_given_back_read_the_same_bytes_again() {
     let mut pages = cf.pages().expect("a file on disk is mapped");
     pages.populate(0);
     pages.populate(100 << 20);
-    assert_eq!(pages.populated, (164 << 20).min(len as usize));
+    if cfg!(target_os = "linux") {
+        assert_eq!(pages.populated, (164 << 20).min(len as usize));
+    }
     pages.release(len as usize);
     assert_eq!(pages.released, 128 << 20, "only whole steps, well behind");
     pages.release(1 << 20);
