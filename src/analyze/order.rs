@@ -170,3 +170,74 @@ impl<'s> Order<'s> {
         self.sink.connection(r);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::Timestamp;
+    use crate::connection::Trace;
+    use crate::diagnose::Verdict;
+    use crate::report::build::{ConnectionFacts, connection};
+
+    fn report(first_frame: u64) -> ConnectionReport {
+        connection(ConnectionFacts {
+            trace: &Trace::default(),
+            client: "10.0.0.1:40000".parse().unwrap(),
+            server: "10.0.0.2:443".parse().unwrap(),
+            first_frame,
+            start: Timestamp { secs: 100, nanos: 0 },
+            nanos: false,
+            client_hello: None,
+            server_hello: None,
+            server_chain: None,
+            client_chain: None,
+            key_check: None,
+            verdict: Verdict {
+                status: Status::Ok,
+                failure: None,
+                note: None,
+                findings: Vec::new(),
+            },
+        })
+    }
+
+    /// The (id, first frame) of each report, as the sink got them.
+    struct Got(Vec<(u64, u64)>);
+
+    impl ConnectionSink for Got {
+        fn connection(&mut self, c: ConnectionReport) {
+            self.0.push((c.id, c.first_frame));
+        }
+    }
+
+    #[test]
+    fn in_completion_order_a_report_waits_for_its_id_only() {
+        let mut got = Got(Vec::new());
+        let mut o = Order::new(2, Emit::Completion, &mut got);
+        // Worker 1 started frames 3 and 7 in the first batch, and 7 ended:
+        // its id waits for what worker 0 started in that batch.
+        o.take(1, vec![report(7)], vec![3, 7], 8);
+        // Worker 0 started 1 and 5, both ended (5 first): the three go out
+        // by first frame, with their ranks.
+        o.take(0, vec![report(5), report(1)], vec![1, 5], 8);
+        // In the next batch, 3 ends: its id is known, it goes out at once.
+        o.take(1, vec![report(3)], Vec::new(), 9);
+        o.finish();
+        drop(o);
+        assert_eq!(got.0, [(1, 1), (3, 5), (4, 7), (2, 3)]);
+    }
+
+    #[test]
+    fn by_first_frame_a_report_waits_for_every_older_connection() {
+        let mut got = Got(Vec::new());
+        let mut o = Order::new(2, Emit::FirstFrame, &mut got);
+        // Worker 1 still has 3 open, worker 0 still has 5.
+        o.take(1, vec![report(7)], vec![3, 7], 3);
+        o.take(0, vec![report(1)], vec![1, 5], 5);
+        // 3 ends: everything before 5 may go.
+        o.take(1, vec![report(3)], Vec::new(), 9);
+        o.finish();
+        drop(o);
+        assert_eq!(got.0, [(1, 1), (2, 3), (4, 7)]);
+    }
+}
