@@ -1,15 +1,13 @@
 //! Bad input: one line on stderr naming the file and what is wrong, the exit
 //! code of the contract, and the other inputs still analysed. Never a panic.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod common;
 use common::top;
 
-fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pta-bad-input-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+fn tmp(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, bytes).unwrap();
     p
@@ -38,7 +36,8 @@ fn no_panic(o: &Output) {
 
 #[test]
 fn not_a_capture_is_exit_2_and_the_others_are_still_analysed() {
-    let bad = tmp("notes.pcap", b"this is a text file, not a capture\n");
+    let dir = common::scratch("bad-input");
+    let bad = tmp(&dir, "notes.pcap", b"this is a text file, not a capture\n");
     let good = top().join("samples/tls12-ok.pcap");
     let o = run(&[bad.as_os_str(), good.as_os_str(), "--format".as_ref(), "json".as_ref()]);
     no_panic(&o);
@@ -53,7 +52,8 @@ fn not_a_capture_is_exit_2_and_the_others_are_still_analysed() {
 
 #[test]
 fn empty_file_is_exit_2() {
-    let p = tmp("empty.pcap", b"");
+    let dir = common::scratch("bad-input");
+    let p = tmp(&dir, "empty.pcap", b"");
     let o = run(&[p.as_os_str()]);
     no_panic(&o);
     assert_eq!(o.status.code(), Some(2));
@@ -72,7 +72,8 @@ fn missing_file_is_exit_2() {
 fn capture_cut_in_a_packet_is_a_warning_not_an_error() {
     let s = sample();
     // Cut inside the last packet: what came before is still analysed.
-    let p = tmp("cut.pcap", &s[..s.len() - 10]);
+    let dir = common::scratch("bad-input");
+    let p = tmp(&dir, "cut.pcap", &s[..s.len() - 10]);
     let o = run(&[p.as_os_str(), "--format".as_ref(), "json".as_ref()]);
     no_panic(&o);
     assert_ne!(o.status.code(), Some(2));
@@ -90,7 +91,8 @@ fn capture_cut_in_a_packet_is_a_warning_not_an_error() {
 fn unknown_link_type_is_reported() {
     let mut s = sample();
     s[20..24].copy_from_slice(&147u32.to_le_bytes()); // LINKTYPE_USER0
-    let p = tmp("user0.pcap", &s);
+    let dir = common::scratch("bad-input");
+    let p = tmp(&dir, "user0.pcap", &s);
     let o = run(&[p.as_os_str(), "--format".as_ref(), "json".as_ref()]);
     no_panic(&o);
     assert_eq!(o.status.code(), Some(0));
@@ -122,7 +124,8 @@ fn gzip_and_stdin_and_directories_are_read() {
     let s = sample();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(&s).unwrap();
-    let p = tmp("sample.pcap.gz", &gz.finish().unwrap());
+    let dir = common::scratch("bad-input");
+    let p = tmp(&dir, "sample.pcap.gz", &gz.finish().unwrap());
     let o = run(&[p.as_os_str(), "--format".as_ref(), "json".as_ref()]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

@@ -5,13 +5,10 @@
 mod common;
 use common::{run, top};
 
-use std::path::PathBuf;
-
 /// Two gateway hosts' captures of the same rejected chain, a third client
 /// rejecting it too, one ok connection with a finding, one expired chain.
-fn batch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("pta-batch-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
+fn batch(name: &str) -> common::Scratch {
+    let d = common::scratch(&format!("batch-{name}"));
     for (from, to) in [
         ("java-pkix-tls12.pcap", "mp1/gw.pcap"),
         ("java-pkix-tls12.pcap", "mp2/gw.pcap"),

@@ -10,7 +10,7 @@
 mod common;
 use common::{tool, top};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 /// The DOM chromium builds from the page.
@@ -51,10 +51,8 @@ fn fetching(dom: &str) -> Vec<String> {
     found
 }
 
-fn dir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("pta-browser-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn dir() -> common::Scratch {
+    common::scratch("browser")
 }
 
 #[test]
@@ -72,7 +70,8 @@ fn chromium_draws_one_arrow_per_entry_and_fetches_nothing() {
         let json: serde_json::Value = serde_json::from_slice(&tool(&[&["--format", "json"], *args].concat())).unwrap();
         let conn = &json["captures"][0]["connections"][0];
         let entries = conn["handshake"].as_array().unwrap().len();
-        let page = dir().join(format!("page{i}.html"));
+        let d = dir();
+        let page = d.join(format!("page{i}.html"));
         tool(&[&["--format", "html", "-o", page.to_str().unwrap()], *args].concat());
         let dom = render(&page);
         assert_eq!(dom.matches("class=\"arrow").count(), entries, "{args:?}");
@@ -97,9 +96,10 @@ fn hostile_names_stay_text_in_the_browser() {
         b[i + p..i + p + from.len()].copy_from_slice(&to[..from.len()]);
         i += p + from.len();
     }
-    let pcap = dir().join("hostile.pcap");
+    let d = dir();
+    let pcap = d.join("hostile.pcap");
     std::fs::write(&pcap, &b).unwrap();
-    let page = dir().join("hostile.html");
+    let page = d.join("hostile.html");
     tool(&["--format", "html", "-o", page.to_str().unwrap(), pcap.to_str().unwrap()]);
     let dom = render(&page);
     assert!(!dom.contains("<img"), "no element made from the capture's strings");
@@ -121,7 +121,8 @@ fn every_sample_is_drawn_right_in_the_browser() {
     samples.sort();
     let args: Vec<&str> = samples.iter().map(|s| s.as_str()).collect();
     let json: serde_json::Value = serde_json::from_slice(&tool(&[&["--format", "json"], &args[..]].concat())).unwrap();
-    let page = dir().join("all.html");
+    let d = dir();
+    let page = d.join("all.html");
     tool(&[&["--format", "html", "-o", page.to_str().unwrap()], &args[..]].concat());
     let dom = render(&page);
     let sections: Vec<&str> = dom.split("<section class=\"capture\">").skip(1).collect();

@@ -3,19 +3,15 @@
 mod common;
 use common::{run, top};
 
-use std::path::PathBuf;
-
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("pta-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn tmpdir(name: &str) -> common::Scratch {
+    common::scratch(&format!("cli-{name}"))
 }
 
 #[test]
 fn export_certs_writes_fingerprint_names_and_never_follows_symlinks() {
     let dir = tmpdir("export");
-    let outside = tmpdir("outside").join("victim.pem");
+    let outside_dir = tmpdir("outside");
+    let outside = outside_dir.join("victim.pem");
     std::fs::write(&outside, "untouched").unwrap();
     // A planted link where a chain file will be written.
     #[cfg(unix)]

@@ -1,6 +1,8 @@
 //! The examples in docs/failures.md are real output: every line quoted in a
 //! `text` block must be in a golden report of the samples.
 
+mod common;
+
 use std::path::PathBuf;
 
 #[test]
@@ -48,8 +50,7 @@ fn ci_doc_shows_the_real_closing_block() {
     let doc = std::fs::read_to_string(top.join("docs/ci.md")).unwrap();
     let start = doc.find("```text\n").unwrap() + "```text\n".len();
     let block = &doc[start..start + doc[start..].find("\n```").unwrap()];
-    let d = std::env::temp_dir().join(format!("pta-docs-ci-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
+    let d = common::scratch("docs-ci");
     for (from, to) in [
         ("java-pkix-tls12.pcap", "captures/mp1/gw.pcap"),
         ("java-pkix-tls12.pcap", "captures/mp2/gw.pcap"),

@@ -104,8 +104,7 @@ fn hostile_names_stay_text() {
         b[i + p..i + p + from.len()].copy_from_slice(&to[..from.len()]);
         i += p + from.len();
     }
-    let dir = std::env::temp_dir().join(format!("pta-html-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::scratch("html");
     let p = dir.join("hostile.pcap");
     std::fs::write(&p, &b).unwrap();
     let page = String::from_utf8(run("html", &[p.to_str().unwrap()])).unwrap();
@@ -127,8 +126,7 @@ fn the_same_failure_is_drawn_once_and_the_capture_has_a_timeline() {
     let templates = generate::templates(&top().join("samples"));
     let (mut pcap, mut truth) = (Vec::new(), Vec::new());
     generate::generate(&templates, (u64::MAX, 400, 48, 50), 3, &mut pcap, &mut truth).unwrap();
-    let dir = std::env::temp_dir().join(format!("pta-html-gen-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::scratch("html-gen");
     let p = dir.join("gen.pcap");
     std::fs::write(&p, &pcap).unwrap();
     let page = String::from_utf8(run("html", &[p.to_str().unwrap()])).unwrap();

@@ -14,9 +14,7 @@ fn run(args: &[&str]) -> Output {
     common::run(&all)
 }
 
-fn tmp(name: &str, bytes: &[u8]) -> String {
-    let d = std::env::temp_dir().join(format!("pta-junit-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
+fn tmp(d: &std::path::Path, name: &str, bytes: &[u8]) -> String {
     let p = d.join(name);
     std::fs::write(&p, bytes).unwrap();
     p.to_string_lossy().into_owned()
@@ -84,8 +82,9 @@ fn a_suite_per_capture_a_case_per_connection() {
 #[test]
 fn damaged_and_unreadable_captures_are_errors_and_fail_on_words_fail_cases() {
     let sample = std::fs::read(top().join("samples/tls12-ok.pcap")).unwrap();
-    let cut = tmp("cut.pcap", &sample[..sample.len() - 10]);
-    let bad = tmp("bad.pcap", b"not a capture");
+    let dir = common::scratch("junit");
+    let cut = tmp(&dir, "cut.pcap", &sample[..sample.len() - 10]);
+    let bad = tmp(&dir, "bad.pcap", b"not a capture");
     let o = run(&["--fail-on", "untrusted_root", "samples/tls12-ok.pcap", &cut, &bad]);
     assert_eq!(o.status.code(), Some(2));
     let xml = String::from_utf8(o.stdout).unwrap();
@@ -118,7 +117,8 @@ fn hostile_names_stay_text() {
         b[i + p..i + p + from.len()].copy_from_slice(to);
         i += p + from.len();
     }
-    let p = tmp("hostile.pcap", &b);
+    let dir = common::scratch("junit");
+    let p = tmp(&dir, "hostile.pcap", &b);
     let o = run(&[&p]);
     let xml = String::from_utf8(o.stdout).unwrap();
     let doc = roxmltree::Document::parse(&xml).unwrap();

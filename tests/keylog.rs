@@ -188,8 +188,7 @@ fn wrong_or_missing_keys_are_a_reason_not_an_error() {
             format!("{} {} {}\n", f[0], f[1], "ab".repeat(f[2].len() / 2))
         })
         .collect();
-    let dir = std::env::temp_dir().join(format!("pta-keylog-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::scratch("keylog");
     let p = dir.join("wrong.keylog");
     std::fs::write(&p, format!("this line is not a key log line\n{bad}")).unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_pcap-tls-audit"))

@@ -27,8 +27,7 @@ fn on_a_terminal(args: &str, report: &Path) -> String {
 
 #[test]
 fn a_bar_on_the_terminal_and_nothing_in_the_report() {
-    let d = std::env::temp_dir().join(format!("pta-progress-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
+    let d = common::scratch("progress");
     let templates = generate::templates(&top().join("samples"));
     let (mut pcap, mut truth) = (Vec::new(), Vec::new());
     generate::generate(&templates, (u64::MAX, 1200, 48, 50), 7, &mut pcap, &mut truth).unwrap();

@@ -3,7 +3,7 @@
 //! or as it exited). Each crate uses what it needs of this module.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The repository's root.
@@ -21,6 +21,34 @@ pub fn tool(args: &[&str]) -> Vec<u8> {
         String::from_utf8_lossy(&o.stderr)
     );
     o.stdout
+}
+
+/// A directory of a test's own under the system's temporary directory,
+/// removed with everything in it when the value is dropped: when the test
+/// ends, whether it passed or failed. It reads as the directory's path.
+pub struct Scratch(tempfile::TempDir);
+
+/// A new, empty scratch directory named after `what` (`pta-what-` and a
+/// random suffix, so that tests and runs never share one).
+pub fn scratch(what: &str) -> Scratch {
+    let d = tempfile::Builder::new()
+        .prefix(&format!("pta-{what}-"))
+        .tempdir()
+        .unwrap();
+    Scratch(d)
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        self.0.path()
+    }
 }
 
 /// The tool run in the repository's root, however it exited.
