@@ -9,7 +9,7 @@ use crate::chain::{ChainAnalysis, Defect, Finding, FindingCode};
 use crate::connection::{Event, EventKind, Side, Trace, seconds_between};
 use crate::diagnose::Verdict;
 use crate::keyexchange::SkeCheck;
-use crate::names::{alert_name, cipher_is_weak, cipher_name, is_grease, is_tls13, version_name};
+use crate::names::{alert_name, cipher_is_weak, cipher_name, is_tls13, version_name};
 use crate::timefmt;
 use crate::tls::{ClientHello, ServerHello, TlsMsg};
 use crate::vocabulary::Status;
@@ -56,6 +56,8 @@ pub fn connection(f: ConnectionFacts) -> ConnectionReport {
     let (server_chain, client_chain, key_check) = (f.server_chain, f.client_chain, f.key_check);
     let (nanos, first_frame, start) = (f.nanos, f.first_frame, f.start);
     let sni = ch.and_then(|(_, c)| c.sni.as_ref()).map(|s| crate::escape::text(s));
+    let client_stack = ch.map(|(_, c)| stacks::client(c));
+    let server_stack = sh.map(|(_, s)| stacks::server(s));
     ConnectionReport {
         id: 0,
         client: endpoint(client),
@@ -64,25 +66,20 @@ pub fn connection(f: ConnectionFacts) -> ConnectionReport {
         start: timefmt::timestamp(start, nanos),
         wireshark_filter: wireshark_filter(client, server),
         sni,
-        ja3: ch.and_then(|(_, c)| crate::fingerprint::ja3(c)),
-        ja3s: sh.map(|(_, s)| crate::fingerprint::ja3s(s)),
-        ja4: ch.and_then(|(_, c)| crate::fingerprint::ja4(c)),
-        ja4s: sh.map(|(_, s)| crate::fingerprint::ja4s(s)),
+        ja3: client_stack.as_ref().and_then(|c| c.ja3.clone()),
+        ja3s: server_stack.as_ref().map(|s| s.ja3s.clone()),
+        ja4: client_stack.as_ref().and_then(|c| c.ja4.clone()),
+        ja4s: server_stack.map(|s| s.ja4s),
         status: verdict.status,
         tls_version: version.map(version_name),
         cipher_suite: suite.map(|s| s.into_owned()),
         alpn: sh.and_then(|(_, s)| s.alpn.as_deref()).map(crate::escape::text),
-        client_hello: ch.map(|(frame, c)| ClientHelloReport {
+        client_hello: ch.zip(client_stack).map(|((frame, c), stack)| ClientHelloReport {
             frame,
-            legacy_version: version_name(c.legacy_version),
-            supported_versions: c.supported_versions.iter().map(|v| version_name(*v)).collect(),
-            cipher_suites: c
-                .cipher_suites
-                .iter()
-                .filter(|s| !is_grease(**s))
-                .map(|s| cipher_name(*s))
-                .collect(),
-            alpn: c.alpn.iter().map(|a| crate::escape::text(a)).collect(),
+            legacy_version: stack.legacy_version,
+            supported_versions: stack.supported_versions,
+            cipher_suites: stack.cipher_suites,
+            alpn: stack.alpn,
             sni: c.sni.as_ref().map(|s| crate::escape::text(s)),
             sslv2_format: c.sslv2_format,
         }),

@@ -333,7 +333,7 @@ fn tls<'a>(c: &'a ConnectionReport, cache: &mut Cache) -> Tls<'a> {
         supported_ciphers: c
             .client_hello
             .as_ref()
-            .map(|h| h.cipher_suites.as_slice())
+            .map(|h| &h.cipher_suites[..])
             .filter(|s| !s.is_empty()),
         ..Side::default()
     };
@@ -427,7 +427,7 @@ pub fn connection(c: &ConnectionReport, capture: &str, cache: &mut Cache) -> Str
         related: Related {
             ip: [client_ip, server_ip].into_iter().flatten().collect(),
             hosts: c.sni.as_deref().into_iter().collect(),
-            hash: [&c.ja3, &c.ja3s].into_iter().flatten().map(|s| s.as_str()).collect(),
+            hash: [&c.ja3, &c.ja3s].into_iter().flatten().map(|s| &**s).collect(),
         },
         pcap_tls_audit: own(c, capture),
     };

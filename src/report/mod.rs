@@ -99,11 +99,13 @@ pub struct DecryptionReport {
 #[derive(Serialize, Debug, Clone)]
 pub struct ClientHelloReport {
     pub frame: u64,
-    pub legacy_version: String,
-    pub supported_versions: Vec<String>,
+    /// These four are shared by the connections whose clients sent the
+    /// same hello (`stacks`).
+    pub legacy_version: Arc<str>,
+    pub supported_versions: Arc<[String]>,
     /// Static names: a ClientHello lists dozens.
-    pub cipher_suites: Vec<std::borrow::Cow<'static, str>>,
-    pub alpn: Vec<String>,
+    pub cipher_suites: Arc<[std::borrow::Cow<'static, str>]>,
+    pub alpn: Arc<[String]>,
     pub sni: Option<String>,
     /// Extension: true when sent in the SSLv2-compatible format.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -178,15 +180,16 @@ pub struct ConnectionReport {
     pub wireshark_filter: String,
     pub sni: Option<String>,
     /// JA3 of the ClientHello and JA3S of the ServerHello (MD5, hex), JA4
-    /// and JA4S (FoxIO); absent when the hello was not seen.
+    /// and JA4S (FoxIO); absent when the hello was not seen. Shared by the
+    /// connections whose clients (servers) sent the same hello (`stacks`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ja3: Option<String>,
+    pub ja3: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ja3s: Option<String>,
+    pub ja3s: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ja4: Option<String>,
+    pub ja4: Option<Arc<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ja4s: Option<String>,
+    pub ja4s: Option<Arc<str>>,
     pub status: Status,
     pub tls_version: Option<String>,
     pub cipher_suite: Option<String>,
@@ -224,6 +227,7 @@ pub mod ecs;
 pub mod groups;
 pub mod html;
 pub mod junit;
+pub mod stacks;
 mod text;
 mod text_batch;
 

@@ -438,7 +438,7 @@ fn render_failed(o: &mut String, c: &ConnectionReport) {
     let _ = writeln!(o, "  {}", f.explanation);
     if let Some(ch) = &c.client_hello {
         let vs = if ch.supported_versions.is_empty() {
-            ch.legacy_version.clone()
+            ch.legacy_version.to_string()
         } else {
             ch.supported_versions.join(", ")
         };
