@@ -6,11 +6,11 @@
 //! connection.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::trust::TrustStore;
 pub use crate::vocabulary::{Finding, FindingCode, TrustVerdict};
@@ -118,14 +118,19 @@ pub struct Chains {
     /// Keys larger than this make a `key_too_large` finding (`--max-key-bits`).
     pub max_key_bits: Option<u32>,
     cache: Mutex<ChainCache>,
+    /// Hashes the chains for the cache (seeded per run).
+    hasher: foldhash::quality::RandomState,
     verifications: AtomicU64,
 }
 
-/// Analysed chains by (SHA-256 of each certificate, purpose), and the bytes
-/// of certificates they hold.
+/// Analysed chains by (a hash of the certificates' bytes, purpose), the
+/// number of chains and the bytes of certificates they hold. The bytes
+/// themselves tell apart the chains of one hash: a hash of each chain is
+/// taken for every connection, and a cryptographic one was 3% of a run.
 #[derive(Default)]
 struct ChainCache {
-    map: HashMap<(Vec<u8>, Purpose), Arc<Parsed>>,
+    map: HashMap<(u64, Purpose), Vec<Arc<Parsed>>>,
+    chains: usize,
     bytes: usize,
 }
 
@@ -187,6 +192,7 @@ impl Chains {
             store,
             max_key_bits: None,
             cache: Mutex::new(ChainCache::default()),
+            hasher: foldhash::quality::RandomState::default(),
             verifications: AtomicU64::new(0),
         }
     }
@@ -257,15 +263,11 @@ impl Chains {
 
     /// The chain's analysis that depends on the chain only: from the cache, or made now.
     fn parsed(&self, ders: &[Vec<u8>], purpose: Purpose) -> Arc<Parsed> {
-        let mut key = Vec::with_capacity(ders.len() * 32);
-        for d in ders {
-            key.extend_from_slice(&Sha256::digest(d));
-        }
-        let cached = self
-            .cache
-            .lock()
-            .ok()
-            .and_then(|c| c.map.get(&(key.clone(), purpose)).cloned());
+        let key = (self.hasher.hash_one(ders), purpose);
+        let cached = self.cache.lock().ok().and_then(|c| {
+            let same = c.map.get(&key)?.iter().find(|p| p.der[..] == *ders);
+            same.cloned()
+        });
         if let Some(p) = cached {
             return p;
         }
@@ -273,12 +275,19 @@ impl Chains {
         if let Ok(mut c) = self.cache.lock() {
             // Certificates, their decoded fields and the key: about three times the DER.
             let size = ders.iter().map(|d| d.len() * 3 + 512).sum::<usize>();
-            if c.map.len() >= CACHE_MAX_CHAINS || c.bytes + size > CACHE_MAX_BYTES {
+            if c.chains >= CACHE_MAX_CHAINS || c.bytes + size > CACHE_MAX_BYTES {
                 c.map.clear();
+                c.chains = 0;
                 c.bytes = 0;
             }
+            let list = c.map.entry(key).or_default();
+            // Another worker may have analysed the same chain meanwhile.
+            if let Some(same) = list.iter().find(|q| q.der[..] == *ders) {
+                return same.clone();
+            }
+            list.push(p.clone());
+            c.chains += 1;
             c.bytes += size;
-            c.map.insert((key, purpose), p.clone());
         }
         p
     }
