@@ -18,6 +18,7 @@ pub(crate) mod fingerprint;
 pub(crate) mod flow;
 pub(crate) mod keyexchange;
 pub mod keylog;
+pub(crate) mod memo;
 pub(crate) mod names;
 pub mod packet;
 pub mod prefetch;

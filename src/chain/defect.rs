@@ -8,7 +8,7 @@ use super::{Finding, FindingCode};
 use crate::timefmt;
 
 /// Which usage the leaf's key or extended key usage lacks.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum UsageGap {
     /// keyUsage lacks `bit` (digitalSignature or keyEncipherment), which `suite` needs.
     KeyUsage { bit: &'static str, suite: String },
@@ -17,7 +17,7 @@ pub enum UsageGap {
 }
 
 /// One thing wrong with a chain (or worth saying about it).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Defect {
     Unparsable {
         index: usize,

@@ -2,13 +2,16 @@
 //! what the analysis found: the trace, the chains, the key-exchange check
 //! and the verdict.
 
+use std::cell::RefCell;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use crate::capture::Timestamp;
 use crate::chain::{ChainAnalysis, Defect, Finding, FindingCode};
 use crate::connection::{Event, EventKind, Side, Trace, seconds_between};
 use crate::diagnose::Verdict;
 use crate::keyexchange::SkeCheck;
+use crate::memo::{self, Seen};
 use crate::names::{alert_name, cipher_is_weak, cipher_name, is_tls13, version_name};
 use crate::timefmt;
 use crate::tls::{ClientHello, ServerHello, TlsMsg};
@@ -131,8 +134,27 @@ pub fn chain_report(c: ChainAnalysis) -> ChainReport {
             missing_issuer: c.trust.missing_issuer,
             reason: c.trust.reason,
         },
-        findings: c.defects.iter().map(Defect::finding).collect(),
+        findings: findings_of(&c.defects),
     }
+}
+
+thread_local! {
+    /// The findings of the defects of the chains a thread has seen.
+    static FINDINGS: RefCell<Seen<Vec<Defect>, Arc<[Finding]>>> = RefCell::new(Seen::new());
+}
+
+/// The findings of a chain's defects, in their words: written once per
+/// distinct list of defects on a thread (the connections to one backend
+/// share it), and shared.
+fn findings_of(defects: &[Defect]) -> Arc<[Finding]> {
+    let hash = memo::hash_of(defects);
+    FINDINGS.with_borrow_mut(|seen| {
+        seen.get(
+            hash,
+            |k| k[..] == *defects,
+            || (defects.to_vec(), defects.iter().map(Defect::finding).collect()),
+        )
+    })
 }
 
 /// Connection findings: the verdict's, then no SNI, a key mismatch, the negotiated version and suite.

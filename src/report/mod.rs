@@ -20,7 +20,8 @@ pub struct ChainReport {
     /// Shared between the connections that sent the same chain.
     pub certificates: Arc<Vec<CertInfo>>,
     pub trust: TrustReport,
-    pub findings: Vec<Finding>,
+    /// Shared by the connections whose chains have the same defects.
+    pub findings: Arc<[Finding]>,
 }
 
 /// The contract's `trust` of a chain.

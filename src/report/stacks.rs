@@ -7,17 +7,14 @@
 //!
 //! A hello is the same as another when every field but the random and the
 //! SNI is equal (the SNI is in the report beside what is shared, not in it).
-//! A thread keeps at most `KEPT` hellos of each side and forgets them all
-//! when it has that many, so that a capture of ever new hellos costs one
-//! lookup more per connection and no memory.
+//! A thread keeps at most `memo::KEPT` hellos of each side.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use crate::fingerprint;
+use crate::memo::{Seen, hash_of};
 use crate::names::{cipher_name, is_grease, version_name};
 use crate::tls::{ClientHello, ServerHello};
 
@@ -38,9 +35,6 @@ pub struct ServerStack {
     pub ja3s: Arc<str>,
     pub ja4s: Arc<str>,
 }
-
-/// How many distinct hellos of each side a thread keeps.
-const KEPT: usize = 4096;
 
 /// The fields of a ClientHello its stack is made of: all but the random and
 /// the SNI (a field added to ClientHello stops this from compiling until it
@@ -107,46 +101,9 @@ fn server_fields(sh: &ServerHello) -> ServerFields<'_> {
     )
 }
 
-/// The hellos a thread has seen, by the hash of their fields (a list for
-/// the rare hashes two hellos share).
-struct Seen<K, V> {
-    by_hash: HashMap<u64, Vec<(K, V)>>,
-    count: usize,
-}
-
-impl<K, V: Clone> Seen<K, V> {
-    fn new() -> Self {
-        Seen {
-            by_hash: HashMap::new(),
-            count: 0,
-        }
-    }
-
-    /// The value kept for a hello like `hello`, or the one `make` builds (then kept).
-    fn get(&mut self, hash: u64, same: impl Fn(&K) -> bool, make: impl FnOnce() -> (K, V)) -> V {
-        if let Some((_, v)) = self.by_hash.get(&hash).and_then(|l| l.iter().find(|(k, _)| same(k))) {
-            return v.clone();
-        }
-        if self.count >= KEPT {
-            self.by_hash.clear();
-            self.count = 0;
-        }
-        let (k, v) = make();
-        self.by_hash.entry(hash).or_default().push((k, v.clone()));
-        self.count += 1;
-        v
-    }
-}
-
 thread_local! {
     static CLIENTS: RefCell<Seen<Box<ClientHello>, ClientStack>> = RefCell::new(Seen::new());
     static SERVERS: RefCell<Seen<Box<ServerHello>, ServerStack>> = RefCell::new(Seen::new());
-}
-
-/// A fixed hasher: the hash never leaves the process, and the list per hash
-/// keeps hellos apart whatever it is.
-fn hash_of(v: impl std::hash::Hash) -> u64 {
-    foldhash::fast::FixedState::with_seed(0x7ea5_1a75).hash_one(v)
 }
 
 /// The client's stack, as built for the first hello like this one.
@@ -296,18 +253,5 @@ mod tests {
         assert!(Arc::ptr_eq(&a.ja4s, &b.ja4s));
         assert_eq!(c.ja4s, server_stack(&sh(0x1302, 9)).ja4s);
         assert_ne!(a.ja3s, c.ja3s);
-    }
-
-    #[test]
-    fn a_thread_forgets_its_hellos_when_it_has_kept_as_many_as_allowed() {
-        let mut seen: Seen<u32, u32> = Seen::new();
-        for i in 0..(KEPT as u32 + 10) {
-            assert_eq!(seen.get(u64::from(i), |k| *k == i, || (i, i * 2)), i * 2);
-        }
-        assert!(seen.count <= KEPT);
-        // A hash two keys share keeps both apart.
-        assert_eq!(seen.get(1 << 40, |k| *k == 7, || (7, 70)), 70);
-        assert_eq!(seen.get(1 << 40, |k| *k == 8, || (8, 80)), 80);
-        assert_eq!(seen.get(1 << 40, |k| *k == 7, || (7, 0)), 70);
     }
 }

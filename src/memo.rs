@@ -1,0 +1,84 @@
+//! A thread's memory of values built from keys it has seen: a report part
+//! that many connections share (a stack's fingerprints, a chain's findings)
+//! is built once and shared. Bounded: past `KEPT` keys it forgets them all,
+//! so that input of ever new keys costs one lookup more per use and no
+//! memory. Depends on nothing else of the crate.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash};
+
+/// How many keys a memory keeps.
+pub const KEPT: usize = 4096;
+
+/// Values by the hash of their keys (a list for the rare hashes two keys share).
+pub struct Seen<K, V> {
+    by_hash: HashMap<u64, Vec<(K, V)>>,
+    count: usize,
+}
+
+impl<K, V: Clone> Seen<K, V> {
+    pub fn new() -> Self {
+        Seen {
+            by_hash: HashMap::new(),
+            count: 0,
+        }
+    }
+
+    /// The value kept for a key that `same` accepts among those of `hash`,
+    /// or the one `make` builds with its key (then kept).
+    pub fn get(&mut self, hash: u64, same: impl Fn(&K) -> bool, make: impl FnOnce() -> (K, V)) -> V {
+        if let Some((_, v)) = self.by_hash.get(&hash).and_then(|l| l.iter().find(|(k, _)| same(k))) {
+            return v.clone();
+        }
+        if self.count >= KEPT {
+            self.by_hash.clear();
+            self.count = 0;
+        }
+        let (k, v) = make();
+        self.by_hash.entry(hash).or_default().push((k, v.clone()));
+        self.count += 1;
+        v
+    }
+
+    /// How many keys it keeps now.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.count
+    }
+}
+
+impl<K, V: Clone> Default for Seen<K, V> {
+    fn default() -> Self {
+        Seen::new()
+    }
+}
+
+/// A fixed hash: it never leaves the process, and `Seen` keeps apart the
+/// keys of one hash whatever it is.
+pub fn hash_of(v: impl Hash) -> u64 {
+    foldhash::fast::FixedState::with_seed(0x7ea5_1a75).hash_one(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forgets_everything_when_it_has_kept_as_many_as_allowed() {
+        let mut seen: Seen<u32, u32> = Seen::new();
+        for i in 0..(KEPT as u32 + 10) {
+            assert_eq!(seen.get(u64::from(i), |k| *k == i, || (i, i * 2)), i * 2);
+        }
+        assert!(seen.len() <= KEPT);
+        assert_eq!(seen.len(), 10);
+    }
+
+    #[test]
+    fn keys_of_one_hash_are_kept_apart() {
+        let mut seen: Seen<u32, u32> = Seen::new();
+        assert_eq!(seen.get(1 << 40, |k| *k == 7, || (7, 70)), 70);
+        assert_eq!(seen.get(1 << 40, |k| *k == 8, || (8, 80)), 80);
+        assert_eq!(seen.get(1 << 40, |k| *k == 7, || (7, 0)), 70);
+        assert_eq!(seen.len(), 2);
+    }
+}
