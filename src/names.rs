@@ -104,7 +104,7 @@ pub fn alert_meaning(d: u8) -> &'static str {
 }
 
 /// Handshake message type name.
-pub fn handshake_name(t: u8) -> String {
+pub fn handshake_name(t: u8) -> Cow<'static, str> {
     let s = match t {
         0 => "HelloRequest",
         1 => "ClientHello",
@@ -128,9 +128,9 @@ pub fn handshake_name(t: u8) -> String {
         25 => "CompressedCertificate",
         67 => "NextProtocol",
         254 => "MessageHash",
-        _ => return format!("Handshake({t})"),
+        _ => return Cow::Owned(format!("Handshake({t})")),
     };
-    s.to_string()
+    Cow::Borrowed(s)
 }
 
 /// IANA cipher suite name, or its hexadecimal value.

@@ -2,6 +2,7 @@
 //! what the analysis found: the trace, the chains, the key-exchange check
 //! and the verdict.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -344,7 +345,7 @@ fn offset(t: &Trace, frame: u64) -> Option<f64> {
 }
 
 fn entry(e: &Event, t: Option<f64>) -> HandshakeEntry {
-    let (message, detail): (String, Option<String>) = match &e.kind {
+    let (message, detail): (Cow<'static, str>, Option<String>) = match &e.kind {
         EventKind::Syn => ("SYN".into(), None),
         EventKind::SynAck => ("SYN-ACK".into(), None),
         EventKind::Fin => ("FIN".into(), None),

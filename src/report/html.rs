@@ -162,7 +162,7 @@ pub fn ladder(c: &ConnectionReport) -> String {
         let gap = e.message.to_ascii_lowercase().contains("gap");
         let label = match &e.detail {
             Some(d) => format!("{} ({})", e.message, d),
-            None => e.message.clone(),
+            None => e.message.to_string(),
         };
         let _ = write!(
             o,

@@ -117,7 +117,7 @@ pub struct ClientHelloReport {
 pub struct HandshakeEntry {
     pub frame: u64,
     pub from: &'static str,
-    pub message: String,
+    pub message: std::borrow::Cow<'static, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     /// Extension: seconds from the connection's first packet to this entry's frame.

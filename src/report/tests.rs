@@ -98,7 +98,7 @@ fn the_builder_writes_the_close_the_handshake_and_the_history() {
     assert_eq!((c.close.bytes.client, c.close.bytes.server), (517, 4210));
     assert_eq!(c.history, "ShIaR", "upper case from the client");
     let alert = &c.handshake[3];
-    assert_eq!((alert.message.as_str(), alert.from), ("Alert", "server"));
+    assert_eq!((&*alert.message, alert.from), ("Alert", "server"));
     assert_eq!(alert.detail.as_deref(), Some("fatal unknown_ca (48)"));
     assert_eq!(
         c.wireshark_filter,

@@ -10,6 +10,8 @@ use super::wire::HandshakeType;
 use super::*;
 
 impl TlsParser {
+    /// Handshake bytes of a record: the whole messages decoded where they
+    /// lie, only a message that continues in a later record buffered.
     pub(super) fn handshake_bytes(&mut self, dir: Dir, body: &[u8], frame: u64) {
         let mut body = body;
         let d = &mut self.dirs[dir];
@@ -18,18 +20,28 @@ impl TlsParser {
             d.hs_skip -= n;
             body = &body[n..];
         }
+        if d.hs_buf.is_empty() {
+            let used = self.messages(dir, body, frame);
+            self.dirs[dir].hs_buf.extend_from_slice(&body[used..]);
+            return;
+        }
         d.hs_buf.extend_from_slice(body);
-        loop {
-            let d = &mut self.dirs[dir];
-            if d.hs_buf.len() < 4 {
-                return;
-            }
-            let t = d.hs_buf[0];
-            let len = ((d.hs_buf[1] as usize) << 16) | ((d.hs_buf[2] as usize) << 8) | d.hs_buf[3] as usize;
+        let mut buf = std::mem::take(&mut d.hs_buf);
+        let used = self.messages(dir, &buf, frame);
+        buf.drain(..used);
+        self.dirs[dir].hs_buf = buf;
+    }
+
+    /// Decodes the whole messages at the start of `bytes`; returns how many
+    /// bytes were used (all of them when the rest is to be dropped).
+    fn messages(&mut self, dir: Dir, bytes: &[u8], frame: u64) -> usize {
+        let mut at = 0;
+        while let Some(head) = bytes.get(at..at + 4) {
+            let t = head[0];
+            let len = ((head[1] as usize) << 16) | ((head[2] as usize) << 8) | head[3] as usize;
             if len > MAX_HANDSHAKE_LEN {
-                let have = d.hs_buf.len() - 4;
-                d.hs_skip = len - have.min(len);
-                d.hs_buf.clear();
+                let have = bytes.len() - at - 4;
+                self.dirs[dir].hs_skip = len - have.min(len);
                 self.push(
                     dir,
                     frame,
@@ -40,14 +52,20 @@ impl TlsParser {
                         MAX_HANDSHAKE_LEN
                     )),
                 );
-                continue;
+                return bytes.len();
             }
-            if d.hs_buf.len() < 4 + len {
-                return;
+            let Some(msg) = bytes.get(at..at + 4 + len) else {
+                break;
+            };
+            let before = self.phase;
+            self.handshake_message(dir, msg, frame);
+            at += 4 + len;
+            if self.phase == Phase::Tls13Encrypted && before != Phase::Tls13Encrypted {
+                // The bytes after a TLS 1.3 ServerHello are not plaintext.
+                return bytes.len();
             }
-            let msg: Vec<u8> = d.hs_buf.drain(..4 + len).collect();
-            self.handshake_message(dir, &msg, frame);
         }
+        at
     }
 
     fn handshake_message(&mut self, dir: Dir, msg: &[u8], frame: u64) {
@@ -147,8 +165,7 @@ impl TlsParser {
                 self.phase = Phase::Tls13Encrypted;
                 self.dirs[dir].encrypted = true;
                 self.dirs[dir.other()].encrypted = true;
-                // Bytes of the handshake buffer after the ServerHello are not plaintext.
-                self.dirs[dir].hs_buf.clear();
+                // (`messages` drops the bytes after it: they are not plaintext.)
                 self.start_decryption(dir, sh.cipher_suite);
             }
             TlsMsg::ServerHello(sh) => {

@@ -6,6 +6,8 @@
 //! connection's `Phase` says what a ChangeCipherSpec means and whether a
 //! record is encrypted; the TLS numbers are typed in `wire`.
 
+use std::borrow::Cow;
+
 pub use crate::flow::{Dir, PerDir};
 
 /// Largest record we accept: 2^14 plus the 2048 bytes of expansion TLS 1.2 allows.
@@ -148,28 +150,28 @@ impl TlsMsg {
     }
 
     /// The event's name as the report's `handshake` list shows it.
-    pub fn name(&self) -> String {
+    pub fn name(&self) -> Cow<'static, str> {
         match self {
-            TlsMsg::ClientHello(_) => "ClientHello".into(),
-            TlsMsg::ServerHello(s) if s.hello_retry => "HelloRetryRequest".into(),
-            TlsMsg::ServerHello(_) => "ServerHello".into(),
-            TlsMsg::Certificate(_) => "Certificate".into(),
-            TlsMsg::ServerKeyExchange(_) => "ServerKeyExchange".into(),
-            TlsMsg::CertificateRequest(_) => "CertificateRequest".into(),
-            TlsMsg::ServerHelloDone => "ServerHelloDone".into(),
-            TlsMsg::ClientKeyExchange => "ClientKeyExchange".into(),
-            TlsMsg::CertificateVerify => "CertificateVerify".into(),
-            TlsMsg::NewSessionTicket => "NewSessionTicket".into(),
+            TlsMsg::ClientHello(_) => Cow::Borrowed("ClientHello"),
+            TlsMsg::ServerHello(s) if s.hello_retry => Cow::Borrowed("HelloRetryRequest"),
+            TlsMsg::ServerHello(_) => Cow::Borrowed("ServerHello"),
+            TlsMsg::Certificate(_) => Cow::Borrowed("Certificate"),
+            TlsMsg::ServerKeyExchange(_) => Cow::Borrowed("ServerKeyExchange"),
+            TlsMsg::CertificateRequest(_) => Cow::Borrowed("CertificateRequest"),
+            TlsMsg::ServerHelloDone => Cow::Borrowed("ServerHelloDone"),
+            TlsMsg::ClientKeyExchange => Cow::Borrowed("ClientKeyExchange"),
+            TlsMsg::CertificateVerify => Cow::Borrowed("CertificateVerify"),
+            TlsMsg::NewSessionTicket => Cow::Borrowed("NewSessionTicket"),
             TlsMsg::Handshake(t) => crate::names::handshake_name(*t),
-            TlsMsg::EncryptedHandshake => "Finished".into(),
-            TlsMsg::ChangeCipherSpec => "ChangeCipherSpec".into(),
-            TlsMsg::Alert { .. } => "Alert".into(),
-            TlsMsg::EncryptedAlert { .. } => "Alert".into(),
-            TlsMsg::Encrypted { .. } => "EncryptedData".into(),
-            TlsMsg::ApplicationData { .. } => "ApplicationData".into(),
-            TlsMsg::NotTls { .. } => "NotTLS".into(),
+            TlsMsg::EncryptedHandshake => Cow::Borrowed("Finished"),
+            TlsMsg::ChangeCipherSpec => Cow::Borrowed("ChangeCipherSpec"),
+            TlsMsg::Alert { .. } => Cow::Borrowed("Alert"),
+            TlsMsg::EncryptedAlert { .. } => Cow::Borrowed("Alert"),
+            TlsMsg::Encrypted { .. } => Cow::Borrowed("EncryptedData"),
+            TlsMsg::ApplicationData { .. } => Cow::Borrowed("ApplicationData"),
+            TlsMsg::NotTls { .. } => Cow::Borrowed("NotTLS"),
             TlsMsg::Sslv2Record => "SSLv2Record".into(),
-            TlsMsg::Malformed(_) => "Malformed".into(),
+            TlsMsg::Malformed(_) => Cow::Borrowed("Malformed"),
         }
     }
 }

@@ -111,7 +111,7 @@ fn change_cipher_spec_around_a_hello_retry_is_not_encryption() {
     let mut real = sh.clone();
     real[2..34].copy_from_slice(&[5; 32]);
     p.feed(Dir::B, &record(22, &hs(2, &real)), 4);
-    let names: Vec<String> = p.events.iter().map(|e| e.msg.name()).collect();
+    let names: Vec<String> = p.events.iter().map(|e| e.msg.name().into_owned()).collect();
     assert_eq!(
         names,
         [

@@ -89,7 +89,7 @@ wire_enum! {
 
 impl HandshakeType {
     /// The message's name as the report writes it.
-    pub fn name(self) -> String {
+    pub fn name(self) -> std::borrow::Cow<'static, str> {
         crate::names::handshake_name(u8::from(self))
     }
 }
