@@ -31,6 +31,43 @@ fn handshake_split_across_records_and_segments() {
 }
 
 #[test]
+fn whole_messages_are_decoded_in_place_and_only_a_continued_one_is_kept() {
+    // One record: ServerHelloDone, ServerHelloDone, and the first 6 bytes of a Certificate.
+    let cert = hs(11, &[0, 0, 6, 0, 0, 3, 1, 2, 3]);
+    let mut first = hs(14, &[]);
+    first.extend_from_slice(&hs(14, &[]));
+    first.extend_from_slice(&cert[..6]);
+    let mut p = TlsParser::new();
+    p.feed(Dir::B, &record(22, &first), 3);
+    assert_eq!(p.events.len(), 2);
+    assert_eq!(p.dirs[Dir::B].hs_buf, cert[..6]);
+    // The next record ends the Certificate and brings a whole message and half a header.
+    let mut second = cert[6..].to_vec();
+    second.extend_from_slice(&hs(14, &[]));
+    second.extend_from_slice(&[14, 0]);
+    p.feed(Dir::B, &record(22, &second), 4);
+    assert_eq!(p.events[2].msg, TlsMsg::Certificate(vec![vec![1, 2, 3]]));
+    assert_eq!((p.events[2].frame, p.events.len()), (4, 4));
+    assert_eq!(p.dirs[Dir::B].hs_buf, [14, 0]);
+    p.feed(Dir::B, &record(22, &[0, 0]), 5);
+    assert_eq!((&p.events[4].msg, p.events[4].frame), (&TlsMsg::ServerHelloDone, 5));
+    assert!(p.dirs[Dir::B].hs_buf.is_empty());
+}
+
+#[test]
+fn bytes_after_a_tls13_server_hello_in_its_record_are_not_read_as_plaintext() {
+    let mut body = vec![3, 3];
+    body.extend_from_slice(&[7; 32]);
+    body.extend_from_slice(&[0, 0x13, 0x01, 0, 0, 6, 0, 0x2b, 0, 2, 3, 4]);
+    let mut both = hs(2, &body);
+    both.extend_from_slice(&hs(14, &[]));
+    let mut p = TlsParser::new();
+    p.feed(Dir::B, &record(22, &both), 6);
+    assert_eq!(p.events.len(), 1, "{:?}", p.events);
+    assert!(p.dirs[Dir::B].hs_buf.is_empty());
+}
+
+#[test]
 fn a_type_21_record_after_a_tls13_server_hello_is_a_plaintext_alert() {
     // ServerHello: TLS 1.3 by supported_versions, TLS_AES_128_GCM_SHA256.
     let mut body = vec![3, 3];
