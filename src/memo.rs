@@ -14,13 +14,20 @@ pub const KEPT: usize = 4096;
 pub struct Seen<K, V> {
     by_hash: HashMap<u64, Vec<(K, V)>>,
     count: usize,
+    kept: usize,
 }
 
 impl<K, V: Clone> Seen<K, V> {
     pub fn new() -> Self {
+        Seen::keeping(KEPT)
+    }
+
+    /// A memory of at most `kept` keys.
+    pub fn keeping(kept: usize) -> Self {
         Seen {
             by_hash: HashMap::new(),
             count: 0,
+            kept,
         }
     }
 
@@ -30,7 +37,7 @@ impl<K, V: Clone> Seen<K, V> {
         if let Some((_, v)) = self.by_hash.get(&hash).and_then(|l| l.iter().find(|(k, _)| same(k))) {
             return v.clone();
         }
-        if self.count >= KEPT {
+        if self.count >= self.kept {
             self.by_hash.clear();
             self.count = 0;
         }

@@ -17,10 +17,14 @@ pub struct ChainReport {
     #[serde(skip)]
     pub der: Arc<Vec<Vec<u8>>>,
     pub frame: u64,
-    /// Shared between the connections that sent the same chain.
+    /// Shared between the connections that sent the same chain (and
+    /// written to JSON once per thread, `json_once`).
+    #[serde(serialize_with = "json_once::certificates")]
     pub certificates: Arc<Vec<CertInfo>>,
     pub trust: TrustReport,
-    /// Shared by the connections whose chains have the same defects.
+    /// Shared by the connections whose chains have the same defects (and
+    /// written to JSON once per thread, `json_once`).
+    #[serde(serialize_with = "json_once::findings")]
     pub findings: Arc<[Finding]>,
 }
 
@@ -104,7 +108,9 @@ pub struct ClientHelloReport {
     /// same hello (`stacks`).
     pub legacy_version: Arc<str>,
     pub supported_versions: Arc<[String]>,
-    /// Static names: a ClientHello lists dozens.
+    /// Static names: a ClientHello lists dozens (written to JSON once per
+    /// thread, `json_once`).
+    #[serde(serialize_with = "json_once::suites")]
     pub cipher_suites: Arc<[std::borrow::Cow<'static, str>]>,
     pub alpn: Arc<[String]>,
     pub sni: Option<String>,
@@ -227,6 +233,7 @@ pub mod build;
 pub mod ecs;
 pub mod groups;
 pub mod html;
+mod json_once;
 pub mod junit;
 pub mod stacks;
 mod text;
