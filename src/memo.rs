@@ -32,18 +32,21 @@ impl<K, V: Clone> Seen<K, V> {
     }
 
     /// The value kept for a key that `same` accepts among those of `hash`,
-    /// or the one `make` builds with its key (then kept).
-    pub fn get(&mut self, hash: u64, same: impl Fn(&K) -> bool, make: impl FnOnce() -> (K, V)) -> V {
+    /// or the one `make` builds, kept under the key it gives with it (none:
+    /// the value is too large to keep, and is not).
+    pub fn get(&mut self, hash: u64, same: impl Fn(&K) -> bool, make: impl FnOnce() -> (Option<K>, V)) -> V {
         if let Some((_, v)) = self.by_hash.get(&hash).and_then(|l| l.iter().find(|(k, _)| same(k))) {
             return v.clone();
         }
-        if self.count >= self.kept {
-            self.by_hash.clear();
-            self.count = 0;
-        }
         let (k, v) = make();
-        self.by_hash.entry(hash).or_default().push((k, v.clone()));
-        self.count += 1;
+        if let Some(k) = k {
+            if self.count >= self.kept {
+                self.by_hash.clear();
+                self.count = 0;
+            }
+            self.by_hash.entry(hash).or_default().push((k, v.clone()));
+            self.count += 1;
+        }
         v
     }
 
@@ -74,7 +77,7 @@ mod tests {
     fn forgets_everything_when_it_has_kept_as_many_as_allowed() {
         let mut seen: Seen<u32, u32> = Seen::new();
         for i in 0..(KEPT as u32 + 10) {
-            assert_eq!(seen.get(u64::from(i), |k| *k == i, || (i, i * 2)), i * 2);
+            assert_eq!(seen.get(u64::from(i), |k| *k == i, || (Some(i), i * 2)), i * 2);
         }
         assert!(seen.len() <= KEPT);
         assert_eq!(seen.len(), 10);
@@ -83,9 +86,17 @@ mod tests {
     #[test]
     fn keys_of_one_hash_are_kept_apart() {
         let mut seen: Seen<u32, u32> = Seen::new();
-        assert_eq!(seen.get(1 << 40, |k| *k == 7, || (7, 70)), 70);
-        assert_eq!(seen.get(1 << 40, |k| *k == 8, || (8, 80)), 80);
-        assert_eq!(seen.get(1 << 40, |k| *k == 7, || (7, 0)), 70);
+        assert_eq!(seen.get(1 << 40, |k| *k == 7, || (Some(7), 70)), 70);
+        assert_eq!(seen.get(1 << 40, |k| *k == 8, || (Some(8), 80)), 80);
+        assert_eq!(seen.get(1 << 40, |k| *k == 7, || (Some(7), 0)), 70);
         assert_eq!(seen.len(), 2);
+    }
+
+    #[test]
+    fn a_value_given_without_a_key_is_not_kept() {
+        let mut seen: Seen<u32, u32> = Seen::new();
+        assert_eq!(seen.get(5, |k| *k == 5, || (None, 50)), 50);
+        assert_eq!(seen.get(5, |k| *k == 5, || (None, 51)), 51);
+        assert_eq!(seen.len(), 0);
     }
 }

@@ -153,7 +153,12 @@ fn findings_of(defects: &[Defect]) -> Arc<[Finding]> {
         seen.get(
             hash,
             |k| k[..] == *defects,
-            || (defects.to_vec(), defects.iter().map(Defect::finding).collect()),
+            || {
+                let found: Arc<[Finding]> = defects.iter().map(Defect::finding).collect();
+                // A hostile chain's findings are written each time, not kept.
+                let size: usize = found.iter().map(|f| f.message.len()).sum();
+                ((size <= 16 * 1024).then(|| defects.to_vec()), found)
+            },
         )
     })
 }

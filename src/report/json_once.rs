@@ -8,7 +8,8 @@
 //! that the address is not reused by another part while it is remembered,
 //! and the part itself is freed when the last report that shares it is.
 //! At most `KEPT` parts of each kind, of at most `LARGEST` bytes of JSON
-//! each, are remembered per thread (a larger part is written in place).
+//! each, are remembered per thread (a larger part is written in place each
+//! time, and not remembered: a `Weak` keeps its allocation).
 //! serde_json copies a `RawValue` as it is, and its value serializer
 //! (`to_value`) reads it back: the JSON is the same byte for byte as when
 //! the part is serialized in place.
@@ -48,7 +49,8 @@ fn render<T: Serialize + ?Sized>(v: &T) -> Option<Arc<RawValue>> {
     (raw.get().len() <= LARGEST).then(|| Arc::from(raw))
 }
 
-/// `v` as remembered in `memory`, or written now (and remembered).
+/// `v` as remembered in `memory`, or written now (and remembered unless
+/// it is too large).
 fn once<T, S>(memory: &'static LocalKey<Memory<T>>, v: &Arc<T>, s: S) -> Result<S::Ok, S::Error>
 where
     T: Serialize + ?Sized,
@@ -59,7 +61,10 @@ where
         seen.get(
             at,
             |k| std::ptr::eq(k.as_ptr(), Arc::as_ptr(v)),
-            || (Arc::downgrade(v), render(&**v)),
+            || {
+                let raw = render(&**v);
+                (raw.is_some().then(|| Arc::downgrade(v)), raw)
+            },
         )
     });
     match raw {

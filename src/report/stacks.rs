@@ -7,7 +7,8 @@
 //!
 //! A hello is the same as another when every field but the random and the
 //! SNI is equal (the SNI is in the report beside what is shared, not in it).
-//! A thread keeps at most `memo::KEPT` hellos of each side.
+//! A thread keeps at most `memo::KEPT` hellos of each side, and only hellos
+//! of a real size (`LARGEST`).
 
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -101,6 +102,29 @@ fn server_fields(sh: &ServerHello) -> ServerFields<'_> {
     )
 }
 
+/// The most values (suites, extensions, groups, formats, algorithms,
+/// versions, ALPN bytes) a hello remembered may hold: a real one holds a
+/// few dozen, a hostile one up to a megabyte, built each time and not kept.
+const LARGEST: usize = 512;
+
+fn small_client(ch: &ClientHello) -> bool {
+    let alpn: usize = ch.alpn.iter().map(|a| a.len() + 1).sum();
+    let lists = [
+        ch.supported_versions.len(),
+        ch.cipher_suites.len(),
+        ch.extensions.len(),
+        ch.groups.len(),
+        ch.point_formats.len(),
+        ch.signature_algorithms.len(),
+        alpn,
+    ];
+    lists.iter().sum::<usize>() <= LARGEST
+}
+
+fn small_server(sh: &ServerHello) -> bool {
+    sh.extensions.len() + sh.alpn.as_ref().map_or(0, |a| a.len()) <= LARGEST
+}
+
 thread_local! {
     static CLIENTS: RefCell<Seen<Box<ClientHello>, ClientStack>> = RefCell::new(Seen::new());
     static SERVERS: RefCell<Seen<Box<ServerHello>, ServerStack>> = RefCell::new(Seen::new());
@@ -114,12 +138,14 @@ pub fn client(ch: &ClientHello) -> ClientStack {
             hash,
             |k| client_fields(k) == client_fields(ch),
             || {
-                let key = ClientHello {
-                    sni: None,
-                    random: Vec::new(),
-                    ..ch.clone()
-                };
-                (Box::new(key), client_stack(ch))
+                let key = small_client(ch).then(|| {
+                    Box::new(ClientHello {
+                        sni: None,
+                        random: Vec::new(),
+                        ..ch.clone()
+                    })
+                });
+                (key, client_stack(ch))
             },
         )
     })
@@ -133,11 +159,13 @@ pub fn server(sh: &ServerHello) -> ServerStack {
             hash,
             |k| server_fields(k) == server_fields(sh),
             || {
-                let key = ServerHello {
-                    random: Vec::new(),
-                    ..sh.clone()
-                };
-                (Box::new(key), server_stack(sh))
+                let key = small_server(sh).then(|| {
+                    Box::new(ServerHello {
+                        random: Vec::new(),
+                        ..sh.clone()
+                    })
+                });
+                (key, server_stack(sh))
             },
         )
     })
@@ -236,6 +264,15 @@ mod tests {
             assert!(!Arc::ptr_eq(&got.cipher_suites, &first.cipher_suites), "variant {i}");
             assert!(same(&got, &client_stack(&h)), "variant {i}");
         }
+    }
+
+    #[test]
+    fn a_hello_too_large_to_keep_is_built_each_time() {
+        let mut h = hello("a.example", 1);
+        h.cipher_suites = (0..2000).collect();
+        let (a, b) = (client(&h), client(&h));
+        assert!(!Arc::ptr_eq(&a.cipher_suites, &b.cipher_suites));
+        assert!(same(&a, &b));
     }
 
     #[test]
