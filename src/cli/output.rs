@@ -154,6 +154,24 @@ fn matched<'g>(conn: &ConnectionReport, gates: &'g [Gate]) -> Option<&'g Gate> {
     })
 }
 
+/// A connection's jsonl line into `line`: the capture's path first, then
+/// the connection's own fields, written straight after it (its opening
+/// brace becomes the comma between them).
+fn jsonl_line(line: &mut Vec<u8>, path_json: &str, c: &ConnectionReport) {
+    line.clear();
+    line.extend_from_slice(b"{\"capture\":");
+    line.extend_from_slice(path_json.as_bytes());
+    let start = line.len();
+    match serde_json::to_writer(&mut *line, c) {
+        Ok(()) if line.len() > start + 2 => line[start] = b',',
+        _ => {
+            line.truncate(start);
+            line.push(b'}');
+        }
+    }
+    line.push(b'\n');
+}
+
 /// One capture's report, written connection by connection.
 pub struct CaptureOut<'a> {
     s: &'a Settings<'a>,
@@ -172,6 +190,8 @@ pub struct CaptureOut<'a> {
     ecs: pcap_tls_audit::report::ecs::Cache,
     /// junit: the testcases so far, on disk until the suite's counts are known.
     junit: Option<JunitSpill>,
+    /// json, jsonl: a connection's line, the buffer kept from one to the next.
+    line: Vec<u8>,
     listed: u64,
     /// A connection matched a `--fail-on` word.
     pub failing: bool,
@@ -194,6 +214,7 @@ impl<'a> CaptureOut<'a> {
             junit: None,
             html: HtmlPart::default(),
             ecs: Default::default(),
+            line: Vec::new(),
             listed: 0,
             failing: false,
             write_error: None,
@@ -312,15 +333,21 @@ impl ConnectionSink for CaptureOut<'_> {
         match self.s.format {
             Format::Text => self.text.add(&c),
             Format::Json => {
-                let mut line = String::from(if first { "\n" } else { ",\n" });
-                line.push_str(&serde_json::to_string(&c).unwrap_or_default());
-                self.write(line.as_bytes());
+                let mut line = std::mem::take(&mut self.line);
+                line.clear();
+                line.extend_from_slice(if first { b"\n" } else { b",\n" });
+                let start = line.len();
+                if serde_json::to_writer(&mut line, &c).is_err() {
+                    line.truncate(start);
+                }
+                self.write(&line);
+                self.line = line;
             }
             Format::Jsonl => {
-                // The capture's path first, then the connection's own fields.
-                let body = serde_json::to_string(&c).unwrap_or_default();
-                let line = format!("{{\"capture\":{},{}\n", self.path_json, body.get(1..).unwrap_or("}"));
-                self.write(line.as_bytes());
+                let mut line = std::mem::take(&mut self.line);
+                jsonl_line(&mut line, &self.path_json, &c);
+                self.write(&line);
+                self.line = line;
             }
             Format::Junit => {
                 let word = gate.map(|g| g.word());
