@@ -63,10 +63,15 @@ impl<K, V: Clone> Default for Seen<K, V> {
     }
 }
 
-/// A fixed hash: it never leaves the process, and `Seen` keeps apart the
-/// keys of one hash whatever it is.
+thread_local! {
+    /// Seeded per thread at random: a capture cannot choose keys that share
+    /// a hash (`Seen` keeps them apart, but would compare each in turn).
+    static STATE: foldhash::fast::RandomState = foldhash::fast::RandomState::default();
+}
+
+/// The hash of a key on this thread (it never leaves the thread's memories).
 pub fn hash_of(v: impl Hash) -> u64 {
-    foldhash::fast::FixedState::with_seed(0x7ea5_1a75).hash_one(v)
+    STATE.with(|s| s.hash_one(v))
 }
 
 #[cfg(test)]

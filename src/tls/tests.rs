@@ -12,6 +12,14 @@ fn hs(t: u8, body: &[u8]) -> Vec<u8> {
     v
 }
 
+/// A ServerHello message: TLS 1.3 by supported_versions, TLS_AES_128_GCM_SHA256.
+fn tls13_server_hello() -> Vec<u8> {
+    let mut body = vec![3, 3];
+    body.extend_from_slice(&[7; 32]);
+    body.extend_from_slice(&[0, 0x13, 0x01, 0, 0, 6, 0, 0x2b, 0, 2, 3, 4]);
+    hs(2, &body)
+}
+
 #[test]
 fn handshake_split_across_records_and_segments() {
     let msg = hs(14, &[]);
@@ -56,10 +64,7 @@ fn whole_messages_are_decoded_in_place_and_only_a_continued_one_is_kept() {
 
 #[test]
 fn bytes_after_a_tls13_server_hello_in_its_record_are_not_read_as_plaintext() {
-    let mut body = vec![3, 3];
-    body.extend_from_slice(&[7; 32]);
-    body.extend_from_slice(&[0, 0x13, 0x01, 0, 0, 6, 0, 0x2b, 0, 2, 3, 4]);
-    let mut both = hs(2, &body);
+    let mut both = tls13_server_hello();
     both.extend_from_slice(&hs(14, &[]));
     let mut p = TlsParser::new();
     p.feed(Dir::B, &record(22, &both), 6);
@@ -69,12 +74,8 @@ fn bytes_after_a_tls13_server_hello_in_its_record_are_not_read_as_plaintext() {
 
 #[test]
 fn a_type_21_record_after_a_tls13_server_hello_is_a_plaintext_alert() {
-    // ServerHello: TLS 1.3 by supported_versions, TLS_AES_128_GCM_SHA256.
-    let mut body = vec![3, 3];
-    body.extend_from_slice(&[7; 32]);
-    body.extend_from_slice(&[0, 0x13, 0x01, 0, 0, 6, 0, 0x2b, 0, 2, 3, 4]);
     let mut p = TlsParser::new();
-    p.feed(Dir::B, &record(22, &hs(2, &body)), 6);
+    p.feed(Dir::B, &record(22, &tls13_server_hello()), 6);
     assert!(matches!(p.events[0].msg, TlsMsg::ServerHello(_)), "{:?}", p.events);
     // The client fails on the ServerHello before it has keys: its alert is plaintext.
     p.feed(Dir::A, &record(21, &[2, 47]), 8);
