@@ -180,25 +180,20 @@ mod tests {
     use crate::report::build::{ConnectionFacts, connection};
 
     fn report(first_frame: u64) -> ConnectionReport {
-        connection(ConnectionFacts {
-            trace: &Trace::default(),
-            client: "10.0.0.1:40000".parse().unwrap(),
-            server: "10.0.0.2:443".parse().unwrap(),
+        let verdict = Verdict {
+            status: Status::Ok,
+            failure: None,
+            note: None,
+            findings: Vec::new(),
+        };
+        let start = Timestamp { secs: 100, nanos: 0 };
+        connection(ConnectionFacts::bare(
+            &Trace::default(),
+            40000,
             first_frame,
-            start: Timestamp { secs: 100, nanos: 0 },
-            nanos: false,
-            client_hello: None,
-            server_hello: None,
-            server_chain: None,
-            client_chain: None,
-            key_check: None,
-            verdict: Verdict {
-                status: Status::Ok,
-                failure: None,
-                note: None,
-                findings: Vec::new(),
-            },
-        })
+            start,
+            verdict,
+        ))
     }
 
     /// The (id, first frame) of each report, as the sink got them.

@@ -37,6 +37,29 @@ pub struct ConnectionFacts<'a> {
     pub verdict: Verdict,
 }
 
+#[cfg(test)]
+impl<'a> ConnectionFacts<'a> {
+    /// For tests: a connection from 10.0.0.1:`client_port` to 10.0.0.2:443
+    /// with `trace` and `verdict`, no hello, no chain, microsecond times.
+    pub fn bare(trace: &'a Trace, client_port: u16, first_frame: u64, start: Timestamp, verdict: Verdict) -> Self {
+        let client = std::net::SocketAddr::from(([10, 0, 0, 1], client_port));
+        ConnectionFacts {
+            trace,
+            client,
+            server: std::net::SocketAddr::from(([10, 0, 0, 2], 443)),
+            first_frame,
+            start,
+            nanos: false,
+            client_hello: None,
+            server_hello: None,
+            server_chain: None,
+            client_chain: None,
+            key_check: None,
+            verdict,
+        }
+    }
+}
+
 /// The report of one connection (`id` is set by the caller, by first frame).
 pub fn connection(f: ConnectionFacts) -> ConnectionReport {
     let t = f.trace;

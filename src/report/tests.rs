@@ -60,31 +60,19 @@ fn trace() -> Trace {
 }
 
 fn failed_report(t: &Trace, client_port: u16) -> ConnectionReport {
-    connection(ConnectionFacts {
-        trace: t,
-        client: format!("10.0.0.1:{client_port}").parse().unwrap(),
-        server: "10.0.0.2:443".parse().unwrap(),
-        first_frame: 1,
-        start: at(100),
-        nanos: false,
-        client_hello: None,
-        server_hello: None,
-        server_chain: None,
-        client_chain: None,
-        key_check: None,
-        verdict: Verdict {
-            status: Status::Failed,
-            failure: Some(Failure {
-                cause: Cause::Named(NamedCause::ServerAborted),
-                side: Blame::Server,
-                frame: Some(5),
-                alert: None,
-                explanation: "x".into(),
-            }),
-            note: None,
-            findings: Vec::new(),
-        },
-    })
+    let verdict = Verdict {
+        status: Status::Failed,
+        failure: Some(Failure {
+            cause: Cause::Named(NamedCause::ServerAborted),
+            side: Blame::Server,
+            frame: Some(5),
+            alert: None,
+            explanation: "x".into(),
+        }),
+        note: None,
+        findings: Vec::new(),
+    };
+    connection(ConnectionFacts::bare(t, client_port, 1, at(100), verdict))
 }
 
 #[test]
