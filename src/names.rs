@@ -4,7 +4,8 @@
 use std::borrow::Cow;
 
 /// "TLS 1.2", "SSL 3.0", "TLS 1.3 (draft 23)", or the raw value.
-pub fn version_name(v: u16) -> String {
+pub fn version_name(v: u16) -> Cow<'static, str> {
+    // Known names are static: every connection's report names its version.
     match v {
         0x0002 => "SSL 2.0".into(),
         0x0300 => "SSL 3.0".into(),
@@ -12,10 +13,10 @@ pub fn version_name(v: u16) -> String {
         0x0302 => "TLS 1.1".into(),
         0x0303 => "TLS 1.2".into(),
         0x0304 => "TLS 1.3".into(),
-        0x7f00..=0x7fff => format!("TLS 1.3 (draft {})", v & 0xff),
+        0x7f00..=0x7fff => format!("TLS 1.3 (draft {})", v & 0xff).into(),
         0x7e01 => "TLS 1.3 (Facebook draft)".into(),
-        v if is_grease(v) => format!("GREASE (0x{v:04x})"),
-        v => format!("0x{v:04x}"),
+        v if is_grease(v) => format!("GREASE (0x{v:04x})").into(),
+        v => format!("0x{v:04x}").into(),
     }
 }
 

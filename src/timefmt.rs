@@ -15,17 +15,57 @@ fn date_time(secs: i64) -> Option<OffsetDateTime> {
 }
 
 fn base(secs: i64) -> String {
+    let mut s = String::with_capacity(32);
+    push_base(&mut s, secs);
+    s
+}
+
+/// `2026-11-21T10:02:03` onto `out`. Written digit by digit: every
+/// connection's report has a time, and `format!` was a tenth of building it.
+fn push_base(out: &mut String, secs: i64) {
+    use std::fmt::Write;
     match date_time(secs) {
-        Some(t) => format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            t.year(),
-            t.month() as u8,
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        ),
-        None => format!("@{secs}"),
+        Some(t) if (0..=9999).contains(&t.year()) => {
+            push_digits(out, t.year() as u32, 4);
+            for (sep, v) in [
+                ('-', t.month() as u8),
+                ('-', t.day()),
+                ('T', t.hour()),
+                (':', t.minute()),
+                (':', t.second()),
+            ] {
+                out.push(sep);
+                push_digits(out, u32::from(v), 2);
+            }
+        }
+        Some(t) => {
+            let _ = write!(
+                out,
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                t.year(),
+                t.month() as u8,
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            );
+        }
+        None => {
+            let _ = write!(out, "@{secs}");
+        }
+    }
+}
+
+/// `v` in `width` digits, zero-padded (as `{:0width$}`).
+fn push_digits(out: &mut String, v: u32, width: u32) {
+    if u64::from(v) >= 10u64.pow(width) {
+        use std::fmt::Write;
+        let _ = write!(out, "{v}");
+        return;
+    }
+    for i in (0..width).rev() {
+        let d = (v / 10u32.pow(i)) % 10;
+        out.push(char::from(b'0' + d as u8));
     }
 }
 
@@ -44,11 +84,16 @@ pub fn seconds(secs: i64) -> String {
 
 /// `2026-11-21T10:02:03.123456Z`, or nine digits when the capture has nanoseconds.
 pub fn timestamp(ts: Timestamp, nanos: bool) -> String {
+    let mut s = String::with_capacity(32);
+    push_base(&mut s, ts.secs);
+    s.push('.');
     if nanos {
-        format!("{}.{:09}Z", base(ts.secs), ts.nanos)
+        push_digits(&mut s, ts.nanos, 9);
     } else {
-        format!("{}.{:06}Z", base(ts.secs), ts.nanos / 1000)
+        push_digits(&mut s, ts.nanos / 1000, 6);
     }
+    s.push('Z');
+    s
 }
 
 /// Parses `--at` (RFC 3339) into Unix seconds.
@@ -79,5 +124,42 @@ mod tests {
         assert_eq!(timestamp(t, true), "2023-11-14T22:13:20.123456789Z");
         assert_eq!(parse_rfc3339("2023-11-14T22:13:20Z").unwrap(), 1_700_000_000);
         assert!(parse_rfc3339("yesterday").is_err());
+    }
+
+    #[test]
+    fn digit_by_digit_as_format_writes_them() {
+        for (secs, nanos) in [
+            (0, 0),
+            (1_700_000_000, 5),
+            (-1, 999_999_999),
+            (253_402_300_799, 1_000),
+            (-62_135_596_800, 7),
+        ] {
+            let t = Timestamp { secs, nanos };
+            let b = date_time(secs).map_or(format!("@{secs}"), |t| {
+                format!(
+                    "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                    t.year(),
+                    t.month() as u8,
+                    t.day(),
+                    t.hour(),
+                    t.minute(),
+                    t.second()
+                )
+            });
+            assert_eq!(timestamp(t, true), format!("{b}.{:09}Z", nanos));
+            assert_eq!(timestamp(t, false), format!("{b}.{:06}Z", nanos / 1000));
+        }
+        // Outside what a date can be: the seconds as they are.
+        assert_eq!(
+            timestamp(
+                Timestamp {
+                    secs: i64::MAX,
+                    nanos: 0
+                },
+                false
+            ),
+            format!("@{}.000000Z", i64::MAX)
+        );
     }
 }

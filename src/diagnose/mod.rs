@@ -298,12 +298,12 @@ fn offered_versions(e: &Event) -> String {
     match tls(e) {
         Some(TlsMsg::ClientHello(c)) => {
             let vs: Vec<String> = if c.supported_versions.is_empty() {
-                vec![version_name(c.legacy_version)]
+                vec![version_name(c.legacy_version).into_owned()]
             } else {
                 c.supported_versions
                     .iter()
                     .filter(|v| !crate::names::is_grease(**v))
-                    .map(|v| version_name(*v))
+                    .map(|v| version_name(*v).into_owned())
                     .collect()
             };
             format!(" the client offered ({})", vs.join(", "))

@@ -99,7 +99,7 @@ pub fn connection(f: ConnectionFacts) -> ConnectionReport {
         ja4s: server_stack.map(|s| s.ja4s),
         status: verdict.status,
         tls_version: version.map(version_name),
-        cipher_suite: suite.map(|s| s.into_owned()),
+        cipher_suite: suite,
         alpn: sh.and_then(|(_, s)| s.alpn.as_deref()).map(crate::escape::text),
         client_hello: ch.zip(client_stack).map(|((frame, c), stack)| ClientHelloReport {
             frame,
@@ -302,16 +302,24 @@ fn close_report(t: &Trace) -> CloseReport {
     }
 }
 
+// The two below write into a string of the right size at once: `format!`
+// guesses from the literal parts and grows the string as it writes.
 fn endpoint(a: SocketAddr) -> String {
-    match a {
-        SocketAddr::V4(v) => format!("{}:{}", v.ip(), v.port()),
-        SocketAddr::V6(v) => format!("[{}]:{}", v.ip(), v.port()),
-    }
+    use std::fmt::Write;
+    let mut s = String::with_capacity(if a.is_ipv6() { 48 } else { 24 });
+    let _ = match a {
+        SocketAddr::V4(v) => write!(s, "{}:{}", v.ip(), v.port()),
+        SocketAddr::V6(v) => write!(s, "[{}]:{}", v.ip(), v.port()),
+    };
+    s
 }
 
 fn wireshark_filter(c: SocketAddr, s: SocketAddr) -> String {
+    use std::fmt::Write;
     let f = |a: SocketAddr| if a.is_ipv6() { "ipv6.addr" } else { "ip.addr" };
-    format!(
+    let mut out = String::with_capacity(128);
+    let _ = write!(
+        out,
         "{}=={} && tcp.port=={} && {}=={} && tcp.port=={}",
         f(c),
         c.ip(),
@@ -319,7 +327,8 @@ fn wireshark_filter(c: SocketAddr, s: SocketAddr) -> String {
         f(s),
         s.ip(),
         s.port()
-    )
+    );
+    out
 }
 
 fn tls_of(e: &Event) -> Option<&TlsMsg> {
@@ -382,14 +391,14 @@ fn entry(e: &Event, t: Option<f64>) -> HandshakeEntry {
         EventKind::Tls(m) => {
             let name = m.name();
             let detail = match m {
-                TlsMsg::ClientHello(c) => Some(format!(
-                    "{}{}",
-                    version_name(c.legacy_version),
-                    c.sni
-                        .as_ref()
-                        .map(|s| format!(", SNI {}", crate::escape::text(s)))
-                        .unwrap_or_default()
-                )),
+                TlsMsg::ClientHello(c) => {
+                    let mut d = version_name(c.legacy_version).into_owned();
+                    if let Some(s) = &c.sni {
+                        d.push_str(", SNI ");
+                        d.push_str(&crate::escape::text(s));
+                    }
+                    Some(d)
+                }
                 TlsMsg::ServerHello(s) => Some(format!(
                     "{}, {}",
                     version_name(s.version()),

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::chain::CertInfo;
@@ -198,8 +199,8 @@ pub struct ConnectionReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ja4s: Option<Arc<str>>,
     pub status: Status,
-    pub tls_version: Option<String>,
-    pub cipher_suite: Option<String>,
+    pub tls_version: Option<Cow<'static, str>>,
+    pub cipher_suite: Option<Cow<'static, str>>,
     /// Extension: the ALPN protocol the server chose, when it chose one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alpn: Option<String>,

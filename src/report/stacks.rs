@@ -177,7 +177,11 @@ pub fn client_stack(ch: &ClientHello) -> ClientStack {
         ja3: fingerprint::ja3(ch).map(Arc::from),
         ja4: fingerprint::ja4(ch).map(Arc::from),
         legacy_version: version_name(ch.legacy_version).into(),
-        supported_versions: ch.supported_versions.iter().map(|v| version_name(*v)).collect(),
+        supported_versions: ch
+            .supported_versions
+            .iter()
+            .map(|v| version_name(*v).into_owned())
+            .collect(),
         cipher_suites: ch
             .cipher_suites
             .iter()
