@@ -16,6 +16,7 @@ use pcap_tls_audit::report::{
 use pcap_tls_audit::vocabulary::{FindingCode, Gate, Status};
 
 use pcap_tls_audit::report::html;
+use pcap_tls_audit::report::json_handshake;
 use pcap_tls_audit::report::junit::{self, Counts, Outcome};
 
 use super::flags::Format;
@@ -157,12 +158,12 @@ fn matched<'g>(conn: &ConnectionReport, gates: &'g [Gate]) -> Option<&'g Gate> {
 /// A connection's jsonl line into `line`: the capture's path first, then
 /// the connection's own fields, written straight after it (its opening
 /// brace becomes the comma between them).
-fn jsonl_line(line: &mut Vec<u8>, path_json: &str, c: &ConnectionReport) {
+fn jsonl_line(line: &mut Vec<u8>, path_json: &str, c: ConnectionReport) {
     line.clear();
     line.extend_from_slice(b"{\"capture\":");
     line.extend_from_slice(path_json.as_bytes());
     let start = line.len();
-    match serde_json::to_writer(&mut *line, c) {
+    match json_handshake::connection(line, c) {
         Ok(()) if line.len() > start + 2 => line[start] = b',',
         _ => {
             line.truncate(start);
@@ -337,7 +338,7 @@ impl ConnectionSink for CaptureOut<'_> {
                 line.clear();
                 line.extend_from_slice(if first { b"\n" } else { b",\n" });
                 let start = line.len();
-                if serde_json::to_writer(&mut line, &c).is_err() {
+                if json_handshake::connection(&mut line, c).is_err() {
                     line.truncate(start);
                 }
                 self.write(&line);
@@ -345,7 +346,7 @@ impl ConnectionSink for CaptureOut<'_> {
             }
             Format::Jsonl => {
                 let mut line = std::mem::take(&mut self.line);
-                jsonl_line(&mut line, &self.path_json, &c);
+                jsonl_line(&mut line, &self.path_json, c);
                 self.write(&line);
                 self.line = line;
             }

@@ -234,6 +234,7 @@ pub mod build;
 pub mod ecs;
 pub mod groups;
 pub mod html;
+pub mod json_handshake;
 mod json_once;
 pub mod junit;
 pub mod stacks;
