@@ -12,7 +12,8 @@ pub const KEPT: usize = 4096;
 
 /// Values by the hash of their keys (a list for the rare hashes two keys share).
 pub struct Seen<K, V> {
-    by_hash: HashMap<u64, Vec<(K, V)>>,
+    /// Keyed by a hash already: hashed again with foldhash, not SipHash.
+    by_hash: HashMap<u64, Vec<(K, V)>, foldhash::fast::RandomState>,
     count: usize,
     kept: usize,
 }
@@ -25,7 +26,7 @@ impl<K, V: Clone> Seen<K, V> {
     /// A memory of at most `kept` keys.
     pub fn keeping(kept: usize) -> Self {
         Seen {
-            by_hash: HashMap::new(),
+            by_hash: HashMap::default(),
             count: 0,
             kept,
         }

@@ -51,7 +51,7 @@ pub(super) struct Order<'s> {
     /// Per worker, per batch: the first frames of the connections it started.
     created: Vec<VecDeque<Vec<u64>>>,
     /// Ids known of connections not reported yet (first frame to id).
-    ids: HashMap<u64, u64>,
+    ids: HashMap<u64, u64, foldhash::fast::RandomState>,
     /// Connections given an id so far.
     ranked: u64,
     pub(super) summary: Summary,
@@ -65,7 +65,7 @@ impl<'s> Order<'s> {
             held: BTreeMap::new(),
             marks: vec![0; workers],
             created: vec![VecDeque::new(); workers],
-            ids: HashMap::new(),
+            ids: HashMap::default(),
             ranked: 0,
             summary: Summary::default(),
             sink,

@@ -38,7 +38,8 @@ struct Acc {
 /// The groups of a run as they fill up; [`BatchGroups::finish`] writes them.
 #[derive(Debug, Default)]
 pub struct BatchGroups {
-    groups: HashMap<Key, Acc>,
+    /// foldhash, as the flow table: a key per connection, SipHash was felt.
+    groups: HashMap<Key, Acc, foldhash::fast::RandomState>,
     paths: BTreeMap<usize, String>,
     /// Connections that found the group table full.
     pub not_grouped: u64,
