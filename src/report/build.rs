@@ -316,7 +316,7 @@ fn endpoint(a: SocketAddr) -> String {
         push_ip(&mut s, a.ip());
     }
     s.push(':');
-    push_decimal(&mut s, u32::from(a.port()));
+    push_decimal(&mut s, u64::from(a.port()));
     s
 }
 
@@ -331,7 +331,7 @@ fn wireshark_filter(c: SocketAddr, s: SocketAddr) -> String {
         });
         push_ip(&mut out, a.ip());
         out.push_str(" && tcp.port==");
-        push_decimal(&mut out, u32::from(a.port()));
+        push_decimal(&mut out, u64::from(a.port()));
     }
     out
 }
@@ -343,7 +343,7 @@ fn push_ip(out: &mut String, ip: std::net::IpAddr) {
                 if i > 0 {
                     out.push('.');
                 }
-                push_decimal(out, u32::from(o));
+                push_decimal(out, u64::from(o));
             }
         }
         std::net::IpAddr::V6(a) => {
@@ -353,8 +353,19 @@ fn push_ip(out: &mut String, ip: std::net::IpAddr) {
     }
 }
 
-fn push_decimal(out: &mut String, v: u32) {
-    let mut digits = [0u8; 10];
+/// The parts one after the other, in a string of their size (`format!`
+/// grows its string as it goes; a handshake entry's detail is built this
+/// way for most of a report's entries).
+fn joined(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
+fn push_decimal(out: &mut String, v: u64) {
+    let mut digits = [0u8; 20];
     let mut n = 0;
     let mut v = v;
     for d in digits.iter_mut() {
@@ -438,16 +449,17 @@ fn entry(e: &Event, t: Option<f64>) -> HandshakeEntry {
                     }
                     Some(d)
                 }
-                TlsMsg::ServerHello(s) => Some(format!(
-                    "{}, {}",
-                    version_name(s.version()),
-                    cipher_name(s.cipher_suite)
-                )),
-                TlsMsg::Certificate(c) => Some(format!(
-                    "{} certificate{}",
-                    c.len(),
-                    if c.len() == 1 { "" } else { "s" }
-                )),
+                TlsMsg::ServerHello(s) => Some(joined(&[
+                    &version_name(s.version()),
+                    ", ",
+                    &cipher_name(s.cipher_suite),
+                ])),
+                TlsMsg::Certificate(c) => {
+                    let mut d = String::with_capacity(16);
+                    push_decimal(&mut d, c.len() as u64);
+                    d.push_str(if c.len() == 1 { " certificate" } else { " certificates" });
+                    Some(d)
+                }
                 TlsMsg::CertificateRequest(c) => Some(format!("{} acceptable CA names", c.len())),
                 TlsMsg::Alert { level, description } => Some(format!(
                     "{} {} ({})",
@@ -457,7 +469,12 @@ fn entry(e: &Event, t: Option<f64>) -> HandshakeEntry {
                 )),
                 // The contract's exact detail; the size is in the text report's evidence only.
                 TlsMsg::EncryptedAlert { .. } => Some("encrypted alert".to_string()),
-                TlsMsg::Encrypted { len } => Some(format!("{len} bytes")),
+                TlsMsg::Encrypted { len } => {
+                    let mut d = String::with_capacity(16);
+                    push_decimal(&mut d, *len as u64);
+                    d.push_str(" bytes");
+                    Some(d)
+                }
                 TlsMsg::ApplicationData { len } => Some(format!("{len} bytes, decrypted")),
                 TlsMsg::NotTls { preview, len } => {
                     Some(format!("{len} bytes: \"{}\"", crate::escape::preview(preview)))
