@@ -11,6 +11,7 @@ pub mod capture;
 pub mod chain;
 pub(crate) mod connection;
 pub(crate) mod diagnose;
+pub(crate) mod digits;
 pub mod error;
 pub mod escape;
 pub mod export;

@@ -3,6 +3,8 @@
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::digits;
+
 /// A timestamp as seconds and nanoseconds since the Unix epoch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Timestamp {
@@ -26,7 +28,7 @@ fn push_base(out: &mut String, secs: i64) {
     use std::fmt::Write;
     match date_time(secs) {
         Some(t) if (0..=9999).contains(&t.year()) => {
-            push_digits(out, t.year() as u32, 4);
+            digits::push(out, t.year() as u64, 4);
             for (sep, v) in [
                 ('-', t.month() as u8),
                 ('-', t.day()),
@@ -35,7 +37,7 @@ fn push_base(out: &mut String, secs: i64) {
                 (':', t.second()),
             ] {
                 out.push(sep);
-                push_digits(out, u32::from(v), 2);
+                digits::push(out, u64::from(v), 2);
             }
         }
         Some(t) => {
@@ -53,19 +55,6 @@ fn push_base(out: &mut String, secs: i64) {
         None => {
             let _ = write!(out, "@{secs}");
         }
-    }
-}
-
-/// `v` in `width` digits, zero-padded (as `{:0width$}`).
-fn push_digits(out: &mut String, v: u32, width: u32) {
-    if u64::from(v) >= 10u64.pow(width) {
-        use std::fmt::Write;
-        let _ = write!(out, "{v}");
-        return;
-    }
-    for i in (0..width).rev() {
-        let d = (v / 10u32.pow(i)) % 10;
-        out.push(char::from(b'0' + d as u8));
     }
 }
 
@@ -88,9 +77,9 @@ pub fn timestamp(ts: Timestamp, nanos: bool) -> String {
     push_base(&mut s, ts.secs);
     s.push('.');
     if nanos {
-        push_digits(&mut s, ts.nanos, 9);
+        digits::push(&mut s, u64::from(ts.nanos), 9);
     } else {
-        push_digits(&mut s, ts.nanos / 1000, 6);
+        digits::push(&mut s, u64::from(ts.nanos / 1000), 6);
     }
     s.push('Z');
     s

@@ -316,7 +316,7 @@ fn endpoint(a: SocketAddr) -> String {
         push_ip(&mut s, a.ip());
     }
     s.push(':');
-    push_decimal(&mut s, u64::from(a.port()));
+    crate::digits::push(&mut s, u64::from(a.port()), 0);
     s
 }
 
@@ -331,7 +331,7 @@ fn wireshark_filter(c: SocketAddr, s: SocketAddr) -> String {
         });
         push_ip(&mut out, a.ip());
         out.push_str(" && tcp.port==");
-        push_decimal(&mut out, u64::from(a.port()));
+        crate::digits::push(&mut out, u64::from(a.port()), 0);
     }
     out
 }
@@ -343,7 +343,7 @@ fn push_ip(out: &mut String, ip: std::net::IpAddr) {
                 if i > 0 {
                     out.push('.');
                 }
-                push_decimal(out, u64::from(o));
+                crate::digits::push(out, u64::from(o), 0);
             }
         }
         std::net::IpAddr::V6(a) => {
@@ -362,23 +362,6 @@ fn joined(parts: &[&str]) -> String {
         s.push_str(p);
     }
     s
-}
-
-fn push_decimal(out: &mut String, v: u64) {
-    let mut digits = [0u8; 20];
-    let mut n = 0;
-    let mut v = v;
-    for d in digits.iter_mut() {
-        *d = b'0' + (v % 10) as u8;
-        n += 1;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    for d in digits[..n].iter().rev() {
-        out.push(char::from(*d));
-    }
 }
 
 fn tls_of(e: &Event) -> Option<&TlsMsg> {
@@ -456,7 +439,7 @@ fn entry(e: &Event, t: Option<f64>) -> HandshakeEntry {
                 ])),
                 TlsMsg::Certificate(c) => {
                     let mut d = String::with_capacity(16);
-                    push_decimal(&mut d, c.len() as u64);
+                    crate::digits::push(&mut d, c.len() as u64, 0);
                     d.push_str(if c.len() == 1 { " certificate" } else { " certificates" });
                     Some(d)
                 }
@@ -471,7 +454,7 @@ fn entry(e: &Event, t: Option<f64>) -> HandshakeEntry {
                 TlsMsg::EncryptedAlert { .. } => Some("encrypted alert".to_string()),
                 TlsMsg::Encrypted { len } => {
                     let mut d = String::with_capacity(16);
-                    push_decimal(&mut d, *len as u64);
+                    crate::digits::push(&mut d, *len as u64, 0);
                     d.push_str(" bytes");
                     Some(d)
                 }
