@@ -27,8 +27,15 @@ fn base(secs: i64) -> String {
 fn push_base(out: &mut String, secs: i64) {
     use std::fmt::Write;
     match date_time(secs) {
-        Some(t) if (0..=9999).contains(&t.year()) => {
-            digits::push(out, t.year() as u64, 4);
+        Some(t) => {
+            // As `{:04}`: the sign counts in the width.
+            let y = t.year();
+            if y < 0 {
+                out.push('-');
+                digits::push(out, u64::from(y.unsigned_abs()), 3);
+            } else {
+                digits::push(out, u64::from(y.unsigned_abs()), 4);
+            }
             for (sep, v) in [
                 ('-', t.month() as u8),
                 ('-', t.day()),
@@ -39,18 +46,6 @@ fn push_base(out: &mut String, secs: i64) {
                 out.push(sep);
                 digits::push(out, u64::from(v), 2);
             }
-        }
-        Some(t) => {
-            let _ = write!(
-                out,
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-                t.year(),
-                t.month() as u8,
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            );
         }
         None => {
             let _ = write!(out, "@{secs}");
@@ -123,6 +118,10 @@ mod tests {
             (-1, 999_999_999),
             (253_402_300_799, 1_000),
             (-62_135_596_800, 7),
+            // Years before 1, to -9999: the sign counts in `{:04}`'s width.
+            (-62_198_755_200, 3),
+            (-70_000_000_000, 0),
+            (-377_705_116_800, 1),
         ] {
             let t = Timestamp { secs, nanos };
             let b = date_time(secs).map_or(format!("@{secs}"), |t| {
