@@ -364,6 +364,14 @@ fn joined(parts: &[&str]) -> String {
     s
 }
 
+/// A number and what it counts, in a string of their size.
+fn counted(n: usize, what: &str) -> String {
+    let mut s = String::with_capacity(20 + what.len());
+    crate::digits::push(&mut s, n as u64, 0);
+    s.push_str(what);
+    s
+}
+
 fn tls_of(e: &Event) -> Option<&TlsMsg> {
     match &e.kind {
         EventKind::Tls(m) => Some(m),
@@ -437,13 +445,11 @@ fn entry(e: &Event, t: Option<f64>) -> HandshakeEntry {
                     ", ",
                     &cipher_name(s.cipher_suite),
                 ])),
-                TlsMsg::Certificate(c) => {
-                    let mut d = String::with_capacity(16);
-                    crate::digits::push(&mut d, c.len() as u64, 0);
-                    d.push_str(if c.len() == 1 { " certificate" } else { " certificates" });
-                    Some(d)
-                }
-                TlsMsg::CertificateRequest(c) => Some(format!("{} acceptable CA names", c.len())),
+                TlsMsg::Certificate(c) => Some(counted(
+                    c.len(),
+                    if c.len() == 1 { " certificate" } else { " certificates" },
+                )),
+                TlsMsg::CertificateRequest(c) => Some(counted(c.len(), " acceptable CA names")),
                 TlsMsg::Alert { level, description } => Some(format!(
                     "{} {} ({})",
                     if *level == 2 { "fatal" } else { "warning" },
@@ -452,13 +458,8 @@ fn entry(e: &Event, t: Option<f64>) -> HandshakeEntry {
                 )),
                 // The contract's exact detail; the size is in the text report's evidence only.
                 TlsMsg::EncryptedAlert { .. } => Some("encrypted alert".to_string()),
-                TlsMsg::Encrypted { len } => {
-                    let mut d = String::with_capacity(16);
-                    crate::digits::push(&mut d, *len as u64, 0);
-                    d.push_str(" bytes");
-                    Some(d)
-                }
-                TlsMsg::ApplicationData { len } => Some(format!("{len} bytes, decrypted")),
+                TlsMsg::Encrypted { len } => Some(counted(*len, " bytes")),
+                TlsMsg::ApplicationData { len } => Some(counted(*len, " bytes, decrypted")),
                 TlsMsg::NotTls { preview, len } => {
                     Some(format!("{len} bytes: \"{}\"", crate::escape::preview(preview)))
                 }
