@@ -28,11 +28,15 @@ pub struct Secrets {
 
 /// Every secret known, by client random. Shared by the workers of a
 /// capture; secrets blocks found while reading are added as they come.
+/// A capture's own log lies over the run's (`over`): what a capture's
+/// secrets blocks hold stays with that capture.
 #[derive(Debug, Default)]
 pub struct KeyLog {
     by_random: RwLock<HashMap<[u8; 32], Arc<Secrets>>>,
     /// Some secret is known: checked for every packet, so without a lock.
     any: AtomicBool,
+    /// The run's log (`--keylog`), under this capture's.
+    under: Option<Arc<KeyLog>>,
 }
 
 fn hex32(s: &str) -> Option<[u8; 32]> {
@@ -45,19 +49,35 @@ impl KeyLog {
         Self::default()
     }
 
-    /// True when no secret is known.
-    pub fn is_empty(&self) -> bool {
-        !self.any.load(Ordering::Acquire)
+    /// A capture's log over the run's: it adds its secrets blocks to
+    /// itself, and finds the run's secrets under them.
+    pub fn over(under: Option<Arc<KeyLog>>) -> Self {
+        KeyLog {
+            under,
+            ..Self::default()
+        }
     }
 
+    /// True when no secret is known.
+    pub fn is_empty(&self) -> bool {
+        !self.any.load(Ordering::Acquire) && self.under.as_ref().is_none_or(|u| u.is_empty())
+    }
+
+    /// Sessions with secrets in this log (not counting the one under it).
     pub fn len(&self) -> usize {
         self.by_random.read().map(|m| m.len()).unwrap_or(0)
     }
 
-    /// The secrets of the session with this client random.
+    /// The secrets of the session with this client random: the run's, with
+    /// what this capture's secrets blocks add to them.
     pub fn get(&self, client_random: &[u8]) -> Option<Arc<Secrets>> {
         let r: [u8; 32] = client_random.try_into().ok()?;
-        self.by_random.read().ok()?.get(&r).cloned()
+        let own = self.by_random.read().ok()?.get(&r).cloned();
+        let under = self.under.as_ref().and_then(|u| u.get(client_random));
+        match (under, own) {
+            (Some(u), Some(o)) => Some(Arc::new(merge(&u, (*o).clone()))),
+            (u, o) => o.or(u),
+        }
     }
 
     /// Reads key log text from `origin` (a file's name, or "the capture's
@@ -152,6 +172,35 @@ mod tests {
         assert_eq!(s.client_handshake.as_deref(), Some(&[0xcc, 0xdd][..]));
         assert_eq!(s.source, "keys.log line 3");
         assert!(k.get(&[0u8; 32]).is_none());
+    }
+
+    #[test]
+    fn a_captures_log_lies_over_the_runs() {
+        let run = Arc::new(KeyLog::new());
+        let a = KeyLog::over(Some(run.clone()));
+        assert!(a.is_empty());
+        a.add_text(
+            "block",
+            format!("CLIENT_HANDSHAKE_TRAFFIC_SECRET {R} ccdd\n").as_bytes(),
+        );
+        assert!(!a.is_empty());
+        // Another capture of the run does not see it.
+        let b = KeyLog::over(Some(run.clone()));
+        assert!(b.is_empty() && b.get(&hex::decode(R).unwrap()).is_none());
+        // The run's secrets are under each, the run's first where both have one.
+        run.add_text(
+            "keys.log",
+            format!("CLIENT_RANDOM {R} 11\nCLIENT_HANDSHAKE_TRAFFIC_SECRET {R} eeff\n").as_bytes(),
+        );
+        assert!(!b.is_empty());
+        let s = a.get(&hex::decode(R).unwrap()).unwrap();
+        assert_eq!(s.master.as_deref(), Some(&[0x11][..]));
+        assert_eq!(s.client_handshake.as_deref(), Some(&[0xee, 0xff][..]));
+        assert_eq!(s.source, "keys.log line 1");
+        assert_eq!(
+            b.get(&hex::decode(R).unwrap()).unwrap().client_handshake.as_deref(),
+            Some(&[0xee, 0xff][..])
+        );
     }
 
     #[test]

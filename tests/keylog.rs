@@ -160,6 +160,38 @@ fn the_report_says_how_the_connection_was_decrypted() {
 }
 
 #[test]
+fn a_captures_secrets_block_stays_with_that_capture() {
+    // A batch read one capture after the other: the secrets of the first
+    // capture's block were added to the run's key log, and the second
+    // capture's report said that its session had no secrets in it.
+    let d = report(&[
+        "--jobs",
+        "1",
+        "samples/keylog-tls13-secrets.pcapng",
+        "samples/tls12-ok.pcap",
+    ]);
+    let first = &d["captures"][0]["connections"][0];
+    assert_eq!(first["decryption"]["decrypted"], true);
+    let second = &d["captures"][1]["connections"][0];
+    assert_eq!(second["status"], "ok");
+    assert!(second.get("decryption").is_none(), "{second}");
+    // With --keylog, both captures use the run's key log, and the first
+    // its own block as well.
+    let d = report(&[
+        "--jobs",
+        "1",
+        "--keylog",
+        "samples/keylog-tls13-reject.keylog",
+        "samples/keylog-tls13-secrets.pcapng",
+        "samples/keylog-tls13-reject.pcap",
+    ]);
+    for c in 0..2 {
+        let conn = &d["captures"][c]["connections"][0];
+        assert_eq!(conn["decryption"]["decrypted"], true, "{conn}");
+    }
+}
+
+#[test]
 fn wrong_or_missing_keys_are_a_reason_not_an_error() {
     // Keys of another session: "no secrets for this client random".
     let d = report(&[

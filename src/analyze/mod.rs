@@ -141,6 +141,14 @@ fn analyze_with(
     (workers, chunk): (usize, usize),
     sink: &mut dyn ConnectionSink,
 ) -> CaptureReport {
+    // The capture's own key log over the run's: the secrets blocks of one
+    // capture of a batch never reach another (they did, in the order the
+    // batch's threads happened to run). Without a run's log, secrets
+    // blocks are not read, as before.
+    let opts = &Options {
+        keylog: (opts.keylog.as_ref()).map(|k| Arc::new(crate::keylog::KeyLog::over(Some(k.clone())))),
+        ..opts.clone()
+    };
     let mut rep = CaptureReport {
         path: cf.display_path.clone(),
         ..CaptureReport::default()
