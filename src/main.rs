@@ -30,7 +30,7 @@ fn keep_freed_memory() {
 /// asks for huge pages on its arena; each thread's pages lie in regions of
 /// their own, so most of each 2 MiB page the kernel clears stays unused.
 /// Measured (docs/performance.md): peak RssAnon 54-60 MiB with huge pages,
-/// 12 MiB without on the 2 GB capture; on the 300 000-connection capture
+/// 12-19 MiB without on the 2 GB capture; on the 300 000-connection capture
 /// clearing huge pages was 14% of the samples, and 0.4% with small ones.
 /// mimalloc's own `allow_thp` option is read before `main` runs, when its
 /// arena is already reserved; the process-wide switch applies to every

@@ -38,7 +38,8 @@ struct Acc {
 /// The groups of a run as they fill up; [`BatchGroups::finish`] writes them.
 #[derive(Debug, Default)]
 pub struct BatchGroups {
-    /// foldhash, as the flow table: a key per connection, SipHash was felt.
+    /// foldhash, as the flow table: a key per connection (SipHash was 1.2%
+    /// of a run's instructions with the memo's and the order's maps).
     groups: HashMap<Key, Acc, foldhash::fast::RandomState>,
     paths: BTreeMap<usize, String>,
     /// Connections that found the group table full.
