@@ -10,8 +10,9 @@
 //! are in its cache, and hands the others out; each worker owns its
 //! connections, and the caller's thread puts the reports in order
 //! (`order`) and writes them. Worker 1 also maps a mapped file's pages
-//! ahead of the reading thread and gives them back behind it; with one
-//! worker, the reading thread does that itself.
+//! ahead of the reading thread (as does the reading thread while worker
+//! 1 is behind) and gives them back behind it; with one worker, the
+//! reading thread does that itself.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -3,7 +3,8 @@
 //! its own share of the connections (worker 0) and hands each other TCP
 //! segment to the worker thread that owns its connection.
 
-use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, Sender, SyncSender, TrySendError, channel, sync_channel};
 
 use crate::capture::{FrameReader, Pages, Timestamp};
 use crate::packet::{self, TcpSegment};
@@ -57,11 +58,13 @@ const BUCKETS: usize = 4096;
 /// The share of the buckets the reading thread's own worker takes when
 /// there are two workers. The reading thread walks and decodes every
 /// frame; the other worker maps the file's pages ahead of it and gives them
-/// back behind (`capture::Pages`), which weighs about as much. Measured
-/// (docs/performance.md) with `benches/ab.py`: 0.60 is best on the 2 GB
-/// capture of long connections (0.40 before the pages moved to the other
-/// worker), and 0.50-0.60 alike on the capture of 300 000 short ones. With
-/// more workers its share shrinks alike.
+/// back behind (`capture::Pages`), which weighs about as much (the reading
+/// thread takes some of the mapping when the other worker is behind).
+/// Measured (docs/performance.md) with `benches/ab.py`: 0.60 is best on the
+/// 2 GB capture of long connections (0.40 before the pages moved to the
+/// other worker), and 0.50-0.60 alike on the capture of 300 000 short ones;
+/// 0.54 and 0.66 within the noise of 0.60 since the reading thread maps
+/// too. With more workers its share shrinks alike.
 const LEAD_SHARE_OF_TWO: f64 = 0.60;
 
 /// A segment's bucket: a hash of its two endpoints that is the same in both
@@ -144,7 +147,8 @@ impl Pass<'_, '_> {
     /// put in order here.
     fn run_shared(&mut self, reader: &mut FrameReader, last: bool) {
         let n = self.workers.len();
-        let (order, first, mut pages) = (&mut self.order, &mut self.first, self.pages.take());
+        let pages = self.pages.take().map(Mutex::new);
+        let (order, first, pages) = (&mut self.order, &mut self.first, pages.as_ref());
         let Some((lead, rest)) = self.workers.split_first_mut() else {
             return;
         };
@@ -153,6 +157,7 @@ impl Pass<'_, '_> {
             progress: self.progress,
             total: self.total,
             last,
+            pages,
         };
         std::thread::scope(|scope| {
             // Bounded: when the report is written slower than connections end
@@ -165,7 +170,7 @@ impl Pass<'_, '_> {
             for (i, w) in rest.iter_mut().enumerate() {
                 let (tx, rx) = sync_channel::<Batch>(4);
                 txs.push(tx);
-                let lines = (rtx.clone(), ptx.clone(), pages.take());
+                let lines = (rtx.clone(), ptx.clone(), pages.filter(|_| i == 0));
                 scope.spawn(move || work(i + 1, w, rx, lines));
             }
             drop(ptx);
@@ -185,6 +190,9 @@ struct Reading<'p> {
     total: u64,
     /// The capture ends with this chunk.
     last: bool,
+    /// A mapped capture's pages: worker 1 maps them ahead, and so does the
+    /// reading thread while worker 1's batches wait for it.
+    pages: Option<&'p Mutex<Pages<'p>>>,
 }
 
 /// The channels of the reading thread: a batch to each other worker, the
@@ -221,7 +229,7 @@ impl Reading<'_> {
             if p.packets.is_multiple_of(BATCH as u64) {
                 let batch = std::mem::replace(&mut shares, new_shares());
                 let at = FrameReader::position(reader);
-                send(txs, batch, (frame.number, at, reader.nanosecond, false));
+                self.send(txs, batch, (frame.number, at, reader.nanosecond, false));
                 lead.judge(false, reader.nanosecond, &mut out);
                 let _ = rtx.send((0, std::mem::take(&mut out), lead.created(), lead.watermark()));
                 if p.packets.is_multiple_of(16 * BATCH as u64) {
@@ -230,29 +238,47 @@ impl Reading<'_> {
             }
         }
         let at = FrameReader::position(reader);
-        send(txs, shares, (lead.seen_upto(), at, reader.nanosecond, self.last));
+        self.send(txs, shares, (lead.seen_upto(), at, reader.nanosecond, self.last));
         lead.judge(self.last, reader.nanosecond, &mut out);
         let mark = if self.last { u64::MAX } else { lead.watermark() };
         let _ = rtx.send((0, out, lead.created(), mark));
     }
-}
 
-/// Hands each other worker its share of a batch: (the batch's last frame,
-/// the reading thread's offset, nanosecond times, the capture ends).
-fn send<'a>(
-    txs: &[SyncSender<Batch<'a>>],
-    shares: Vec<Vec<Packet<'a>>>,
-    (upto, at, nanos, last): (u64, usize, bool, bool),
-) {
-    for (tx, packets) in txs.iter().zip(shares) {
-        // A worker gone means the run is ending anyway.
-        let _ = tx.send(Batch {
-            packets,
-            upto,
-            at,
-            nanos,
-            last,
-        });
+    /// Hands each other worker its share of a batch: (the batch's last
+    /// frame, the reading thread's offset, nanosecond times, the capture
+    /// ends). While a worker's batches are full, the reading thread maps the
+    /// pages ahead itself instead of waiting (the work worker 1 would
+    /// otherwise do on top of its share): the load balances itself, whichever
+    /// thread has the time.
+    fn send<'a>(&self, txs: &[SyncSender<Batch<'a>>], shares: Vec<Vec<Packet<'a>>>, ends: (u64, usize, bool, bool)) {
+        let (upto, at, nanos, last) = ends;
+        for (tx, packets) in txs.iter().zip(shares) {
+            let mut batch = Batch {
+                packets,
+                upto,
+                at,
+                nanos,
+                last,
+            };
+            loop {
+                match tx.try_send(batch) {
+                    Err(TrySendError::Full(b)) if self.map_ahead(at) => batch = b,
+                    // A worker gone means the run is ending anyway.
+                    Err(TrySendError::Full(b)) => {
+                        let _ = tx.send(b);
+                        break;
+                    }
+                    Ok(()) | Err(TrySendError::Disconnected(_)) => break,
+                }
+            }
+        }
+    }
+
+    /// One step of mapping the pages ahead of byte `at`, unless there is
+    /// nothing to map or worker 1 is at it; false then.
+    fn map_ahead(&self, at: usize) -> bool {
+        let pages = self.pages.and_then(|p| p.try_lock().ok());
+        pages.is_some_and(|mut p| p.populate_step(at))
     }
 }
 
@@ -263,10 +289,11 @@ fn work<'a>(
     i: usize,
     w: &mut Worker,
     rx: Receiver<Batch<'a>>,
-    (tx, pool, mut pages): (SyncSender<Judged>, Sender<Vec<Packet<'a>>>, Option<Pages>),
+    (tx, pool, pages): (SyncSender<Judged>, Sender<Vec<Packet<'a>>>, Option<&Mutex<Pages>>),
 ) {
     for mut b in rx {
-        if let Some(p) = pages.as_mut() {
+        // (A poisoned lock means the reading thread panicked: the run is ending.)
+        if let Some(mut p) = pages.and_then(|p| p.lock().ok()) {
             p.populate(b.at);
         }
         for (k, (number, times, seg)) in b.packets.iter().enumerate() {
@@ -280,7 +307,7 @@ fn work<'a>(
         }
         b.packets.clear();
         let _ = pool.send(b.packets);
-        if let Some(p) = pages.as_mut() {
+        if let Some(mut p) = pages.and_then(|p| p.lock().ok()) {
             p.release(b.at);
         }
         w.seen(b.upto);

@@ -66,19 +66,26 @@ impl Pages<'_> {
 
     /// The reading thread was at byte `at`: map the pages ahead of it.
     pub fn populate(&mut self, at: usize) {
+        while self.populate_step(at) {}
+    }
+
+    /// As `populate`, one step of it: false when there was nothing to map.
+    pub fn populate_step(&mut self, at: usize) -> bool {
         let len = self.map.len();
         let want = at.saturating_add(Self::AHEAD).min(len);
         self.populated = self.populated.max(at);
-        while self.populated < want {
-            let end = self.populated.saturating_add(Self::STEP).min(want);
-            // Failing (a kernel before 5.14) only means the reading thread
-            // maps the pages itself, as it would without this.
-            if !map_ahead(self.map, self.populated, end - self.populated) {
-                self.populated = len;
-                return;
-            }
-            self.populated = end;
+        if self.populated >= want {
+            return false;
         }
+        let end = self.populated.saturating_add(Self::STEP).min(want);
+        // Failing (a kernel before 5.14) only means the reading thread
+        // maps the pages itself, as it would without this.
+        if !map_ahead(self.map, self.populated, end - self.populated) {
+            self.populated = len;
+            return false;
+        }
+        self.populated = end;
+        true
     }
 
     /// Every thread is past byte `upto`: give back what lies well behind it.
