@@ -58,14 +58,16 @@ const BUCKETS: usize = 4096;
 /// The share of the buckets the reading thread's own worker takes when
 /// there are two workers. The reading thread walks and decodes every
 /// frame; the other worker maps the file's pages ahead of it and gives them
-/// back behind (`capture::Pages`), which weighs about as much (the reading
-/// thread takes some of the mapping when the other worker is behind).
-/// Measured (docs/performance.md) with `benches/ab.py`: 0.60 is best on the
-/// 2 GB capture of long connections (0.40 before the pages moved to the
-/// other worker), and 0.50-0.60 alike on the capture of 300 000 short ones;
-/// 0.54 and 0.66 within the noise of 0.60 since the reading thread maps
-/// too. With more workers its share shrinks alike.
-const LEAD_SHARE_OF_TWO: f64 = 0.60;
+/// back behind (`capture::Pages`), and the reading thread maps them itself
+/// while that worker is behind. How much the pages weigh depends on the page
+/// cache: a file read into it lies in 2 MiB folios, mapped in a few steps;
+/// a file written on this machine lies in 4 KiB pages, a third of a
+/// thread's time to map. Measured (docs/performance.md) with
+/// `benches/ab.py`: 0.52 is best on the 2 GB capture in either case and on
+/// the capture of 300 000 short connections (0.60 was, with every page
+/// mapped in 4 KiB and by worker 1 alone). With more workers its share
+/// shrinks alike.
+const LEAD_SHARE_OF_TWO: f64 = 0.52;
 
 /// A segment's bucket: a hash of its two endpoints that is the same in both
 /// directions, so that both go to the same worker.
@@ -343,7 +345,7 @@ mod tests {
             );
         }
         let two = owners(2);
-        assert_eq!(two.iter().filter(|o| **o == 0).count(), BUCKETS * 3 / 5);
+        assert_eq!(two.iter().filter(|o| **o == 0).count(), BUCKETS * 52 / 100);
     }
 
     #[test]
