@@ -8,6 +8,7 @@
 #
 #   benches/compare.sh CAPTURE.pcap             # any pcap
 #   benches/compare.sh --make SIZE_MB CONNS     # generate one (examples/make_capture.rs) first
+#   REREAD=1 benches/compare.sh CAPTURE.pcap    # the file read afresh into the page cache first
 #
 # Needs tshark and ssldump (scripts/install-tools.sh installs them); a tool
 # that is missing is reported as such. Not part of the test suite.
@@ -25,7 +26,15 @@ else
   cap=$1
 fi
 echo "capture: $cap, $(stat -c %s "$cap") bytes; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)"
+# How the file lies in the page cache changes the floor and us by up to a
+# half (docs/performance.md): a file written on this machine is in 4 KiB
+# pages, one read from disk (Linux 6.18, ext4) in folios up to 2 MiB.
+# REREAD=1 drops the file's pages and reads it afresh first.
+if [[ "${REREAD:-0}" == 1 ]]; then
+  python3 -c 'import os,sys; fd=os.open(sys.argv[1],os.O_RDONLY); os.posix_fadvise(fd,0,0,os.POSIX_FADV_DONTNEED)' "$cap"
+fi
 cat "$cap" > /dev/null   # page cache
+echo "page cache: $(grep FileHugePages /proc/meminfo 2>/dev/null | tr -s ' ') in 2 MiB folios (all files)"
 runs=${RUNS:-3}
 measure() { # NAME N COMMAND...: best wall and CPU of N runs (a shared machine is noisy), highest RssAnon
   local name=$1 n=$2
