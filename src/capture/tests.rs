@@ -31,12 +31,15 @@ fn to_big_endian(le: &[u8]) -> Vec<u8> {
     v
 }
 
+/// What a test that reads a capture returns: an error fails it.
+type Outcome = Result<(), Box<dyn std::error::Error>>;
+
 #[test]
-fn both_byte_orders_give_the_same_frames() {
+fn both_byte_orders_give_the_same_frames() -> Outcome {
     let le = pcap_le(101, &[b"abc", b"defgh"]);
     let be = to_big_endian(&le);
     for data in [&le, &be] {
-        let r = FrameReader::new(data, "t").unwrap();
+        let r = FrameReader::new(data, "t")?;
         let frames: Vec<Frame> = r.collect();
         assert_eq!(frames.len(), 2);
         assert_eq!(frames[1].number, 2);
@@ -45,15 +48,17 @@ fn both_byte_orders_give_the_same_frames() {
         assert_eq!(frames[0].ts.nanos, 123_456_000);
         assert_eq!(frames[0].link_type, 101);
     }
+    Ok(())
 }
 
 #[test]
-fn lying_record_length_stops_with_a_message() {
+fn lying_record_length_stops_with_a_message() -> Outcome {
     let mut v = pcap_le(1, &[b"abc"]);
     v[32..36].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
-    let mut r = FrameReader::new(&v, "t").unwrap();
+    let mut r = FrameReader::new(&v, "t")?;
     assert!(r.next().is_none());
     assert!(r.damage.as_deref().unwrap_or("").contains("byte 24"));
+    Ok(())
 }
 
 /// A little-endian pcapng block.
@@ -71,7 +76,7 @@ fn block(kind: u32, body: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-fn pcapng_interfaces_with_different_link_types_and_simple_packets() {
+fn pcapng_interfaces_with_different_link_types_and_simple_packets() -> Outcome {
     let mut shb = 0x1a2b_3c4du32.to_le_bytes().to_vec();
     shb.extend_from_slice(&[1, 0, 0, 0]);
     shb.extend_from_slice(&(-1i64).to_le_bytes());
@@ -94,7 +99,7 @@ fn pcapng_interfaces_with_different_link_types_and_simple_packets() {
     file.extend(block(5, &[0; 8])); // interface statistics: skipped, not a frame
     file.extend(block(6, &epb));
     file.extend(block(3, &spb));
-    let mut r = FrameReader::new(&file, "t").unwrap();
+    let mut r = FrameReader::new(&file, "t")?;
     let frames: Vec<Frame> = r.by_ref().collect();
     assert!(r.damage.is_none(), "{:?}", r.damage);
     assert_eq!(frames.len(), 2);
@@ -109,6 +114,7 @@ fn pcapng_interfaces_with_different_link_types_and_simple_packets() {
         (2, 1, &b"hello"[..])
     );
     assert_eq!(r.link_types, vec![1, 276]);
+    Ok(())
 }
 
 #[test]
@@ -121,27 +127,30 @@ fn not_a_capture() {
 }
 
 #[test]
-fn pages_given_back_read_the_same_bytes_again() {
+fn pages_given_back_read_the_same_bytes_again() -> Outcome {
     use std::io::{Seek, SeekFrom, Write};
     // A sparse file of 200 MiB: no disk is used, and the pages that are
     // given back lie well inside it.
-    let mut f = tempfile::NamedTempFile::new().unwrap();
+    let mut f = tempfile::NamedTempFile::new()?;
     let len = 200u64 << 20;
-    f.as_file().set_len(len).unwrap();
+    f.as_file().set_len(len)?;
     let marks = [(0u64, b"pcap"), (1 << 20, b"one!"), (150 << 20, b"late")];
     for (at, m) in marks {
-        f.seek(SeekFrom::Start(at)).unwrap();
-        f.write_all(m).unwrap();
+        f.seek(SeekFrom::Start(at))?;
+        f.write_all(m)?;
     }
-    f.flush().unwrap();
-    let cf = CaptureFile::open(f.path()).unwrap();
-    let data = cf.whole().unwrap();
+    f.flush()?;
+    let cf = CaptureFile::open(f.path())?;
+    let data = cf.whole().ok_or("a file on disk is mapped whole")?;
     assert_eq!(data.len() as u64, len);
-    let mut pages = cf.pages().expect("a file on disk is mapped");
+    let mut pages = cf.pages().ok_or("a file on disk is mapped")?;
     pages.populate(0);
     pages.populate(100 << 20);
     if cfg!(target_os = "linux") {
         assert_eq!(pages.populated, (164 << 20).min(len as usize));
+        assert!(!pages.populate_step(100 << 20), "nothing left to map so far ahead");
+        assert!(pages.populate_step(101 << 20), "one step more");
+        assert_eq!(pages.populated, 165 << 20, "a step stops 64 MiB ahead");
     }
     pages.release(len as usize);
     assert_eq!(pages.released, 128 << 20, "only whole steps, well behind");
@@ -150,5 +159,6 @@ fn pages_given_back_read_the_same_bytes_again() {
     for (at, m) in marks {
         assert_eq!(&data[at as usize..at as usize + 4], m);
     }
-    assert!(CaptureFile::from_bytes("mem", vec![0; 64]).unwrap().pages().is_none());
+    assert!(CaptureFile::from_bytes("mem", vec![0; 64])?.pages().is_none());
+    Ok(())
 }
