@@ -102,3 +102,37 @@ fn reports_taken_as_connections_end_have_the_ids_and_text_of_first_frame_order()
         );
     }
 }
+
+#[test]
+fn a_mapped_capture_gives_the_same_reports_with_any_number_of_workers() {
+    // A file on disk is mapped, and its pages are mapped ahead and given
+    // back while the workers run (`capture::Pages`, shared by the reading
+    // thread and worker 1): the reports are those of the same bytes in
+    // memory, whatever the threads.
+    use std::io::Write;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let templates = generate::templates(&dir);
+    let (mut pcap, mut truth) = (Vec::new(), Vec::new());
+    generate::generate(&templates, (u64::MAX, 800, 64, 20), 11, &mut pcap, &mut truth).unwrap();
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(&pcap).unwrap();
+    f.flush().unwrap();
+    let opts = Options {
+        chains: Arc::new(Chains::new(TrustStore::mozilla())),
+        at: None,
+        host: None,
+        keylog: None,
+    };
+    let in_memory = analyze_capture(&CaptureFile::from_bytes("generated", pcap).unwrap(), &opts);
+    let want = serde_json::to_value(&in_memory.connections).unwrap();
+    let mapped = CaptureFile::open(f.path()).unwrap();
+    assert!(mapped.pages().is_some(), "a file on disk is mapped");
+    for workers in [1, 2, 3] {
+        let mut sink = AsTheyEnd(Vec::new());
+        let rep = pcap_tls_audit::analyze::analyze_into(&mapped, &opts, &|_, _| {}, workers, &mut sink);
+        assert!(rep.warnings.is_empty() && rep.error.is_none(), "{:?}", rep.warnings);
+        let mut got = sink.0;
+        got.sort_by_key(|c| c.id);
+        assert!(serde_json::to_value(&got).unwrap() == want, "{workers} workers");
+    }
+}
