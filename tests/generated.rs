@@ -13,6 +13,16 @@ use pcap_tls_audit::capture::CaptureFile;
 use pcap_tls_audit::chain::Chains;
 use pcap_tls_audit::trust::TrustStore;
 
+/// The run's options: the Mozilla trust store, nothing else.
+fn opts() -> Options {
+    Options {
+        chains: Arc::new(Chains::new(TrustStore::mozilla())),
+        at: None,
+        host: None,
+        keylog: None,
+    }
+}
+
 #[test]
 fn a_generated_capture_matches_its_truth() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
@@ -22,12 +32,7 @@ fn a_generated_capture_matches_its_truth() {
         let (_, n) = generate::generate(&templates, (u64::MAX, 600, 48, 50), seed, &mut pcap, &mut truth).unwrap();
         assert_eq!(n, 600);
         let cf = CaptureFile::from_bytes("generated", pcap).unwrap();
-        let opts = Options {
-            chains: Arc::new(Chains::new(TrustStore::mozilla())),
-            at: None,
-            host: None,
-            keylog: None,
-        };
+        let opts = opts();
         let rep = analyze_capture(&cf, &opts);
         assert!(rep.warnings.is_empty() && rep.error.is_none(), "{:?}", rep.warnings);
         let truth = String::from_utf8(truth).unwrap();
@@ -71,12 +76,7 @@ fn reports_taken_as_connections_end_have_the_ids_and_text_of_first_frame_order()
     let (mut pcap, mut truth) = (Vec::new(), Vec::new());
     generate::generate(&templates, (u64::MAX, 800, 64, 20), 9, &mut pcap, &mut truth).unwrap();
     let cf = CaptureFile::from_bytes("generated", pcap).unwrap();
-    let opts = Options {
-        chains: Arc::new(Chains::new(TrustStore::mozilla())),
-        at: None,
-        host: None,
-        keylog: None,
-    };
+    let opts = opts();
     let ordered = analyze_capture(&cf, &opts);
     for workers in [1, 2, 3] {
         let mut sink = AsTheyEnd(Vec::new());
@@ -117,12 +117,7 @@ fn a_mapped_capture_gives_the_same_reports_with_any_number_of_workers() {
     let mut f = tempfile::NamedTempFile::new().unwrap();
     f.write_all(&pcap).unwrap();
     f.flush().unwrap();
-    let opts = Options {
-        chains: Arc::new(Chains::new(TrustStore::mozilla())),
-        at: None,
-        host: None,
-        keylog: None,
-    };
+    let opts = opts();
     let in_memory = analyze_capture(&CaptureFile::from_bytes("generated", pcap).unwrap(), &opts);
     let want = serde_json::to_value(&in_memory.connections).unwrap();
     let mapped = CaptureFile::open(f.path()).unwrap();
