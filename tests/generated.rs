@@ -56,6 +56,15 @@ fn a_generated_capture_matches_its_truth() {
     }
 }
 
+/// A generated capture of 800 connections, from `seed`.
+fn eight_hundred(seed: u64) -> Vec<u8> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let templates = generate::templates(&dir);
+    let (mut pcap, mut truth) = (Vec::new(), Vec::new());
+    generate::generate(&templates, (u64::MAX, 800, 64, 20), seed, &mut pcap, &mut truth).unwrap();
+    pcap
+}
+
 /// Collects reports in completion order (as text and jsonl take them).
 struct AsTheyEnd(Vec<pcap_tls_audit::report::ConnectionReport>);
 
@@ -71,11 +80,7 @@ impl pcap_tls_audit::analyze::ConnectionSink for AsTheyEnd {
 
 #[test]
 fn reports_taken_as_connections_end_have_the_ids_and_text_of_first_frame_order() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let templates = generate::templates(&dir);
-    let (mut pcap, mut truth) = (Vec::new(), Vec::new());
-    generate::generate(&templates, (u64::MAX, 800, 64, 20), 9, &mut pcap, &mut truth).unwrap();
-    let cf = CaptureFile::from_bytes("generated", pcap).unwrap();
+    let cf = CaptureFile::from_bytes("generated", eight_hundred(9)).unwrap();
     let opts = opts();
     let ordered = analyze_capture(&cf, &opts);
     for workers in [1, 2, 3] {
@@ -110,10 +115,7 @@ fn a_mapped_capture_gives_the_same_reports_with_any_number_of_workers() {
     // thread and worker 1): the reports are those of the same bytes in
     // memory, whatever the threads.
     use std::io::Write;
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let templates = generate::templates(&dir);
-    let (mut pcap, mut truth) = (Vec::new(), Vec::new());
-    generate::generate(&templates, (u64::MAX, 800, 64, 20), 11, &mut pcap, &mut truth).unwrap();
+    let pcap = eight_hundred(11);
     let mut f = tempfile::NamedTempFile::new().unwrap();
     f.write_all(&pcap).unwrap();
     f.flush().unwrap();
