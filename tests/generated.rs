@@ -8,7 +8,7 @@ mod generate;
 
 use std::sync::Arc;
 
-use pcap_tls_audit::analyze::{Options, analyze_capture};
+use pcap_tls_audit::analyze::{Options, analyze_capture, analyze_in_chunks};
 use pcap_tls_audit::capture::CaptureFile;
 use pcap_tls_audit::chain::Chains;
 use pcap_tls_audit::trust::TrustStore;
@@ -131,5 +131,34 @@ fn a_mapped_capture_gives_the_same_reports_with_any_number_of_workers() {
         let mut got = sink.0;
         got.sort_by_key(|c| c.id);
         assert!(serde_json::to_value(&got).unwrap() == want, "{workers} workers");
+    }
+}
+
+#[test]
+fn many_batches_read_the_same_with_any_workers_whole_or_streamed() {
+    // Over 100 000 frames: workers send what they judged every few batches
+    // of 4 096 frames (`analyze::pass`), so this crosses many such groups,
+    // and chunks of a stream end between and inside them.
+    use std::io::Write;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let templates = generate::templates(&dir);
+    let (mut pcap, mut truth) = (Vec::new(), Vec::new());
+    generate::generate(&templates, (u64::MAX, 8000, 64, 1), 5, &mut pcap, &mut truth).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&pcap).unwrap();
+    let gz = gz.finish().unwrap();
+    let opts = opts();
+    let whole = analyze_capture(&CaptureFile::from_bytes("generated", pcap).unwrap(), &opts);
+    assert!(whole.packets > 100_000, "{} packets", whole.packets);
+    assert_eq!(whole.summary.connections, 8000);
+    let want = serde_json::to_value(&whole).unwrap();
+    for (workers, chunk) in [(2, 1 << 20), (2, 3_000_017), (3, 5_000_011)] {
+        // (A stream is read once.)
+        let cf = CaptureFile::from_bytes("generated", gz.clone()).unwrap();
+        let streamed = analyze_in_chunks(&cf, &opts, workers, chunk);
+        assert!(
+            serde_json::to_value(&streamed).unwrap() == want,
+            "{workers} workers, chunks of {chunk}"
+        );
     }
 }

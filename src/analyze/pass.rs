@@ -17,6 +17,11 @@ use super::{FirstPass, Progress};
 /// Frames read between two looks at which connections are over.
 const BATCH: usize = 4096;
 
+/// Workers say what they judged every this many batches (and at the end):
+/// each message wakes the thread that puts reports in order, a context
+/// switch that costs a core its cache.
+const GROUP: u64 = 8;
+
 /// How many packets ahead a worker asks for a payload's first bytes.
 const PREFETCH_AHEAD: usize = 12;
 
@@ -218,6 +223,7 @@ impl Reading<'_> {
         };
         let mut shares: Vec<Vec<_>> = new_shares();
         let mut out = Vec::new();
+        let mut batches = 0u64;
         while let Some(frame) = reader.next() {
             let seg = packet::decode(frame.link_type, frame.data, frame.orig_len);
             if let Some(seg) = p.count(frame.number, frame.ts, frame.link_type, seg) {
@@ -233,7 +239,10 @@ impl Reading<'_> {
                 let at = FrameReader::position(reader);
                 self.send(txs, batch, (frame.number, at, reader.nanosecond, false));
                 lead.judge(false, reader.nanosecond, &mut out);
-                let _ = rtx.send((0, std::mem::take(&mut out), lead.created(), lead.watermark()));
+                batches += 1;
+                if batches.is_multiple_of(GROUP) {
+                    let _ = rtx.send((0, std::mem::take(&mut out), lead.created(), lead.watermark()));
+                }
                 if p.packets.is_multiple_of(16 * BATCH as u64) {
                     (self.progress)(FrameReader::position(reader) as u64, self.total);
                 }
@@ -293,6 +302,10 @@ fn work<'a>(
     rx: Receiver<Batch<'a>>,
     (tx, pool, pages): (SyncSender<Judged>, Sender<Vec<Packet<'a>>>, Option<&Mutex<Pages>>),
 ) {
+    // What was judged since the last message (every GROUP batches, as the
+    // reading thread's own worker does, so that the batches of each
+    // message are the same for all workers).
+    let (mut out, mut batches, mut said) = (Vec::new(), 0u64, true);
     for mut b in rx {
         // (A poisoned lock means the reading thread panicked: the run is ending.)
         if let Some(mut p) = pages.and_then(|p| p.lock().ok()) {
@@ -313,12 +326,19 @@ fn work<'a>(
             p.release(b.at);
         }
         w.seen(b.upto);
-        let mut out = Vec::new();
         w.judge(b.last, b.nanos, &mut out);
-        let mark = if b.last { u64::MAX } else { w.watermark() };
-        if tx.send((i, out, w.created(), mark)).is_err() {
-            break;
+        batches += 1;
+        said = b.last || batches.is_multiple_of(GROUP);
+        if said {
+            let mark = if b.last { u64::MAX } else { w.watermark() };
+            if tx.send((i, std::mem::take(&mut out), w.created(), mark)).is_err() {
+                return;
+            }
         }
+    }
+    // The chunk ended between two messages.
+    if !said {
+        let _ = tx.send((i, out, w.created(), w.watermark()));
     }
 }
 
