@@ -1,11 +1,12 @@
 //! Reports to the sink, with their ids. Workers judge connections in the
 //! order they end. Each connection's id (its rank by first frame) is known
-//! once every worker has said which connections it started in the batch
-//! of frames where it started. By first frame (json), a report is held
+//! once every worker has said which connections it started in the batches
+//! of frames where it started (each message covers the same batches for
+//! every worker). By first frame (json), a report is held
 //! until no connection that started earlier is still open anywhere: what
 //! is held is the reports of connections that ended while an older one is
 //! open. In completion order (text, jsonl) a report goes out as soon as its
-//! id is known: what is held is a batch's worth.
+//! id is known: what is held is a message's worth (`pass::GROUP` batches).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -48,7 +49,8 @@ pub(super) struct Order<'s> {
     held: BTreeMap<u64, Box<ConnectionReport>>,
     /// Per worker: no report of a connection starting before it can come.
     marks: Vec<u64>,
-    /// Per worker, per batch: the first frames of the connections it started.
+    /// Per worker, per message (a group of batches): the first frames of
+    /// the connections it started.
     created: Vec<VecDeque<Vec<u64>>>,
     /// Ids known of connections not reported yet (first frame to id).
     ids: HashMap<u64, u64, foldhash::fast::RandomState>,
@@ -72,8 +74,9 @@ impl<'s> Order<'s> {
         }
     }
 
-    /// After a batch, from worker `w`: the reports of the connections that
-    /// ended, the first frames of those it started, its new watermark.
+    /// After a group of batches, from worker `w`: the reports of the
+    /// connections that ended, the first frames of those it started, its
+    /// new watermark.
     pub(super) fn take(&mut self, w: usize, reports: Vec<ConnectionReport>, created: Vec<u64>, mark: u64) {
         if let Some(q) = self.created.get_mut(w) {
             q.push_back(created);
@@ -129,8 +132,8 @@ impl<'s> Order<'s> {
         }
     }
 
-    /// Once every worker has said which connections it started in a batch,
-    /// they get their ids: their rank by first frame.
+    /// Once every worker has said which connections it started in a group
+    /// of batches, they get their ids: their rank by first frame.
     fn rank(&mut self) {
         while self.created.iter().all(|q| !q.is_empty()) {
             let mut batch: Vec<u64> = self
