@@ -128,7 +128,9 @@ impl Pass<'_, '_> {
         }
         while let Some(frame) = reader.next() {
             let seg = packet::decode(frame.link_type, frame.data, frame.orig_len);
-            if let Some(seg) = self.first.count(frame.number, frame.ts, frame.link_type, seg) {
+            self.first
+                .count(frame.number, frame.ts, frame.link_type, seg.as_ref().err().copied());
+            if let Ok(seg) = seg {
                 w.packet(frame.number, (frame.ts, self.first.clock), &seg);
             }
             w.seen(frame.number);
@@ -226,7 +228,8 @@ impl Reading<'_> {
         let mut batches = 0u64;
         while let Some(frame) = reader.next() {
             let seg = packet::decode(frame.link_type, frame.data, frame.orig_len);
-            if let Some(seg) = p.count(frame.number, frame.ts, frame.link_type, seg) {
+            p.count(frame.number, frame.ts, frame.link_type, seg.as_ref().err().copied());
+            if let Ok(seg) = seg {
                 let times = (frame.ts, p.clock);
                 match self.owners.get(bucket(&seg)).map(|o| *o as usize) {
                     Some(0) | None => lead.packet(frame.number, times, &seg),
