@@ -1,11 +1,10 @@
-//! The capture reader (pcap and pcapng framing) and the packet decoder on every frame.
+//! Fuzz target: the capture reader and the packet decoder on every frame.
+//! The check is `fuzz/checks/capture.rs`, which
+//! `tests/fuzz_checks.rs` also runs on the samples with every test run, so
+//! that it compiles and holds with every change.
 #![no_main]
-use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    if let Ok(r) = pcap_tls_audit::capture::FrameReader::new(data, "fuzz") {
-        for f in r {
-            let _ = pcap_tls_audit::packet::decode(f.link_type, f.data, f.orig_len);
-        }
-    }
-});
+#[path = "../checks/capture.rs"]
+mod check;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::run(data));

@@ -1,18 +1,10 @@
-//! The packet decoder: the first byte picks the link type; the fast path
-//! and the general one must agree on every input.
+//! Fuzz target: the packet decoder, fast path against the general one.
+//! The check is `fuzz/checks/packet.rs`, which
+//! `tests/fuzz_checks.rs` also runs on the samples with every test run, so
+//! that it compiles and holds with every change.
 #![no_main]
-use libfuzzer_sys::fuzz_target;
 
-const LINKS: [u32; 10] = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276];
+#[path = "../checks/packet.rs"]
+mod check;
 
-fuzz_target!(|data: &[u8]| {
-    if let Some((&k, frame)) = data.split_first() {
-        let lt = LINKS[k as usize % LINKS.len()];
-        let orig = frame.len() as u32 + (k as u32 >> 4);
-        // The fast path never answers otherwise than the general one.
-        assert_eq!(
-            pcap_tls_audit::packet::decode(lt, frame, orig),
-            pcap_tls_audit::packet::decode_general(lt, frame, orig)
-        );
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::run(data));

@@ -1,41 +1,10 @@
-//! The whole pipeline on a byte buffer: capture, packets, flows, reassembly,
-//! TLS, chains, diagnosis, report (text and JSON); and the same bytes read
-//! as a gzip stream in small chunks with two workers give the same report.
+//! Fuzz target: the whole pipeline, whole and streamed, text and JSON.
+//! The check is `fuzz/checks/pipeline.rs`, which
+//! `tests/fuzz_checks.rs` also runs on the samples with every test run, so
+//! that it compiles and holds with every change.
 #![no_main]
-use std::sync::{Arc, OnceLock};
 
-use libfuzzer_sys::fuzz_target;
-use pcap_tls_audit::analyze::{Options, analyze_capture, analyze_in_chunks};
-use pcap_tls_audit::capture::CaptureFile;
-use pcap_tls_audit::chain::Chains;
-use pcap_tls_audit::trust::TrustStore;
-use pcap_tls_audit::report::{Document, Tool, TrustStoreInfo, render_text};
+#[path = "../checks/pipeline.rs"]
+mod check;
 
-fuzz_target!(|data: &[u8]| {
-    static STORE: OnceLock<Arc<Chains>> = OnceLock::new();
-    let chains = STORE.get_or_init(|| Arc::new(Chains::new(TrustStore::mozilla()))).clone();
-    let Ok(cf) = CaptureFile::from_bytes("fuzz", data.to_vec()) else {
-        return;
-    };
-    let opts = Options { chains, at: None, host: None, keylog: None };
-    let rep = analyze_capture(&cf, &opts);
-    if !data.starts_with(&[0x1f, 0x8b]) {
-        use std::io::Write;
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(data).unwrap();
-        let gz = CaptureFile::from_bytes("fuzz", gz.finish().unwrap()).unwrap();
-        let chunk = 1 + data.first().copied().unwrap_or(0) as usize * 5;
-        let streamed = analyze_in_chunks(&gz, &opts, 2, chunk);
-        assert_eq!(serde_json::to_value(&streamed).unwrap(), serde_json::to_value(&rep).unwrap());
-    }
-    let doc = Document {
-        tool: Tool { name: "pcap-tls-audit", version: "fuzz" },
-        trust_store: TrustStoreInfo { source: "mozilla-builtin".into(), anchors: 0 },
-        captures: vec![rep],
-    };
-    let text = render_text(&doc);
-    // Nothing from the capture reaches a terminal unescaped.
-    assert!(!text.chars().any(|c| (c.is_control() && c != '\n') || c == '\u{1b}'));
-    let json = serde_json::to_string(&doc).unwrap();
-    assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok());
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::run(data));

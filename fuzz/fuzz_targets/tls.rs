@@ -1,23 +1,10 @@
-//! The TLS record and handshake parser, both directions, arbitrary chunking.
-//! Each chunk: 1 byte (direction in the low bit, gap if bit 1), 1 byte length, bytes.
+//! Fuzz target: the TLS record and handshake parser, both directions, arbitrary chunking.
+//! The check is `fuzz/checks/tls.rs`, which
+//! `tests/fuzz_checks.rs` also runs on the samples with every test run, so
+//! that it compiles and holds with every change.
 #![no_main]
-use libfuzzer_sys::fuzz_target;
-use pcap_tls_audit::tls::TlsParser;
 
-fuzz_target!(|data: &[u8]| {
-    let mut p = TlsParser::new();
-    let mut i = 0;
-    let mut frame = 0;
-    while i + 2 <= data.len() {
-        let ctl = data[i];
-        let len = (data[i + 1] as usize * 8).min(data.len() - i - 2);
-        let chunk = &data[i + 2..i + 2 + len];
-        i += 2 + len;
-        frame += 1;
-        let dir = if ctl & 1 == 0 { pcap_tls_audit::tls::Dir::A } else { pcap_tls_audit::tls::Dir::B };
-        if ctl & 2 != 0 {
-            p.gap(dir);
-        }
-        p.feed(dir, chunk, frame);
-    }
-});
+#[path = "../checks/tls.rs"]
+mod check;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| check::run(data));
