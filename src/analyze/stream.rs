@@ -14,17 +14,33 @@ use super::pass::Pass;
 /// Bytes of a stream read at a time (a record cut at the end waits for the next).
 pub(super) const CHUNK: usize = 4 << 20;
 
-/// The blocks a reading thread takes from a stream, and the bytes so far:
-/// reading (and gunzipping) one block overlaps the analysis of the last.
+/// Room left in front of each block for the end of the chunk before it (a
+/// record cut by the chunk's end), so that the next chunk is the block
+/// itself with that record copied in front: the block's bytes are not
+/// copied again. A longer remainder (a record over 256 KiB) is copied the
+/// other way round, the block after it.
+const HEAD: usize = 256 << 10;
+
+/// The room in front of blocks of `chunk` bytes: never more than a chunk,
+/// so that the tests' tiny chunks take both ways.
+fn head(chunk: usize) -> usize {
+    chunk.min(HEAD)
+}
+
+/// The blocks a reading thread takes from a stream (each with `head` bytes
+/// of room in front), and the bytes so far: reading (and gunzipping) one
+/// block overlaps the analysis of the last.
 struct Feed {
     rx: Receiver<std::io::Result<Vec<u8>>>,
     read: u64,
+    head: usize,
 }
 
 /// The reading thread: blocks of `chunk` bytes until the end or an error.
 fn produce(mut r: Box<dyn Read + Send>, chunk: usize, tx: SyncSender<std::io::Result<Vec<u8>>>) {
     loop {
-        let mut block = Vec::with_capacity(chunk);
+        let mut block = Vec::with_capacity(head(chunk) + chunk);
+        block.resize(head(chunk), 0);
         match (&mut r).take(chunk as u64).read_to_end(&mut block) {
             Ok(0) => return,
             Ok(_) => {
@@ -40,18 +56,50 @@ fn produce(mut r: Box<dyn Read + Send>, chunk: usize, tx: SyncSender<std::io::Re
     }
 }
 
+/// The bytes of a stream not analysed yet: `buf[start..]`.
+struct Pending {
+    buf: Vec<u8>,
+    start: usize,
+}
+
+impl Pending {
+    fn bytes(&self) -> &[u8] {
+        self.buf.get(self.start..).unwrap_or_default()
+    }
+
+    /// The first `n` bytes were analysed.
+    fn consume(&mut self, n: usize) {
+        self.start = self.start.saturating_add(n).min(self.buf.len());
+    }
+
+    /// A block read (with `head` bytes of room in front) goes after the
+    /// pending bytes: they are copied into its room when they fit (the
+    /// usual case, a record cut by a chunk's end), else the block after them.
+    fn append(&mut self, mut block: Vec<u8>, head: usize) {
+        let have = self.bytes().len();
+        match head.checked_sub(have) {
+            Some(at) if block.len() >= head => {
+                block[at..head].copy_from_slice(self.bytes());
+                self.buf = block;
+                self.start = at;
+            }
+            _ => {
+                self.buf.drain(..self.start.min(self.buf.len()));
+                self.start = 0;
+                self.buf.extend_from_slice(block.get(head..).unwrap_or_default());
+            }
+        }
+    }
+}
+
 impl Feed {
-    /// Appends blocks until `buf` holds `want` bytes; true when the stream ended first.
-    fn fill(&mut self, buf: &mut Vec<u8>, want: usize) -> std::io::Result<bool> {
-        while buf.len() < want {
+    /// Appends blocks until `p` holds `want` bytes; true when the stream ended first.
+    fn fill(&mut self, p: &mut Pending, want: usize) -> std::io::Result<bool> {
+        while p.bytes().len() < want {
             match self.rx.recv() {
                 Ok(Ok(block)) => {
-                    self.read += block.len() as u64;
-                    if buf.is_empty() {
-                        *buf = block;
-                    } else {
-                        buf.extend_from_slice(&block);
-                    }
+                    self.read += block.len().saturating_sub(self.head) as u64;
+                    p.append(block, self.head);
                 }
                 Ok(Err(e)) => return Err(e),
                 Err(_) => return Ok(true),
@@ -64,7 +112,7 @@ impl Feed {
     /// so that the report gives the capture's size.
     fn count_rest(&mut self) {
         for b in self.rx.iter().flatten() {
-            self.read += b.len() as u64;
+            self.read += b.len().saturating_sub(self.head) as u64;
         }
     }
 }
@@ -85,7 +133,11 @@ pub(super) fn read_stream(
     let (tx, rx) = sync_channel(2);
     std::thread::scope(|scope| {
         scope.spawn(move || produce(r, chunk, tx));
-        let mut feed = Feed { rx, read: 0 };
+        let mut feed = Feed {
+            rx,
+            read: 0,
+            head: head(chunk),
+        };
         let state = read_chunks(cf, (pass, opts), rep, chunk, &mut feed);
         // Whatever happened, the reading thread must not wait for us.
         feed.count_rest();
@@ -103,7 +155,10 @@ fn read_chunks(
     r: &mut Feed,
 ) -> Option<FrameReader<'static>> {
     let name = &cf.display_path;
-    let mut buf = Vec::with_capacity(chunk);
+    let mut buf = Pending {
+        buf: Vec::new(),
+        start: 0,
+    };
     // pcap's file header is 24 bytes; pcapng's first block is read like any other.
     let mut eof = match r.fill(&mut buf, chunk.max(24)) {
         Ok(e) => e,
@@ -112,7 +167,7 @@ fn read_chunks(
             return None;
         }
     };
-    let (mut state, header): (FrameReader<'static>, usize) = match FrameReader::new(&buf, name) {
+    let (mut state, header): (FrameReader<'static>, usize) = match FrameReader::new(buf.bytes(), name) {
         Ok(r) => {
             let header = r.consumed();
             let mut state = r.next_chunk(&[], false);
@@ -125,10 +180,10 @@ fn read_chunks(
         }
     };
     // The chunks go on after the file header (pcap's 24 bytes).
-    buf.drain(..header);
+    buf.consume(header);
     let mut judged_all;
     loop {
-        let mut reader = state.next_chunk(&buf, !eof);
+        let mut reader = state.next_chunk(buf.bytes(), !eof);
         pass.run(&mut reader, eof);
         judged_all = eof;
         let want = reader.wants_more();
@@ -137,7 +192,7 @@ fn read_chunks(
         if eof || want.is_none() {
             break;
         }
-        buf.drain(..consumed);
+        buf.consume(consumed);
         let need = chunk.max(want.unwrap_or(0));
         match r.fill(&mut buf, need) {
             Ok(e) => eof = e,
@@ -149,7 +204,7 @@ fn read_chunks(
                     r.read
                 );
                 state.stop_early(msg);
-                let mut reader = state.next_chunk(&buf, false);
+                let mut reader = state.next_chunk(buf.bytes(), false);
                 pass.run(&mut reader, true);
                 judged_all = true;
                 state = reader.next_chunk(&[], false);
