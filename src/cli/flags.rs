@@ -89,7 +89,8 @@ pub struct Cli {
         value_delimiter = ','
     )]
     pub fail_on: Vec<String>,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; for standard input and gzip, whose
+    /// own reading thread takes a core, one fewer).
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
     /// No progress display.
