@@ -276,3 +276,29 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
 fn is_broken_pipe(e: &UsageError) -> bool {
     matches!(e, UsageError::Output { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn a_stream_leaves_a_core_to_its_reading_thread_unless_jobs_is_given() -> Result<(), Box<dyn std::error::Error>> {
+        let gzip = {
+            use std::io::Write;
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            let _ = e.write_all(&[0xd4, 0xc3, 0xb2, 0xa1]);
+            e.finish().unwrap_or_default()
+        };
+        let stream = CaptureFile::from_bytes("x.pcap.gz", gzip)?;
+        let whole = CaptureFile::from_bytes("x.pcap", vec![0xd4, 0xc3, 0xb2, 0xa1])?;
+        let default = Cli::parse_from(["pcap-tls-audit", "x"]);
+        let given = Cli::parse_from(["pcap-tls-audit", "--jobs", "2", "x"]);
+        assert_eq!(stream_workers(&default, &stream, 2), 1);
+        assert_eq!(stream_workers(&default, &stream, 1), 1);
+        assert_eq!(stream_workers(&default, &stream, 8), 7);
+        assert_eq!(stream_workers(&given, &stream, 2), 2);
+        assert_eq!(stream_workers(&default, &whole, 2), 2);
+        Ok(())
+    }
+}
