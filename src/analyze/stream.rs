@@ -38,9 +38,10 @@ struct Feed {
 
 /// The reading thread: blocks of `chunk` bytes until the end or an error.
 fn produce(mut r: Box<dyn Read + Send>, chunk: usize, tx: SyncSender<std::io::Result<Vec<u8>>>) {
+    let head = head(chunk);
     loop {
-        let mut block = Vec::with_capacity(head(chunk) + chunk);
-        block.resize(head(chunk), 0);
+        let mut block = Vec::with_capacity(head + chunk);
+        block.resize(head, 0);
         match (&mut r).take(chunk as u64).read_to_end(&mut block) {
             Ok(0) => return,
             Ok(_) => {

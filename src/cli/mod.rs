@@ -287,8 +287,8 @@ mod tests {
         let gzip = {
             use std::io::Write;
             let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            let _ = e.write_all(&[0xd4, 0xc3, 0xb2, 0xa1]);
-            e.finish().unwrap_or_default()
+            e.write_all(&[0xd4, 0xc3, 0xb2, 0xa1])?;
+            e.finish()?
         };
         let stream = CaptureFile::from_bytes("x.pcap.gz", gzip)?;
         let whole = CaptureFile::from_bytes("x.pcap", vec![0xd4, 0xc3, 0xb2, 0xa1])?;
