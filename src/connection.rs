@@ -78,6 +78,8 @@ pub struct Trace {
     /// Payload bytes seen per side (client, server).
     pub client_bytes: u64,
     pub server_bytes: u64,
+    /// Packets per side (client, server) other than SYNs and SYN-ACKs.
+    pub packets: [u32; 2],
     /// The server's port, for heuristics about TLS-only ports.
     pub server_port: u16,
     /// True when the client is `Flow::a` (the source of the first packet).
@@ -298,6 +300,7 @@ impl Tracer {
             last_frame: self.last_frame,
             client_bytes: flow.bytes[cd],
             server_bytes: flow.bytes[cd.other()],
+            packets: [flow.packets[cd], flow.packets[cd.other()]],
             server_port: if cd == Dir::A { flow.b.port() } else { flow.a.port() },
             client_is_a: cd == Dir::A,
             encrypted_counts: [counts[cd], counts[cd.other()]],

@@ -63,6 +63,24 @@ pub const TOMBSTONE_SECS: i64 = 60;
 /// Capture time after which a connection that never carried payload and
 /// has been silent is judged (a SYN is retried for about two minutes).
 pub const QUIET_SECS: i64 = 130;
+/// How far one frame may move the capture's clock: the time from the frame
+/// before, at most this much (and never back). A frame dated ahead (a clock
+/// step, a resumed VM, a damaged record) then moves it half a second, not
+/// years: connections are expired by the time their own packets show.
+pub const MAX_CLOCK_STEP_NANOS: i128 = 500_000_000;
+
+/// The capture's clock after a frame at `ts` whose predecessor was at `prev`.
+pub fn advance_clock(clock: Timestamp, prev: Option<Timestamp>, ts: Timestamp) -> Timestamp {
+    let Some(prev) = prev else { return ts };
+    let nanos = |t: Timestamp| i128::from(t.secs) * 1_000_000_000 + i128::from(t.nanos);
+    let step = (nanos(ts) - nanos(prev)).clamp(0, MAX_CLOCK_STEP_NANOS);
+    let total = nanos(clock).saturating_add(step);
+    Timestamp {
+        secs: i64::try_from(total.div_euclid(1_000_000_000)).unwrap_or(i64::MAX),
+        nanos: u32::try_from(total.rem_euclid(1_000_000_000)).unwrap_or(0),
+    }
+}
+
 /// Capture time between two looks for such quiet connections.
 const QUIET_SCAN_SECS: i64 = 10;
 
@@ -102,6 +120,10 @@ pub struct Flow {
     pub not_indexed: PerDir<u64>,
     /// Payload bytes per direction (captured or missed), handed on or not.
     pub bytes: PerDir<u64>,
+    /// Packets per direction other than SYNs and SYN-ACKs: a side with none
+    /// after the TCP handshake was not captured (asymmetric routing, a
+    /// capture filter on one direction).
+    pub packets: PerDir<u32>,
     /// The last two payload segments before the first RST, oldest first:
     /// how long the connection was silent before it was reset.
     pub data_tail: [Option<DataMark>; 2],
@@ -139,6 +161,7 @@ impl Flow {
             indexed: PerDir([0, 0]),
             not_indexed: PerDir([0, 0]),
             bytes: PerDir([0, 0]),
+            packets: PerDir([0, 0]),
             data_tail: [None, None],
             data_before_close: None,
             end: ts,
@@ -199,6 +222,9 @@ impl Flow {
             }
         }
         self.end = ts;
+        if seg.flags & SYN == 0 {
+            self.packets[dir] = self.packets[dir].saturating_add(1);
+        }
         let has_payload = !seg.payload.is_empty() || seg.missing > 0;
         if has_payload {
             self.has_payload = true;
@@ -376,7 +402,7 @@ impl<S: Default> FlowTable<S> {
         done: &mut Vec<Open<S>>,
         then: impl FnOnce(&mut Open<S>, Seg<'p>),
     ) {
-        self.clock = self.clock.max(clock).max(ts);
+        self.clock = self.clock.max(clock);
         let k = key((seg.src, seg.sport), (seg.dst, seg.dport));
         let is_syn = seg.flags & SYN != 0 && seg.flags & ACK == 0;
         // One lookup decides (the common case: an open connection, going on).

@@ -100,6 +100,34 @@ words! {
 }
 
 words! {
+    /// Why a capture shows only part of a connection: the verdict is then
+    /// `incomplete`, never a failure (an extension of the contract, in
+    /// docs/report-format.md).
+    Partial {
+        /// No SYN and no hello: the connection was open before the capture began.
+        PrecedesCapture = "handshake_precedes_capture",
+        /// No SYN and no ClientHello, but the rest of the handshake: the
+        /// capture began in the middle of it.
+        StartsMidHandshake = "capture_starts_mid_handshake",
+        /// Only the server's packets were captured.
+        ClientMissing = "client_direction_missing",
+        /// Only the client's packets were captured.
+        ServerMissing = "server_direction_missing",
+    }
+}
+
+impl Partial {
+    /// The direction the capture lacks, if that is what is missing.
+    pub fn missing_side(self) -> Option<Side> {
+        match self {
+            Partial::PrecedesCapture | Partial::StartsMidHandshake => None,
+            Partial::ClientMissing => Some(Side::Client),
+            Partial::ServerMissing => Some(Side::Server),
+        }
+    }
+}
+
+words! {
     /// A failure's cause, besides the alerts (`Cause::Alert`).
     NamedCause {
         TcpNoResponse = "tcp_no_response",

@@ -61,7 +61,9 @@ struct FirstPass {
     packets: u64,
     first: Option<Timestamp>,
     last: Option<Timestamp>,
-    /// The latest time of the frames so far (timestamps may go back).
+    /// The capture's clock: how much capture time has passed, each frame
+    /// moving it by at most `flow::MAX_CLOCK_STEP_NANOS` and never back, so
+    /// that no single frame dated ahead expires other connections.
     clock: Timestamp,
     malformed: u64,
     first_malformed: u64,
@@ -70,6 +72,11 @@ struct FirstPass {
     unsupported: BTreeMap<u32, (u64, u64)>,
     /// Packets of connections beyond the limit of those open at once.
     over_limit: u64,
+    /// Packets of connections already judged (after their linger and the
+    /// time their key is remembered), set aside.
+    late: u64,
+    /// Connections seen in one direction only.
+    one_direction: u64,
 }
 
 impl FirstPass {
@@ -80,8 +87,8 @@ impl FirstPass {
     fn count(&mut self, number: u64, ts: Timestamp, link: u32, skip: Option<Skip>) {
         self.packets += 1;
         self.first = self.first.or(Some(ts));
+        self.clock = crate::flow::advance_clock(self.clock, self.last, ts);
         self.last = Some(ts);
-        self.clock = self.clock.max(ts);
         match skip {
             None | Some(Skip::NotTcp) => {}
             Some(Skip::Fragment) => self.fragments += 1,
@@ -181,6 +188,8 @@ fn analyze_with(
     pass.order.finish();
     rep.summary = pass.order.summary;
     pass.first.over_limit = pass.workers.iter().map(Worker::packets_over_limit).sum();
+    pass.first.late = pass.workers.iter().map(Worker::late_packets).sum();
+    pass.first.one_direction = pass.order.one_direction;
     describe_capture(&mut rep, &reader, &pass.first);
     rep
 }
@@ -235,6 +244,20 @@ fn describe_capture(rep: &mut CaptureReport, reader: &FrameReader, p: &FirstPass
             "more than {} TCP connections open at once: {} packets of further connections were not analysed",
             crate::flow::MAX_OPEN_CONNECTIONS,
             p.over_limit
+        ));
+    }
+    if p.one_direction > 0 {
+        rep.warnings.push(format!(
+            "{} connection{} captured in one direction only (asymmetric routing, or a capture filter on one address or direction): reported incomplete",
+            p.one_direction,
+            if p.one_direction == 1 { " was" } else { "s were" }
+        ));
+    }
+    if p.late > 0 {
+        rep.warnings.push(format!(
+            "{} packets came after their connection had been judged (it had closed, or had been silent for {} s, before them) and were set aside",
+            p.late,
+            crate::flow::QUIET_SECS
         ));
     }
 }

@@ -57,6 +57,8 @@ pub(super) struct Order<'s> {
     /// Connections given an id so far.
     ranked: u64,
     pub(super) summary: Summary,
+    /// Connections captured in one direction only.
+    pub(super) one_direction: u64,
     sink: &'s mut dyn ConnectionSink,
 }
 
@@ -70,6 +72,7 @@ impl<'s> Order<'s> {
             ids: HashMap::default(),
             ranked: 0,
             summary: Summary::default(),
+            one_direction: 0,
             sink,
         }
     }
@@ -158,6 +161,9 @@ impl<'s> Order<'s> {
     }
 
     fn emit(&mut self, mut r: ConnectionReport) {
+        if r.partial.is_some_and(|p| p.missing_side().is_some()) {
+            self.one_direction += 1;
+        }
         let s = &mut self.summary;
         s.connections += 1;
         // Every connection was ranked when it started; the count is the
@@ -188,6 +194,7 @@ mod tests {
             failure: None,
             note: None,
             findings: Vec::new(),
+            partial: None,
         };
         let start = Timestamp { secs: 100, nanos: 0 };
         connection(ConnectionFacts::bare(

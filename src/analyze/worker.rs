@@ -82,4 +82,9 @@ impl<'o> Worker<'o> {
     pub(super) fn packets_over_limit(&self) -> u64 {
         self.table.packets_over_limit
     }
+
+    /// Packets of connections already judged, set aside.
+    pub(super) fn late_packets(&self) -> u64 {
+        self.table.late_packets
+    }
 }

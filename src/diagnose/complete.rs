@@ -48,6 +48,7 @@ pub(super) fn established(
         failure: None,
         note: Some(note),
         findings: after.findings,
+        partial: None,
     }
 }
 

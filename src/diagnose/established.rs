@@ -212,21 +212,7 @@ fn reset_finding(t: &Trace) -> Option<Finding> {
         None
     };
     if let Some((secs, request)) = idle {
-        let (mine, theirs) = match rst.from {
-            Side::Server => ("server", "client"),
-            Side::Client => ("client", "server"),
-        };
-        return Some(Finding {
-            code: FindingCode::ResetAfterIdle,
-            cert_index: None,
-            message: format!(
-                "the {who} reset the established connection (RST, frame {}) after {secs:.1} s without data{}: an idle timeout on the {mine} side (a load balancer's, e.g. 350 s on an AWS NLB, or the backend's keep-alive timeout) is shorter than the {theirs}'s keep-alive. Make the {theirs}'s idle keep-alive shorter than the {mine} side's idle timeout (or raise that timeout)",
-                rst.frame,
-                request
-                    .map(|f| format!(", right after the client's next request (frame {f})"))
-                    .unwrap_or_default()
-            ),
-        });
+        return Some(idle_finding(rst, secs, "", request));
     }
     // Data still flowing (not after the resetter's close_notify).
     if closed_by_alert(t, rst) {
@@ -240,6 +226,45 @@ fn reset_finding(t: &Trace) -> Option<Finding> {
             rst.frame, last.frame
         ),
     })
+}
+
+/// reset_after_idle for a RST `secs` after the last data (`at_least`:
+/// "at least ", when the silence began before the capture did).
+fn idle_finding(rst: Mark, secs: f64, at_least: &str, request: Option<u64>) -> Finding {
+    let who = rst.from.name();
+    let (mine, theirs) = match rst.from {
+        Side::Server => ("server", "client"),
+        Side::Client => ("client", "server"),
+    };
+    Finding {
+        code: FindingCode::ResetAfterIdle,
+        cert_index: None,
+        message: format!(
+            "the {who} reset the established connection (RST, frame {}) after {at_least}{secs:.1} s without data{}: an idle timeout on the {mine} side (a load balancer's, e.g. 350 s on an AWS NLB, or the backend's keep-alive timeout) is shorter than the {theirs}'s keep-alive. Make the {theirs}'s idle keep-alive shorter than the {mine} side's idle timeout (or raise that timeout)",
+            rst.frame,
+            match (request, at_least.is_empty()) {
+                (Some(f), _) => format!(", right after the client's next request (frame {f})"),
+                (None, false) => " (none since before the capture began)".to_string(),
+                (None, true) => String::new(),
+            }
+        ),
+    }
+}
+
+/// A connection older than the capture, ended by a RST: the silence before
+/// it is at least what the capture shows of it when no data was captured.
+pub(super) fn started_late_reset(t: &Trace) -> Option<Finding> {
+    let tm = &t.timing;
+    if tm.data_tail[1].is_some() {
+        return reset_finding(t);
+    }
+    let (first, is_rst) = tm.first_close()?;
+    let rst = tm.first_rst?;
+    if !is_rst || first.frame != rst.frame {
+        return None;
+    }
+    let secs = seconds_between(tm.start, rst.ts);
+    (secs >= IDLE_SECONDS).then(|| idle_finding(rst, secs, "at least ", None))
 }
 
 /// The resetter sent a close_notify (its last record is an alert) before its RST.

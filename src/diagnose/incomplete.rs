@@ -40,5 +40,6 @@ pub(super) fn incomplete(t: &Trace, saw_ch: bool, v: &View) -> Verdict {
         failure: None,
         note: Some(note),
         findings: Vec::new(),
+        partial: None,
     }
 }

@@ -17,7 +17,7 @@ use crate::chain::Finding;
 use crate::connection::{Event, EventKind, Trace};
 use crate::names::{alert_meaning, alert_name, is_tls13, version_name};
 use crate::tls::TlsMsg;
-pub use crate::vocabulary::{Blame, Cause, NamedCause, Side, Status};
+pub use crate::vocabulary::{Blame, Cause, NamedCause, Partial, Side, Status};
 
 mod alerts;
 mod closes;
@@ -28,6 +28,7 @@ pub mod established;
 mod evidence;
 mod incomplete;
 mod not_tls;
+mod partial;
 
 use complete::{completed, established};
 use decisive::{decisive_event, gap_before};
@@ -60,6 +61,8 @@ pub struct Verdict {
     pub note: Option<String>,
     /// Connection findings the verdict came with (what followed the handshake).
     pub findings: Vec<Finding>,
+    /// The capture shows only part of the connection (then `incomplete`).
+    pub partial: Option<Partial>,
 }
 
 /// What the chain stage says about the server's chain, for explanations.
@@ -163,8 +166,13 @@ pub fn diagnose(t: &Trace, chain: &ChainContext) -> Verdict {
         );
     }
 
+    // 2. A capture that shows only part of the connection: never a failure.
+    if let Some(verdict) = partial::partial(t, &v) {
+        return verdict;
+    }
+
     let ch = v.first(|e| is_msg(e, Side::Client, |m| matches!(m, TlsMsg::ClientHello(_))));
-    // 2. Not TLS at all, or plaintext from the client that a TLS server answered.
+    // 3. Not TLS at all, or plaintext from the client that a TLS server answered.
     let client_spoke_tls = t
         .events
         .iter()
@@ -191,12 +199,12 @@ pub fn diagnose(t: &Trace, chain: &ChainContext) -> Verdict {
     let tls13 = version.is_some_and(is_tls13);
     let sslv2 = version == Some(0x0002);
 
-    // 3. Did the handshake complete? Then what followed it.
+    // 4. Did the handshake complete? Then what followed it.
     if let Some((note, done)) = completed(&v, sh, tls13, sslv2) {
         return established(t, chain, note, done, sh, tls13);
     }
 
-    // 4. The decisive evidence of a failure, from the ClientHello on.
+    // 5. The decisive evidence of a failure, from the ClientHello on.
     let from = ch.map(|(i, _)| i).unwrap_or(0);
     let decisive = decisive_event(&v, from, sh, tls13);
     let Some((di, d)) = decisive else {
@@ -236,6 +244,7 @@ fn failure(
         }),
         note: None,
         findings: Vec::new(),
+        partial: None,
     }
 }
 

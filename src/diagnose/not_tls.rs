@@ -49,6 +49,7 @@ pub(super) fn not_tls(t: &Trace, v: &View) -> Verdict {
         failure: None,
         note: Some(note),
         findings: Vec::new(),
+        partial: None,
     }
 }
 

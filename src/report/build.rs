@@ -98,6 +98,7 @@ pub fn connection(f: ConnectionFacts) -> ConnectionReport {
         ja4: client_stack.as_ref().and_then(|c| c.ja4.clone()),
         ja4s: server_stack.map(|s| s.ja4s),
         status: verdict.status,
+        partial: verdict.partial,
         tls_version: version.map(version_name),
         cipher_suite: suite,
         alpn: sh.and_then(|(_, s)| s.alpn.as_deref()).map(crate::escape::text),

@@ -100,6 +100,7 @@ mod tests {
                 failure: None,
                 note: Some("a \"note\"".into()),
                 findings: Vec::new(),
+                partial: None,
             };
             let mut c = build::connection(ConnectionFacts::bare(&trace, 1234, 7, Default::default(), verdict));
             c.handshake = list;

@@ -213,6 +213,11 @@ pub struct ConnectionReport {
     pub close: CloseReport,
     /// Extension: one sentence for connections that did not fail (why ok, incomplete, not TLS).
     pub note: Option<String>,
+    /// Extension: the capture shows only part of this connection (then it
+    /// is `incomplete`): `handshake_precedes_capture`,
+    /// `client_direction_missing` or `server_direction_missing`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial: Option<crate::vocabulary::Partial>,
     /// Extension: compact trace, one letter per event, upper case from the client (Zeek style).
     pub history: String,
     /// Extension: the ServerKeyExchange signature checked against the leaf's key:

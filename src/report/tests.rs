@@ -71,6 +71,7 @@ fn failed_report(t: &Trace, client_port: u16) -> ConnectionReport {
         }),
         note: None,
         findings: Vec::new(),
+        partial: None,
     };
     connection(ConnectionFacts::bare(t, client_port, 1, at(100), verdict))
 }

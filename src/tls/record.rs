@@ -156,6 +156,14 @@ impl TlsParser {
                 if starts_encryption {
                     self.dirs[dir].encrypted = true;
                     self.change_cipher_spec(dir);
+                } else if self.phase == Phase::Tls13Offered {
+                    // TLS 1.3 was offered and no ServerHello was seen (the
+                    // server's direction was not captured): whichever version
+                    // the server chose, what follows a ChangeCipherSpec is
+                    // encrypted (a TLS 1.2 Finished, a TLS 1.3 flight or early
+                    // data), but for a second ClientHello after a
+                    // HelloRetryRequest the capture missed.
+                    self.dirs[dir].encrypted = true;
                 }
             }
             ContentType::Alert => {
@@ -172,7 +180,10 @@ impl TlsParser {
                 }
             }
             ContentType::Handshake => {
-                if encrypted && self.open_record12(dir, ct, body, frame) {
+                let retried_hello = self.phase == Phase::Tls13Offered && looks_like_client_hello(body);
+                if encrypted && retried_hello {
+                    self.handshake_bytes(dir, body, frame);
+                } else if encrypted && self.open_record12(dir, ct, body, frame) {
                     // Opened with the session's keys.
                 } else if encrypted {
                     self.push(dir, frame, TlsMsg::EncryptedHandshake);
@@ -191,5 +202,18 @@ impl TlsParser {
             }
             ContentType::Heartbeat | ContentType::Unknown(_) => {}
         }
+    }
+}
+
+/// A plaintext ClientHello at the start of a handshake record: type 1, a
+/// length that fits the record, legacy version 3.x. An encrypted Finished
+/// looks like this by chance once in billions.
+fn looks_like_client_hello(body: &[u8]) -> bool {
+    match body {
+        [1, a, b, c, 3, minor, ..] => {
+            let len = (usize::from(*a) << 16) | (usize::from(*b) << 8) | usize::from(*c);
+            *minor <= 4 && len + 4 <= body.len() && len >= 38
+        }
+        _ => false,
     }
 }
