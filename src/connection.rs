@@ -148,6 +148,10 @@ pub struct Tracer {
     seen_rst: PerDir<bool>,
     seen_syn: bool,
     seen_synack: bool,
+    /// Per direction: its SYN (or SYN-ACK) was seen, so its stream's start is known.
+    syn_from: PerDir<bool>,
+    /// Per direction: its payload has begun.
+    fed: PerDir<bool>,
     syn_count: u32,
     last_frame: u64,
     fin_at: Option<(u64, Dir, Timestamp)>,
@@ -186,6 +190,7 @@ impl Tracer {
     }
 
     fn syn(&mut self, s: &Seg) {
+        self.syn_from[s.dir] = true;
         if s.flags & ACK == 0 {
             self.syn_count += 1;
             if !self.seen_syn {
@@ -242,6 +247,13 @@ impl Tracer {
             r.peer_acked(s.ack, s.frame, &mut out);
         }
         if !s.payload.is_empty() || s.missing > 0 {
+            if !self.fed[d] {
+                self.fed[d] = true;
+                if !self.syn_from[d] {
+                    // The capture joined this direction after its start.
+                    self.tls.midstream(d);
+                }
+            }
             // Bulk data is bounded by the cap (flow::MAX_INDEXED_PAYLOAD);
             // framing goes on so that alerts after the handshake are still seen.
             let seq = if s.flags & SYN != 0 {

@@ -211,6 +211,12 @@ pub(super) struct Direction {
     /// An application-data record being skipped: its length, and the body bytes still to come.
     pub(super) skipping: Option<(usize, usize)>,
     pub(super) saw_tls: bool,
+    /// The capture joined this direction after its start (no SYN): its
+    /// first bytes may be the middle of a record, and a handshake record
+    /// may be encrypted.
+    pub(super) midstream: bool,
+    /// Bytes looked through for a record header since framing was lost.
+    pub(super) resync_bytes: usize,
 }
 
 impl Direction {
@@ -226,6 +232,8 @@ impl Direction {
             hs_skip: 0,
             skipping: None,
             saw_tls: false,
+            midstream: false,
+            resync_bytes: 0,
         }
     }
 }
@@ -284,6 +292,7 @@ mod handshake;
 mod hello;
 mod protected;
 mod record;
+mod resync;
 mod start;
 mod tls13;
 pub mod wire;
@@ -336,6 +345,7 @@ impl TlsParser {
     }
 
     /// The capture lost bytes in this direction: record framing is gone.
+    /// (Lost at the very start too: what follows may begin mid-record.)
     pub fn gap(&mut self, dir: Dir) {
         let d = &mut self.dirs[dir];
         d.rec_buf.clear();
@@ -344,11 +354,45 @@ impl TlsParser {
         d.skipping = None;
         if matches!(d.mode, Mode::Records | Mode::Sslv2) {
             d.mode = Mode::Lost;
+        } else if d.mode == Mode::Start {
+            d.midstream = true;
         }
+    }
+
+    /// The capture joined direction `dir` after its start (no SYN was seen
+    /// before its first bytes).
+    pub fn midstream(&mut self, dir: Dir) {
+        self.dirs[dir].midstream = true;
+    }
+
+    /// Looks for a record header in a direction whose framing is lost;
+    /// the bytes from it on, or None (the direction given up on past `MAX_RESYNC`).
+    fn resync<'b>(&mut self, dir: Dir, bytes: &'b [u8], frame: u64) -> Option<&'b [u8]> {
+        if let Some(i) = resync::resync_point(bytes) {
+            let d = &mut self.dirs[dir];
+            d.mode = Mode::Records;
+            d.resync_bytes = 0;
+            return bytes.get(i..);
+        }
+        let d = &mut self.dirs[dir];
+        d.resync_bytes = d.resync_bytes.saturating_add(bytes.len());
+        if d.resync_bytes > resync::MAX_RESYNC {
+            d.mode = Mode::Done;
+            self.push(
+                dir,
+                frame,
+                TlsMsg::Malformed(format!(
+                    "no TLS record header found in {} KiB after the capture lost this direction's framing",
+                    resync::MAX_RESYNC / 1024
+                )),
+            );
+        }
+        None
     }
 
     /// Feeds reassembled bytes of one direction.
     pub fn feed(&mut self, dir: Dir, bytes: &[u8], frame: u64) {
+        let mut bytes = bytes;
         loop {
             match self.dirs[dir].mode {
                 Mode::Done => return,
@@ -371,13 +415,10 @@ impl TlsParser {
                     self.prologue(dir, bytes, frame);
                     return;
                 }
-                Mode::Lost => {
-                    if record_header(bytes).is_some() {
-                        self.dirs[dir].mode = Mode::Records;
-                    } else {
-                        return;
-                    }
-                }
+                Mode::Lost => match self.resync(dir, bytes, frame) {
+                    Some(rest) => bytes = rest,
+                    None => return,
+                },
                 Mode::Sslv2 => {
                     self.encrypted_counts[dir] += 1;
                     let d = &mut self.dirs[dir];

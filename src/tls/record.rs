@@ -181,6 +181,15 @@ impl TlsParser {
             }
             ContentType::Handshake => {
                 let retried_hello = self.phase == Phase::Tls13Offered && looks_like_client_hello(body);
+                let d = &mut self.dirs[dir];
+                if !encrypted && d.midstream && d.hs_buf.is_empty() && d.hs_skip == 0 {
+                    if !super::resync::looks_like_handshake(body) {
+                        // Encrypted, or the rest of a message that began
+                        // before the capture joined: nothing to read.
+                        return;
+                    }
+                    d.midstream = false;
+                }
                 if encrypted && retried_hello {
                     self.handshake_bytes(dir, body, frame);
                 } else if encrypted && self.open_record12(dir, ct, body, frame) {

@@ -12,6 +12,11 @@ impl TlsParser {
         if record_header(bytes).is_some() {
             self.dirs[dir].mode = Mode::Records;
             self.records(dir, bytes, frame);
+        } else if self.dirs[dir].midstream && !super::resync::textual(bytes) {
+            // Joined in the middle of a record: framing is found again, and
+            // the bytes before it are never read as "not TLS".
+            self.dirs[dir].mode = Mode::Lost;
+            self.feed(dir, bytes, frame);
         } else if sslv2_client_hello(bytes) {
             let len = (((bytes[0] & 0x7f) as usize) << 8) | bytes[1] as usize;
             let end = (2 + len).min(bytes.len());
