@@ -7,11 +7,86 @@ use super::*;
 
 /// The failure a close shows: the first of these readings that fits.
 pub(super) fn explain(b: &Before, chain: &ChainContext) -> Verdict {
-    server_refused(b)
-        .or_else(|| after_encryption(b, chain))
-        .or_else(|| chain_rejected_without_alert(b, chain))
-        .or_else(|| client_certificate_missing(b))
-        .unwrap_or_else(|| aborted(b))
+    if let Some(v) = after_encryption(b, chain) {
+        return v;
+    }
+    // The readings below rest on what a side did not send before the close:
+    // where the capture missed that side's bytes, it does not show that.
+    let missed = Missed::before(b);
+    if let Some(v) = server_refused(b) {
+        return if missed.server > 0 { missed.verdict(b) } else { v };
+    }
+    // No alert from the client, no certificate from the client.
+    if let Some(v) = chain_rejected_without_alert(b, chain).or_else(|| client_certificate_missing(b)) {
+        return if missed.client > 0 { missed.verdict(b) } else { v };
+    }
+    let waited = b.d.from == Side::Client && b.sh.is_none() && missed.server > 0;
+    if missed.of(b.d.from) > 0 || waited {
+        return missed.verdict(b);
+    }
+    aborted(b)
+}
+
+/// Bytes the capture missed (a snap length, drops) before the decisive
+/// close, per side, and the frames that showed it.
+struct Missed {
+    client: u64,
+    server: u64,
+    frames: Vec<u64>,
+}
+
+impl Missed {
+    fn before(b: &Before) -> Missed {
+        let mut m = Missed {
+            client: 0,
+            server: 0,
+            frames: Vec::new(),
+        };
+        for e in b.before {
+            if let EventKind::Gap(n) = e.kind {
+                match e.from {
+                    Side::Client => m.client += n,
+                    Side::Server => m.server += n,
+                }
+                if m.frames.len() < 3 {
+                    m.frames.push(e.frame);
+                }
+            }
+        }
+        m
+    }
+
+    fn of(&self, side: Side) -> u64 {
+        match side {
+            Side::Client => self.client,
+            Side::Server => self.server,
+        }
+    }
+
+    /// `incomplete`: the close is seen, not what the missed bytes held.
+    fn verdict(&self, b: &Before) -> Verdict {
+        let said: Vec<String> = [Side::Client, Side::Server]
+            .into_iter()
+            .filter(|s| self.of(*s) > 0)
+            .map(|s| format!("{} of the {}'s bytes", self.of(s), s.name()))
+            .collect();
+        let frames: Vec<String> = self.frames.iter().map(u64::to_string).collect();
+        let note = format!(
+            "The {} closed the connection ({}, frame {}) during the handshake, but the capture missed {} before that (frame {}: a snap length that cut the packets, or packets dropped by the capture), so it does not show what they held (an answer, an alert) nor who gave up. Capture with the full snap length (tcpdump -s 0) and check the capture's drop count.",
+            b.d.from.name(),
+            if b.d.kind == EventKind::Rst { "RST" } else { "FIN" },
+            b.d.frame,
+            said.join(" and "),
+            frames.join(", ")
+        );
+        Verdict {
+            status: Status::Incomplete,
+            failure: None,
+            note: Some(note),
+            findings: Vec::new(),
+            partial: None,
+        }
+    }
 }
 
 /// The server closed right after the ClientHello without any TLS answer.

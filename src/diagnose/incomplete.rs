@@ -43,3 +43,30 @@ pub(super) fn incomplete(t: &Trace, saw_ch: bool, v: &View) -> Verdict {
         partial: None,
     }
 }
+
+/// No TLS could be read, and the capture missed bytes of the connection
+/// (a snap length, drops): never "not TLS", since what it missed may have been.
+pub(super) fn all_missed(t: &Trace, v: &View) -> Option<Verdict> {
+    let missed: u64 =
+        v.ev.iter()
+            .map(|e| match e.kind {
+                EventKind::Gap(n) => n,
+                _ => 0,
+            })
+            .sum();
+    let plaintext = v.ev.iter().any(|e| matches!(tls(e), Some(TlsMsg::NotTls { .. })));
+    if missed == 0 || plaintext {
+        return None;
+    }
+    let note = format!(
+        "The capture missed {missed} of this connection's {} payload bytes (a snap length that cut the packets, or packets dropped by the capture), and no TLS record could be read from what it kept: nothing shows whether it carried TLS or how a handshake went. Capture with the full snap length (tcpdump -s 0).",
+        t.client_bytes + t.server_bytes
+    );
+    Some(Verdict {
+        status: Status::Incomplete,
+        failure: None,
+        note: Some(note),
+        findings: Vec::new(),
+        partial: None,
+    })
+}

@@ -181,6 +181,9 @@ pub fn diagnose(t: &Trace, chain: &ChainContext) -> Verdict {
         .events
         .iter()
         .any(|e| e.from == Side::Client && matches!(tls(e), Some(TlsMsg::NotTls { .. })));
+    if !any_tls && let Some(verdict) = incomplete::all_missed(t, &v) {
+        return verdict;
+    }
     if !any_tls || (ch.is_none() && client_plaintext && !client_spoke_tls) {
         return not_tls(t, &v);
     }

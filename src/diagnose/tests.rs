@@ -595,3 +595,44 @@ fn a_gap_is_named_not_blamed() -> Outcome {
     );
     Ok(())
 }
+
+#[test]
+fn a_close_after_bytes_the_capture_missed_rests_on_nothing() {
+    // The snap length cut the server's flight: "before the server answered"
+    // would rest on bytes the capture missed.
+    let mut ev = handshake_start();
+    ev.push(ch(4));
+    ev.push(e(6, S, EventKind::Gap(2738)));
+    ev.push(e(9, C, EventKind::Fin));
+    let v = run(ev.clone());
+    assert_eq!(v.status, Status::Incomplete);
+    let note = v.note.unwrap_or_default();
+    assert!(
+        note.contains("missed 2738 of the server's bytes") && note.contains("frame 6"),
+        "{note}"
+    );
+    // The server's RST after the client's bytes were cut: the server sent
+    // nothing, which the capture does show.
+    let mut ev = handshake_start();
+    ev.push(ch(4));
+    ev.push(e(4, C, EventKind::Gap(301)));
+    ev.push(e(6, S, EventKind::Rst));
+    assert_eq!(cause(&run(ev)), ("server_reset", "server", Some(6)));
+    // A plaintext alert decides whatever was missed before it.
+    let mut ev = handshake_start();
+    ev.push(ch(4));
+    ev.push(e(6, S, EventKind::Gap(1400)));
+    ev.push(alert(10, C, 2, 48));
+    assert_eq!(cause(&run(ev)), ("certificate_rejected_by_client", "client", Some(10)));
+}
+
+#[test]
+fn a_connection_whose_every_record_the_capture_cut_is_not_called_not_tls() {
+    let mut ev = handshake_start();
+    ev.push(e(4, C, EventKind::Gap(301)));
+    ev.push(e(6, S, EventKind::Gap(1424)));
+    ev.push(e(9, C, EventKind::Fin));
+    let v = run(ev);
+    assert_eq!(v.status, Status::Incomplete);
+    assert!(v.note.is_some_and(|n| n.contains("no TLS record could be read")));
+}
