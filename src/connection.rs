@@ -86,6 +86,10 @@ pub struct Trace {
     pub client_is_a: bool,
     /// Encrypted records seen per side (client, server), beyond the events kept.
     pub encrypted_counts: [u64; 2],
+    /// Each side's last TLS record (client, server).
+    pub last_records: [Option<crate::tls::RecordMark>; 2],
+    /// Heartbeat records per side (client, server).
+    pub heartbeats: [u64; 2],
     /// Events of repeated kinds counted but not kept (see `tls::MAX_EVENTS_PER_KIND`).
     pub events_not_listed: u64,
     pub timing: Timing,
@@ -94,6 +98,14 @@ pub struct Trace {
     /// The time of each frame that brought events, in frame order (for the
     /// time offsets of the handshake list).
     pub frame_times: Vec<(u64, Timestamp)>,
+}
+
+impl Trace {
+    /// The time of frame `frame`, when it brought events.
+    pub fn time_of(&self, frame: u64) -> Option<Timestamp> {
+        let i = self.frame_times.partition_point(|(f, _)| *f < frame);
+        self.frame_times.get(i).filter(|(f, _)| *f == frame).map(|(_, ts)| *ts)
+    }
 }
 
 /// Which of the two directions is the client's.
@@ -316,6 +328,8 @@ impl Tracer {
             server_port: if cd == Dir::A { flow.b.port() } else { flow.a.port() },
             client_is_a: cd == Dir::A,
             encrypted_counts: [counts[cd], counts[cd.other()]],
+            last_records: [self.tls.last_record[cd], self.tls.last_record[cd.other()]],
+            heartbeats: [self.tls.heartbeats[cd], self.tls.heartbeats[cd.other()]],
             events_not_listed: self.tls.events_not_listed + merged_gaps,
             decryption: self.tls.decryption(),
             frame_times: {

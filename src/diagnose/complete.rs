@@ -35,7 +35,7 @@ pub(super) fn established(
             Blame::Client,
             close.frame,
             format!(
-                "{note} Then the client closed the connection (frame {}) without sending a request: this client verifies the server's certificate after the handshake (nginx's proxy_ssl_verify and the gateways built on nginx, Node.js, a browser showing a certificate warning) and rejected it; a gateway reports a 502 (\"upstream SSL certificate verify error\").{}",
+                "{note} Then the client closed the connection (frame {}) at once, without sending a request, and the server sent no data: inferred from that pattern, this client verifies the server's certificate after the handshake (nginx's proxy_ssl_verify and the gateways built on nginx, Node.js, a browser showing a certificate warning) and rejected it; a gateway reports a 502 (\"upstream SSL certificate verify error\"). A health check or a speculative connection that closes at once looks the same.{}",
                 close.frame,
                 chain.problem.as_ref().map(|p| format!(" {p}")).unwrap_or_default()
             ),

@@ -34,7 +34,8 @@ pub struct Tls13Flight {
 /// hash's size), 4 bytes of header, the inner type and the tag.
 pub fn finished_record_len(cipher_suite: u16) -> usize {
     let hash = if cipher_suite == 0x1302 { 48 } else { 32 };
-    hash + 4 + 1 + 16
+    let tag = if cipher_suite == 0x1305 { 8 } else { 16 };
+    hash + 4 + 1 + tag
 }
 
 fn encrypted_len(e: &Event) -> Option<usize> {
@@ -94,16 +95,17 @@ pub struct Handshake {
 pub fn after_handshake(t: &Trace, h: Handshake, rejectable: bool) -> Afterwards {
     let mut out = Afterwards::default();
     let flight = h.tls13.then(|| tls13_flight(&t.events, h.server_hello, h.cipher_suite));
-    if let Some(close) = closed_without_request(t, h, flight.as_ref()) {
-        if rejectable {
-            out.rejected_at = Some(close);
+    let close = requestless_close(t, h).filter(|c| !server_sent_data(t, h, c.at.frame));
+    if let Some(close) = close {
+        if rejectable && close.after <= REJECTION_WINDOW_SECONDS {
+            out.rejected_at = Some(close.at);
         } else {
             out.findings.push(Finding {
                 code: FindingCode::ClosedWithoutRequest,
                 cert_index: None,
                 message: format!(
-                    "the handshake completed and the client closed the connection (frame {}) without sending a request: a client that verifies the certificate after the handshake (nginx's proxy_ssl_verify, Node.js) against a trust store that differs from the one given, or a health check",
-                    close.frame
+                    "the handshake completed and the client closed the connection (frame {}, {:.1} s later) without sending a request: a client that verifies the certificate after the handshake (nginx's proxy_ssl_verify, Node.js) against a trust store that differs from the one given, a health check, or a speculative connection",
+                    close.at.frame, close.after
                 ),
             });
         }
@@ -117,40 +119,169 @@ pub fn after_handshake(t: &Trace, h: Handshake, rejectable: bool) -> Afterwards 
     out
 }
 
-/// The client's first closing event after the handshake when the client sent
-/// no application data and closed before the server did.
-fn closed_without_request(t: &Trace, h: Handshake, flight: Option<&Tls13Flight>) -> Option<Mark> {
-    let after = t.events.get(h.done + 1..)?;
-    // Records opened with the session's keys say what they hold.
-    let opened_data = after
+/// A TLS 1.3 record that can hold an alert and nothing else: 2 bytes of
+/// alert, the inner content type and the AEAD tag (16 bytes, 8 with
+/// AES-128-CCM-8). Padded alerts cannot be told from short data by size.
+pub fn alert_sized(len: usize, cipher_suite: u16) -> bool {
+    len == 2 + 1 + 16 || (cipher_suite == 0x1305 && len == 2 + 1 + 8)
+}
+
+/// How long after the handshake a client's close may come for the
+/// post-handshake rejection to be inferred (a client that verifies and
+/// rejects closes at once; a health check or speculative connection may not).
+pub const REJECTION_WINDOW_SECONDS: f64 = 1.0;
+
+/// The client's close after a completed handshake, when nothing but that
+/// close followed the client's Finished and the server sent no data.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct RequestlessClose {
+    /// The client's first closing event: its alert, or its FIN/RST.
+    at: Mark,
+    /// Seconds from the last handshake message to that close.
+    after: f64,
+}
+
+/// Server records after the handshake and before the client's close (at
+/// `close`) that can only be data: TLS 1.2 application data or heartbeats;
+/// in TLS 1.3 (where tickets are encrypted records too) more than two
+/// records, or one larger than a ticket. Records past the listed ones are
+/// counted as before the close when the last listed one is.
+fn server_sent_data(t: &Trace, h: Handshake, close: u64) -> bool {
+    if t.heartbeats[1] > 0 {
+        return true;
+    }
+    let after = t.events.get(h.done + 1..).unwrap_or(&[]);
+    let server = |e: &&Event| e.from == Side::Server;
+    if after
         .iter()
-        .any(|e| e.from == Side::Client && matches!(e.kind, EventKind::Tls(TlsMsg::ApplicationData { .. })));
-    let client_data = opened_data
-        || match flight {
-            Some(f) => f.data_after_finished.is_some() || t.encrypted_counts[0] > 6,
-            None => t.encrypted_counts[0] > 0,
-        };
-    if client_data {
+        .filter(server)
+        .any(|e| e.frame < close && matches!(e.kind, EventKind::Tls(TlsMsg::ApplicationData { .. })))
+    {
+        return true;
+    }
+    let listed: Vec<&Event> = t
+        .events
+        .iter()
+        .filter(server)
+        .filter(|e| encrypted_len(e).is_some())
+        .collect();
+    let unlisted = t.encrypted_counts[1].saturating_sub(listed.len() as u64);
+    let unlisted_before = if listed.last().is_none_or(|e| e.frame < close) {
+        unlisted
+    } else {
+        0
+    };
+    let between: Vec<usize> = after
+        .iter()
+        .filter(server)
+        .filter(|e| e.frame < close)
+        .filter_map(encrypted_len)
+        .collect();
+    if !h.tls13 {
+        return !between.is_empty() || unlisted_before > 0;
+    }
+    between.len() as u64 + unlisted_before > 2 || between.iter().any(|&l| l > TICKET_RECORD_MAX)
+}
+
+/// The largest TLS 1.3 record read as a NewSessionTicket rather than data.
+const TICKET_RECORD_MAX: usize = 512;
+
+/// The client's close, when the client sent nothing after its Finished but
+/// that close (an alert, or in TLS 1.3 an alert-sized last record before
+/// its own FIN/RST that no server data answered), and closed first.
+fn requestless_close(t: &Trace, h: Handshake) -> Option<RequestlessClose> {
+    let after = t.events.get(h.done + 1..)?;
+    if t.heartbeats[0] > 0
+        || after
+            .iter()
+            .any(|e| e.from == Side::Client && matches!(e.kind, EventKind::Tls(TlsMsg::ApplicationData { .. })))
+    {
         return None;
     }
-    let closing = after.iter().find(|e| match &e.kind {
-        EventKind::Fin | EventKind::Rst => true,
-        EventKind::Tls(TlsMsg::EncryptedAlert { .. } | TlsMsg::Alert { .. }) => true,
-        EventKind::Tls(TlsMsg::Encrypted { len }) => h.tls13 && e.from == Side::Client && *len <= ALERT_RECORD_MAX,
-        _ => false,
-    })?;
-    if closing.from != Side::Client {
+    let fin_or_rst = |e: &Event| matches!(e.kind, EventKind::Fin | EventKind::Rst);
+    // The client's FIN/RST, and its records between its Finished and that.
+    let client_close = after.iter().position(|e| e.from == Side::Client && fin_or_rst(e));
+    let upto = &after[..client_close.map_or(after.len(), |i| i + 1)];
+    let records: Vec<&Event> = upto
+        .iter()
+        .filter(|e| e.from == Side::Client && matches!(e.kind, EventKind::Tls(_)))
+        .collect();
+    let close = client_close.and_then(|i| after.get(i));
+    let first: &Event = if h.tls13 {
+        // More records than listed: the client sent more than a close.
+        let listed = t
+            .events
+            .iter()
+            .filter(|e| e.from == Side::Client && encrypted_len(e).is_some());
+        if t.encrypted_counts[0] > listed.count() as u64 {
+            return None;
+        }
+        match (records.as_slice(), close) {
+            ([], Some(c)) => c,
+            // Opened with the session's keys: an alert says what it is.
+            ([r], _) if matches!(r.kind, EventKind::Tls(TlsMsg::Alert { .. })) => r,
+            // Alert-sized, its last record before its own FIN/RST, and no
+            // server record answered it (then it was a request, a PING).
+            ([r], Some(c)) if encrypted_len(r).is_some_and(|l| alert_sized(l, h.cipher_suite)) => {
+                let answered = after
+                    .iter()
+                    .skip_while(|e| !std::ptr::eq(*e, *r))
+                    .take_while(|e| !std::ptr::eq(*e, c))
+                    .any(|e| e.from == Side::Server && encrypted_len(e).is_some());
+                if answered {
+                    return None;
+                }
+                r
+            }
+            _ => return None,
+        }
+    } else {
+        if t.encrypted_counts[0] > 0 {
+            return None;
+        }
+        match (records.as_slice(), close) {
+            ([], Some(c)) => c,
+            ([r, ..], _)
+                if matches!(
+                    r.kind,
+                    EventKind::Tls(TlsMsg::Alert { .. } | TlsMsg::EncryptedAlert { .. })
+                ) =>
+            {
+                r
+            }
+            _ => return None,
+        }
+    };
+    // The client closed first: no server alert, FIN or RST before it.
+    let server_closed_first = after.iter().take_while(|e| !std::ptr::eq(*e, first)).any(|e| {
+        e.from == Side::Server
+            && (fin_or_rst(e)
+                || matches!(
+                    e.kind,
+                    EventKind::Tls(TlsMsg::Alert { .. } | TlsMsg::EncryptedAlert { .. })
+                ))
+    });
+    if server_closed_first {
         return None;
     }
-    let ts = match closing.kind {
+    let ts = match first.kind {
         EventKind::Rst => t.timing.first_rst.map(|m| m.ts),
         EventKind::Fin => t.timing.first_fin.map(|m| m.ts),
-        _ => None,
-    };
-    Some(Mark {
-        frame: closing.frame,
-        from: Side::Client,
-        ts: ts.unwrap_or(t.timing.end),
+        _ => t.time_of(first.frame),
+    }
+    .unwrap_or(t.timing.end);
+    let done_at = t
+        .events
+        .get(h.done)
+        .and_then(|e| t.time_of(e.frame))
+        .unwrap_or(t.timing.start);
+    Some(RequestlessClose {
+        at: Mark {
+            frame: first.frame,
+            from: Side::Client,
+            ts,
+        },
+        after: seconds_between(done_at, ts),
     })
 }
 
@@ -206,6 +337,10 @@ fn reset_finding(t: &Trace) -> Option<Finding> {
     // The silence ends with the RST, or with the client's request that the RST answers.
     let idle = if silence >= IDLE_SECONDS {
         Some((silence, None))
+    } else if is_close_record(t, last) {
+        // A close_notify in front of the RST is part of the close: the
+        // silence is the one before it.
+        (before_last >= IDLE_SECONDS).then_some((before_last, None))
     } else if last.from == Side::Client && rst.from == Side::Server && before_last >= IDLE_SECONDS {
         Some((before_last, Some(last.frame)))
     } else {
@@ -213,6 +348,9 @@ fn reset_finding(t: &Trace) -> Option<Finding> {
     };
     if let Some((secs, request)) = idle {
         return Some(idle_finding(rst, secs, "", request));
+    }
+    if is_close_record(t, last) {
+        return None;
     }
     // Data still flowing (not after the resetter's close_notify).
     if closed_by_alert(t, rst) {
@@ -265,6 +403,16 @@ pub(super) fn started_late_reset(t: &Trace) -> Option<Finding> {
     }
     let secs = seconds_between(tm.start, rst.ts);
     (secs >= IDLE_SECONDS).then(|| idle_finding(rst, secs, "at least ", None))
+}
+
+/// The payload segment `m` carried its side's last record, and that record
+/// is an alert: plaintext or TLS 1.2 (content type 21), or a TLS 1.3 record
+/// of an alert's size.
+fn is_close_record(t: &Trace, m: Mark) -> bool {
+    let side = usize::from(m.from == Side::Server);
+    t.last_records[side].is_some_and(|r| {
+        r.frame == m.frame && (r.content_type == 21 || (r.content_type == 23 && (r.len == 19 || r.len == 11)))
+    })
 }
 
 /// The resetter sent a close_notify (its last record is an alert) before its RST.

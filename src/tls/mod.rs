@@ -32,6 +32,15 @@ type KindKey = (Dir, (u8, u16));
 /// Non-TLS chunks reported per direction.
 pub(super) const MAX_NOT_TLS_EVENTS: usize = 3;
 
+/// A record's frame, content type and length: each direction's last one
+/// says whether that side's last words were a close (an alert).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RecordMark {
+    pub frame: u64,
+    pub content_type: u8,
+    pub len: usize,
+}
+
 /// The random of a TLS 1.3 HelloRetryRequest (RFC 8446 4.1.3).
 pub(super) const HRR_RANDOM: [u8; 32] = [
     0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11,
@@ -276,6 +285,11 @@ pub struct TlsParser {
     pub(super) kinds: Vec<(KindKey, u32)>,
     /// Events beyond `MAX_EVENTS_PER_KIND`, counted only.
     pub events_not_listed: u64,
+    /// Each direction's last record.
+    pub last_record: PerDir<Option<RecordMark>>,
+    /// Heartbeat records per direction (RFC 6520): records sent after the
+    /// handshake, so the connection was used.
+    pub heartbeats: PerDir<u64>,
     /// The session's secrets and record protection, when a key log is given.
     pub(crate) keys: Option<Box<protected::Keys>>,
 }
@@ -310,6 +324,8 @@ impl TlsParser {
             encrypted_counts: PerDir([0, 0]),
             kinds: Vec::new(),
             events_not_listed: 0,
+            last_record: PerDir([None, None]),
+            heartbeats: PerDir([0, 0]),
             keys: None,
         }
     }

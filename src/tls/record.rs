@@ -57,6 +57,7 @@ impl TlsParser {
             return false;
         };
         self.dirs[dir].saw_tls = true;
+        self.framed(dir, frame, ct, len);
         if ContentType::from(ct) == ContentType::ApplicationData && !self.opens(dir, len) {
             // Its body (what is held past the header, then the input) is skipped.
             self.dirs[dir].skipping = Some((len, len - (buf.len() - 5).min(len)));
@@ -84,6 +85,10 @@ impl TlsParser {
             };
             let start = pos + 5;
             self.dirs[dir].saw_tls = true;
+            if start + len <= data.len() || ContentType::from(ct) == ContentType::ApplicationData {
+                // (A record held for later is marked when it is completed.)
+                self.framed(dir, frame, ct, len);
+            }
             if start + len > data.len() {
                 if ContentType::from(ct) == ContentType::ApplicationData && !self.opens(dir, len) {
                     self.dirs[dir].skipping = Some((len, start + len - data.len()));
@@ -98,6 +103,15 @@ impl TlsParser {
             }
         }
         self.dirs[dir].rec_buf.extend_from_slice(&data[pos..]);
+    }
+
+    /// A record header read: the direction's last record so far.
+    fn framed(&mut self, dir: Dir, frame: u64, content_type: u8, len: usize) {
+        self.last_record[dir] = Some(RecordMark {
+            frame,
+            content_type,
+            len,
+        });
     }
 
     /// Five bytes that are no record header: framing is lost until a segment starts with one.
@@ -209,7 +223,8 @@ impl TlsParser {
                 self.passed(dir);
                 self.application_data(dir, body.len(), frame);
             }
-            ContentType::Heartbeat | ContentType::Unknown(_) => {}
+            ContentType::Heartbeat => self.heartbeats[dir] += 1,
+            ContentType::Unknown(_) => {}
         }
     }
 }
