@@ -88,6 +88,7 @@ if [[ ! -f pki/root.pem || "${1:-}" == "--new-pki" ]]; then
 fi
 # Later additions to the PKI, made without touching the certificates above.
 [[ -f pki/noku.pem && -f pki/root-cross.pem ]] || python3 tools/pki_extra.py pki
+[[ -f pki/stale-chain.pem ]] || python3 tools/pki_stale.py pki
 [[ "${1:-}" == "--new-pki" ]] && shift
 # The gateway's trust stores of the keystore samples: they lack the samples' root.
 if [[ ! -f pki/truststore.jks ]]; then
@@ -137,10 +138,15 @@ record() {
   ip netns exec "$ns" ip link set lo gso_max_size 1500 2>/dev/null || true
   local extra=()
   [[ "$name" == *.nano.pcap ]] && extra=(--time-stamp-precision=nano)
-  ip netns exec "$ns" tcpdump -i "$iface" -U -s 0 "${extra[@]}" -w "$work/$name" ${FILTER:-tcp} 2>/dev/null &
-  local tpid=$!
-  sleep 1
-  local spid=""
+  local tpid="" spid=""
+  start_tcpdump() {
+    ip netns exec "$ns" tcpdump -i "$iface" -U -s "${SNAP:-0}" "${extra[@]}" -w "$work/$name" ${FILTER:-tcp} 2>/dev/null &
+    tpid=$!
+    sleep 1
+  }
+  # LATE=1: tcpdump starts after the first client command, on connections
+  # it left open (a capture started on a busy gateway).
+  [[ -z "${LATE:-}" ]] && start_tcpdump
   if [[ "$server" != "-" ]]; then
     ip netns exec "$ns" bash -c "cd '$here' && exec $server" >"$work/$name.server.log" 2>&1 &
     spid=$!
@@ -149,6 +155,7 @@ record() {
   for client in "$@"; do
     ip netns exec "$ns" bash -c "cd '$here' && $client" >>"$work/$name.client.log" 2>&1 || true
     sleep 0.3
+    [[ -z "$tpid" ]] && start_tcpdump
   done
   sleep 0.7
   [[ -n "$spid" ]] && { kill "$spid" 2>/dev/null || true; wait "$spid" 2>/dev/null || true; }
@@ -385,6 +392,101 @@ record keylog-tls12-reneg.pcap lo "sh -c 'sleep 6 | $SERVER -tls1_2 -client_rene
 # The same rejection with its secrets inside the pcapng (Decryption Secrets Block), as Wireshark users share it.
 want keylog-tls13-secrets.pcapng && editcap --inject-secrets tls,keylog-tls13-reject.keylog -F pcapng \
   keylog-tls13-reject.pcap keylog-tls13-secrets.pcapng
+
+# Issue 25: verdicts on captures as the field cuts them, and stacks' habits.
+# A stale copy of the intermediate (same name, another key) sent before the
+# real one: openssl builds its path by key and accepts the chain.
+record stale-intermediate.pcap any "$(srv leaf stale-chain.pem)" "$CL12"
+# tcpdump started while an nginx upstream keepalive pool holds a TLS
+# connection to an nginx backend (warmed up before the capture): a request
+# reuses it (no SYN, no hello in the capture); then the backend stops
+# (closing its idle connections) and the next request's new connection is
+# refused: started-late connections and a real failure in one capture.
+{ nginx_head pool-backend; cat <<NGINX
+  server {
+    listen 127.0.0.1:$PORT ssl;
+    ssl_certificate $here/pki/chain.pem;
+    ssl_certificate_key $here/pki/leaf.key;
+    keepalive_timeout 60s;
+    location / { return 200 "backend ok\n"; }
+  }
+}
+NGINX
+} > "$work/nginx-pool-backend.conf"
+{ nginx_head pool-proxy; cat <<NGINX
+  upstream backends {
+    server 127.0.0.1:$PORT;
+    keepalive 4;
+  }
+  server {
+    listen 127.0.0.1:8080;
+    location / {
+      proxy_pass https://backends;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_ssl_server_name on;
+      proxy_ssl_name $SNI;
+      proxy_ssl_session_reuse off;
+    }
+  }
+}
+NGINX
+} > "$work/nginx-pool-proxy.conf"
+GET8080="curl -sS -o /dev/null -w '%{http_code}\\n' http://127.0.0.1:8080/"
+FILTER="tcp port $PORT" LATE=1 record late-start-pool.pcap any \
+  "nginx -g 'daemon off;' -c $work/nginx-pool-backend.conf" \
+  "nginx -c $work/nginx-pool-proxy.conf; sleep 0.3; $GET8080; $GET8080" \
+  "$GET8080; sleep 1.5; $GET8080" \
+  "kill -QUIT \$(cat $work/nginx-pool-backend.pid); sleep 1; $GET8080; kill \$(cat $work/nginx-pool-proxy.pid)"
+# Only one direction captured (a capture filter on it, as with asymmetric
+# routing): the server's half of a client rejecting the chain, and the
+# client's half of a TLS 1.2 session whose client offered TLS 1.3 (curl).
+FILTER="tcp src port $PORT" record one-way-server-reject.pcap lo "$SERVER -tls1_2" \
+  "openssl s_client -connect 127.0.0.1:$PORT -servername $SNI -CAfile pki/other-root.pem -verify_return_error </dev/null"
+FILTER="tcp dst port $PORT" record one-way-client-tls12.pcap lo "openssl s_server -accept $PORT -cert pki/leaf.pem -key pki/leaf.key -cert_chain pki/inter.pem -naccept 1 -www -tls1_2" \
+  "curl -sS -o /dev/null --cacert pki/root.pem --resolve $SNI:$PORT:127.0.0.1 https://$SNI:$PORT/"
+# A snap length of 96 bytes (tcpdump -s 96): every TLS payload cut; the
+# client closes after the server's Certificate without an alert.
+SNAP=96 record snap96-bare-close.pcap lo "$SERVER -tls1_2" \
+  "python3 tools/bare_close_client.py 127.0.0.1 $PORT $SNI pki/other-root.pem"
+# TLS 1.3: a client's short request (PING), then its close.
+record tls13-short-request.pcap lo "$SERVER -tls1_3" \
+  "(printf 'PING\\n'; sleep 0.3) | openssl s_client -connect 127.0.0.1:$PORT -servername $SNI -CAfile pki/root.pem -tls1_3 -quiet"
+# A backend's idle timeout (socat -T 3): after 3 s without data it sends its
+# close_notify and closes; the pooled client's next request (4 s) meets a RST.
+record close-notify-idle-reset.pcap lo \
+  "socat -T 3 OPENSSL-LISTEN:$PORT,reuseaddr,cert=pki/leaf.pem,key=pki/leaf.key,cafile=pki/inter.pem,verify=0,openssl-max-proto-version=TLS1.2 SYSTEM:cat" \
+  "python3 tools/keepalive_client.py 127.0.0.1 $PORT $SNI pki/root.pem 4"
+# A server-first protocol (an SMTP-like greeting right after the handshake)
+# whose client leaves 2.6 s later without a word (the golden is made with
+# another root, so that a rejection would be plausible by the chain alone).
+record server-first-close.pcap lo "python3 tools/tls_server.py $PORT banner" \
+  "python3 tools/quiet_client.py 127.0.0.1 $PORT $SNI 2.6"
+# NSS (tstclnt, Firefox's library) trusting nothing: it verifies the chain
+# after sending its own Finished, so its alert is encrypted and arrives
+# before the server's Finished.
+NSSDB="rm -rf $work/nssdb && mkdir -p $work/nssdb && certutil -N -d sql:$work/nssdb --empty-password"
+record nss-reject-tls12.pcap lo "$SERVER -tls1_2" \
+  "$NSSDB; tstclnt -h 127.0.0.1 -p $PORT -a $SNI -d sql:$work/nssdb -V tls1.2:tls1.2 </dev/null"
+record nss-reject-tls13.pcap lo "$SERVER -tls1_3" \
+  "$NSSDB; tstclnt -h 127.0.0.1 -p $PORT -a $SNI -d sql:$work/nssdb -V tls1.3:tls1.3 </dev/null"
+
+# Recorded captures cut as the field cuts them (editcap; deterministic).
+# A capture started on an open keep-alive connection: its data, the silence,
+# the server's idle RST (reset-after-idle.pcap from frame 12).
+want late-start-idle-reset.pcap && editcap -F pcap -r reset-after-idle.pcap late-start-idle-reset.pcap 12-15
+# The second file of a `tcpdump -C -W` ring: it starts in the middle of a
+# download, inside a TLS record (reset-mid-stream.pcap from frame 17).
+want ring-mid-download.pcap && editcap -F pcap -r reset-mid-stream.pcap ring-mid-download.pcap 17-60
+# One frame dated ten years ahead (a clock step, a damaged record): the ACK
+# that completes tls13-ok.pcap's TCP handshake.
+if want clock-jump.pcap; then
+  editcap -r tls13-ok.pcap "$work/a.pcap" 1-2
+  editcap -r tls13-ok.pcap "$work/b.pcap" 3
+  editcap -t 315360000 "$work/b.pcap" "$work/b2.pcap"
+  editcap -r tls13-ok.pcap "$work/c.pcap" 4-100
+  mergecap -a -F pcap -w clock-jump.pcap "$work/a.pcap" "$work/b2.pcap" "$work/c.pcap"
+fi
 
 # Two interfaces with different link types in one pcapng (Ethernet and SLL2).
 want mixed-links.pcapng && mergecap -F pcapng -w mixed-links.pcapng tls13-ok.pcap java-pkix-tls12.pcap

@@ -4,7 +4,8 @@
 # and nftables (network namespaces, dropped SYNs), python3 cryptography (test PKI),
 # a JDK (the Java client and server of the samples), nginx, haproxy, Go and
 # Node.js (the gateways and clients of the post-handshake samples), ssldump
-# (benches/compare.sh). Debian packages only.
+# (benches/compare.sh), socat (a backend's idle timeout) and libnss3-tools (tstclnt,
+# NSS's client). Debian packages only.
 # The test suite itself needs none of them (it runs on the committed samples),
 # except chromium for the HTML report: `install-tools.sh chromium`.
 set -euo pipefail
@@ -21,7 +22,7 @@ if [[ "${1:-}" == chromium ]]; then
   exit 0
 fi
 need=()
-for t in tcpdump tshark editcap openssl ip nft javac curl nginx haproxy go node ssldump; do
+for t in tcpdump tshark editcap openssl ip nft javac curl nginx haproxy go node ssldump socat tstclnt; do
   command -v "$t" >/dev/null 2>&1 || need+=("$t")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -29,7 +30,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
   apt-get install -y -qq tcpdump tshark openssl iproute2 nftables openjdk-17-jdk-headless curl \
-    nginx haproxy golang-go nodejs ssldump >/dev/null
+    nginx haproxy golang-go nodejs ssldump socat libnss3-tools >/dev/null
 fi
 python3 -c 'import cryptography' 2>/dev/null || pip install -q cryptography
 echo "install-tools: ok" >&2

@@ -44,8 +44,9 @@ pub struct Timing {
     pub end: Timestamp,
     /// The last two payload segments before the first RST, oldest first.
     pub data_tail: [Option<Mark>; 2],
-    /// The last payload segment before the first FIN or RST.
+    /// The last payload segment before the first FIN or RST, and the one before it.
     pub data_before_close: Option<Mark>,
+    pub data_before_close_prev: Option<Mark>,
     pub first_fin: Option<Mark>,
     pub first_rst: Option<Mark>,
 }
@@ -342,6 +343,7 @@ impl Tracer {
                 end: flow.end,
                 data_tail: [data_mark(flow.data_tail[0]), data_mark(flow.data_tail[1])],
                 data_before_close: data_mark(flow.data_before_close),
+                data_before_close_prev: data_mark(flow.data_before_close_prev),
                 first_fin: self.fin_at.map(mark),
                 first_rst: self.rst_at.map(mark),
             },

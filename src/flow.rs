@@ -127,8 +127,9 @@ pub struct Flow {
     /// The last two payload segments before the first RST, oldest first:
     /// how long the connection was silent before it was reset.
     pub data_tail: [Option<DataMark>; 2],
-    /// The last payload segment before the first FIN or RST.
+    /// The last payload segment before the first FIN or RST, and the one before it.
     pub data_before_close: Option<DataMark>,
+    pub data_before_close_prev: Option<DataMark>,
     /// The last packet of the connection.
     pub end: Timestamp,
     /// The direction of the first SYN and whether it was a SYN-ACK.
@@ -164,6 +165,7 @@ impl Flow {
             packets: PerDir([0, 0]),
             data_tail: [None, None],
             data_before_close: None,
+            data_before_close_prev: None,
             end: ts,
             first_syn: None,
             rst_seen: false,
@@ -236,6 +238,7 @@ impl Flow {
         if seg.flags & (FIN | RST) != 0 && !self.close_seen {
             self.close_seen = true;
             self.data_before_close = self.data_tail[1];
+            self.data_before_close_prev = self.data_tail[0];
         }
         self.fin_seen[dir] |= seg.flags & FIN != 0;
         self.rst_live |= seg.flags & RST != 0;

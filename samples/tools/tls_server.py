@@ -10,6 +10,8 @@ Usage: tls_server.py PORT MODE
              idle timeout shorter than the client's keep-alive.
   mid-reset: TLS 1.2; answers with the start of a large response and resets
              (SO_LINGER 0) in the middle of it: a backend crashing mid-response.
+  banner:    TLS 1.2; a server-first protocol: right after the handshake it
+             sends a greeting ("220 ... ESMTP"), then waits for the client.
 """
 import socket
 import ssl
@@ -31,6 +33,16 @@ s.bind(("127.0.0.1", port))
 s.listen(1)
 raw, _ = s.accept()
 c = ctx.wrap_socket(raw, server_side=True)
+if mode == "banner":
+    c.sendall(b"220 mail.company.com ESMTP ready\r\n")
+    c.settimeout(10)
+    try:
+        c.recv(65536)
+    except OSError:
+        pass
+    c.close()
+    s.close()
+    sys.exit(0)
 c.recv(65536)
 if mode == "short":
     c.sendall(b"ok\n")

@@ -53,6 +53,13 @@ pub enum Defect {
         index: usize,
         cross_sign: Option<(String, String)>,
     },
+    /// Certificate `index` has the name of certificate `of` on the path but
+    /// another key: a stale copy (an old intermediate left in the chain file).
+    StaleCopy {
+        index: usize,
+        subject: String,
+        of: usize,
+    },
     /// The path ends at a self-signed certificate the store lacks.
     RootNotTrusted {
         index: usize,
@@ -115,7 +122,7 @@ impl Defect {
             WeakSignatureAlgorithm { .. } => FindingCode::WeakSignatureAlgorithm,
             BadSignature { .. } => FindingCode::BadSignature,
             WrongOrder { .. } => FindingCode::WrongOrder,
-            Extra { .. } => FindingCode::UnrelatedCertificate,
+            Extra { .. } | StaleCopy { .. } => FindingCode::UnrelatedCertificate,
             RootNotTrusted { .. } | MissingRoot { .. } => FindingCode::UntrustedRoot,
             MissingIntermediate { .. } => FindingCode::IncompleteChain,
             Expired { .. } => FindingCode::Expired,
@@ -139,6 +146,7 @@ impl Defect {
             | WeakSignatureAlgorithm { index, .. }
             | BadSignature { index, .. }
             | Extra { index, .. }
+            | StaleCopy { index, .. }
             | RootNotTrusted { index, .. }
             | MissingRoot { index, .. }
             | MissingIntermediate { index, .. }
@@ -182,6 +190,9 @@ impl Defect {
             ),
             Extra { index, cross_sign: Some((subject, issuer)) } => format!(
                 "certificate {index} (\"{subject}\", issued by \"{issuer}\") is a cross-signed copy of a CA the path goes through, and the path does not need it: it does not affect the verdict; remove it from the server's chain file unless old clients need it"
+            ),
+            StaleCopy { index, subject, of } => format!(
+                "certificate {index} has the name of certificate {of} (\"{subject}\") but another key: a stale copy (an old or renewed-away intermediate) that signs nothing on the path; it does not affect the verdict (clients that take the first certificate of that name may fail): remove certificate {index} from the server's chain file and keep certificate {of}"
             ),
             Extra { index, cross_sign: None } => {
                 format!("certificate {index} is on no path from the leaf to a root: remove it from the server's chain file")

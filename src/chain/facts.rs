@@ -30,6 +30,16 @@ pub(super) fn authority_key_id(c: &X509Certificate) -> Option<String> {
     })
 }
 
+/// The subject key identifier, as `authority_key_id` writes key identifiers.
+pub(super) fn subject_key_id(c: &X509Certificate) -> Option<String> {
+    c.extensions().iter().find_map(|e| match e.parsed_extension() {
+        ParsedExtension::SubjectKeyIdentifier(k) => {
+            Some(k.0.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":"))
+        }
+        _ => None,
+    })
+}
+
 pub(super) fn leaf_names(c: &X509Certificate) -> LeafNames {
     let mut n = LeafNames::default();
     if let Ok(Some(san)) = c.subject_alternative_name() {

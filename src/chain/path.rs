@@ -4,7 +4,7 @@
 
 use x509_parser::prelude::*;
 
-use super::facts::{authority_key_id, subject_text};
+use super::facts::{authority_key_id, subject_key_id, subject_text};
 use super::*;
 use crate::escape;
 use crate::trust::{der_contents, mozilla_subjects};
@@ -47,13 +47,9 @@ impl Chains {
                 ends_at_untrusted_root = Some(cur_i);
                 break;
             }
-            let next = parsed
-                .iter()
-                .enumerate()
-                .find(|(j, p)| !on_path.contains(j) && p.as_ref().is_some_and(|c| c.subject().as_raw() == issuer_raw));
-            match next {
-                Some((j, Some(c))) => {
-                    if cur.verify_signature(Some(c.public_key())).is_err() {
+            match issuer_of(cur, parsed, &on_path) {
+                Some((j, c, verified)) => {
+                    if !verified {
                         defects.push(Defect::BadSignature {
                             index: cur_i,
                             issuer: j,
@@ -63,14 +59,16 @@ impl Chains {
                     cur = c;
                     cur_i = j;
                 }
-                _ => {
+                None => {
                     missing = Some(escape::text(cur.issuer().to_string().as_bytes()));
                     missing_is_public_root = mozilla_subjects().contains(der_contents(issuer_raw));
                     break;
                 }
             }
         }
-        let in_order = on_path.iter().enumerate().all(|(k, &j)| k == j);
+        // In order: each certificate of the path after the one it signs (an
+        // extra certificate between them is its own finding, not disorder).
+        let in_order = on_path.first() == Some(&0) && on_path.windows(2).all(|w| w[0] < w[1]);
         if !in_order {
             defects.push(Defect::WrongOrder { path: on_path.clone() });
         }
@@ -132,13 +130,63 @@ impl Chains {
     }
 }
 
+/// The issuer of `cur` among the certificates sent and not yet on the path,
+/// chosen by key, not by name alone (a server may send a stale copy of an
+/// intermediate, same name and another key, before the real one): the
+/// candidate whose subject key identifier is `cur`'s authority key
+/// identifier and whose key verifies `cur`'s signature, then any whose key
+/// verifies it, then the first of that name (its signature then fails:
+/// `bad_signature`). The bool says whether the signature verified.
+fn issuer_of<'a, 'b>(
+    cur: &X509Certificate,
+    parsed: &'a [Option<X509Certificate<'b>>],
+    on_path: &[usize],
+) -> Option<(usize, &'a X509Certificate<'b>, bool)> {
+    let issuer_raw = cur.issuer().as_raw();
+    let candidates: Vec<(usize, &X509Certificate)> = parsed
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| !on_path.contains(j))
+        .filter_map(|(j, p)| p.as_ref().map(|c| (j, c)))
+        .filter(|(_, c)| c.subject().as_raw() == issuer_raw)
+        .collect();
+    let aki = authority_key_id(cur);
+    let verifies = |c: &X509Certificate| cur.verify_signature(Some(c.public_key())).is_ok();
+    let by_key_id = candidates
+        .iter()
+        .find(|(_, c)| aki.is_some() && subject_key_id(c) == aki && verifies(c));
+    let by_signature = || candidates.iter().find(|(_, c)| verifies(c));
+    match by_key_id.or_else(by_signature) {
+        Some(&(j, c)) => Some((j, c, true)),
+        None => candidates.first().map(|&(j, c)| (j, c, false)),
+    }
+}
+
 /// A certificate sent but not on the path: a cross-signed copy of a
-/// certificate on the path (an old root's cross-sign), or one unrelated to it.
+/// certificate on the path (an old root's cross-sign: same name and key),
+/// a stale copy of one (same name, another key), or one unrelated to it.
 fn extra_certificate(j: usize, c: &X509Certificate, parsed: &[Option<X509Certificate>], on_path: &[usize]) -> Defect {
-    let path_issuers = on_path
+    let path: Vec<&X509Certificate> = on_path
         .iter()
         .filter_map(|&k| parsed.get(k).and_then(Option::as_ref))
-        .any(|p| p.issuer().as_raw() == c.subject().as_raw());
+        .collect();
+    let same_name = path.iter().find(|p| p.subject().as_raw() == c.subject().as_raw());
+    if let Some(p) = same_name
+        && p.public_key().raw != c.public_key().raw
+    {
+        let on = on_path.iter().copied().find(|&k| {
+            parsed
+                .get(k)
+                .and_then(Option::as_ref)
+                .is_some_and(|x| std::ptr::eq(x, *p))
+        });
+        return Defect::StaleCopy {
+            index: j,
+            subject: subject_text(c),
+            of: on.unwrap_or(0),
+        };
+    }
+    let path_issuers = path.iter().any(|p| p.issuer().as_raw() == c.subject().as_raw());
     Defect::Extra {
         index: j,
         cross_sign: path_issuers.then(|| (subject_text(c), escape::text(c.issuer().to_string().as_bytes()))),

@@ -191,6 +191,42 @@ fn bad_signature_wrong_order_unrelated() -> Outcome {
 }
 
 #[test]
+fn the_issuer_is_found_by_key_not_by_name_alone() -> Outcome {
+    let r = root("Root")?;
+    let i = issue("Inter", true, &r, (2025, 1, 1), (2030, 1, 1))?;
+    let l = leaf(&i)?;
+    // A stale copy of the intermediate (same name, another key) sent first.
+    let stale = issue("Inter", true, &r, (2025, 1, 1), (2030, 1, 1))?;
+    let s = store(&[&r])?;
+    let rep = s.analyze(
+        &[l.der.clone(), stale.der.clone(), i.der.clone()],
+        1,
+        AT,
+        None,
+        Purpose::Server,
+    );
+    assert_eq!(rep.trust.verdict.as_str(), "trusted", "{:?}", findings(&rep));
+    assert_eq!(rep.on_path, vec![true, false, true]);
+    let got = codes(&rep);
+    assert!(
+        !got.contains(&"bad_signature") && !got.contains(&"wrong_order"),
+        "{got:?}"
+    );
+    // The stale copy gets the finding, never the real issuer.
+    let f = findings(&rep)
+        .into_iter()
+        .find(|f| f.code.as_str() == "unrelated_certificate")
+        .ok_or("no unrelated_certificate finding")?;
+    assert_eq!(f.cert_index, Some(1));
+    assert!(
+        f.message.contains("stale copy") && f.message.contains("keep certificate 2"),
+        "{}",
+        f.message
+    );
+    Ok(())
+}
+
+#[test]
 fn one_verification_per_distinct_chain() -> Outcome {
     let r = root("Root")?;
     let i = issue("Inter", true, &r, (2025, 1, 1), (2030, 1, 1))?;

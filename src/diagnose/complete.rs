@@ -89,6 +89,23 @@ pub(super) fn completed(v: &View, sh: Option<(usize, &Event)>, tls13: bool, sslv
             .map(|(i, _)| i)
     };
     if let (Some(c), Some(s)) = (done(Side::Client), done(Side::Server)) {
+        // An alert a side sent after its own Finished and before the peer's
+        // (NSS verifies the chain after sending its Finished) ended the handshake.
+        let (first, second) = if c < s { (c, s) } else { (s, c) };
+        let early_alert = v.ev.get(first + 1..second).unwrap_or(&[]).iter().any(|e| {
+            e.from == v.ev[first].from
+                && matches!(tls(e), Some(TlsMsg::Alert { .. } | TlsMsg::EncryptedAlert { .. }))
+                && !matches!(
+                    tls(e),
+                    Some(TlsMsg::Alert {
+                        level: 1,
+                        description: 0
+                    })
+                )
+        });
+        if early_alert {
+            return None;
+        }
         return Some((
             format!(
                 "Handshake completed: Finished from the client in frame {} and from the server in frame {}.",

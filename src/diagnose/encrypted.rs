@@ -55,7 +55,7 @@ pub(super) fn server_rejected_flight(b: &Before) -> Verdict {
     } else {
         (
             NamedCause::HandshakeFailedEncrypted,
-            "A server that gives up here most often rejected or missed the client's certificate; only the session keys (an SSLKEYLOGFILE) would show it, and this version does not decrypt yet.".to_string(),
+            "A server that gives up here most often rejected or missed the client's certificate; the session keys (an SSLKEYLOGFILE, given with --keylog) would show it.".to_string(),
         )
     };
     failed(
@@ -70,18 +70,21 @@ pub(super) fn server_rejected_flight(b: &Before) -> Verdict {
 }
 
 /// An encrypted alert (or the encrypted record that can only be one) ended the handshake.
-pub(super) fn encrypted_alert(b: &Before) -> Verdict {
+pub(super) fn encrypted_alert(b: &Before, chain: &ChainContext) -> Verdict {
     let (d, tls13) = (b.d, b.tls13);
     let who = d.from.name();
+    if let Some(v) = alert_before_servers_finished(b, chain) {
+        return v;
+    }
     let phase = if tls13 {
         "TLS 1.3 encrypts everything after the ServerHello".to_string()
     } else {
         "the alert was sent after ChangeCipherSpec and is encrypted".to_string()
     };
     let hint = if d.from == Side::Client && tls13 {
-        " A client that gives up here most often rejected the server's certificate chain (an encrypted certificate alert); only the session keys (an SSLKEYLOGFILE) would show it, and this version does not decrypt yet."
+        " A client that gives up here most often rejected the server's certificate chain (an encrypted certificate alert); the session keys (an SSLKEYLOGFILE, given with --keylog) would show it."
     } else if d.from == Side::Server && tls13 {
-        " A server that gives up here most often rejected or missed the client's certificate, or the client's Finished; only the session keys (an SSLKEYLOGFILE) would show it, and this version does not decrypt yet."
+        " A server that gives up here most often rejected or missed the client's certificate, or the client's Finished; the session keys (an SSLKEYLOGFILE, given with --keylog) would show it."
     } else {
         ""
     };
@@ -94,4 +97,50 @@ pub(super) fn encrypted_alert(b: &Before) -> Verdict {
             d.frame
         ),
     )
+}
+
+/// TLS 1.2 and earlier: the client's encrypted alert after its own Finished
+/// and before the server's. NSS (Firefox, and the products built on it)
+/// verifies the server's chain only after sending its Finished: a chain it
+/// rejects then ends the handshake with this alert.
+fn alert_before_servers_finished(b: &Before, chain: &ChainContext) -> Option<Verdict> {
+    let d = b.d;
+    if b.tls13 || d.from != Side::Client || !matches!(tls(d), Some(TlsMsg::EncryptedAlert { .. })) {
+        return None;
+    }
+    let finished = b
+        .before
+        .iter()
+        .rev()
+        .find(|e| is_msg(e, Side::Client, |m| *m == TlsMsg::EncryptedHandshake))?;
+    let lead = format!(
+        "The client sent its Finished (frame {}), then an encrypted alert (frame {}) before the server's Finished: it ended the handshake after verifying the server's chain, as NSS-based clients (Firefox, and products built on NSS) do.",
+        finished.frame, d.frame
+    );
+    // A finding a client rejects (wrong_key_usage included: NSS checks the
+    // extended key usage) explains the alert.
+    if chain.rejected_after_handshake || chain.problem.is_some() {
+        return Some(failed(
+            NamedCause::CertificateRejectedByClient,
+            Blame::Client,
+            d.frame,
+            format!(
+                "{lead} The alert is encrypted, but the chain gives the reason such a client rejects it:{}",
+                chain_sentence(chain)
+            ),
+        ));
+    }
+    Some(failed(
+        NamedCause::HandshakeFailedEncrypted,
+        Blame::Client,
+        d.frame,
+        format!(
+            "{lead} The alert is encrypted and the chain gives no reason to reject it{}: the session keys (an SSLKEYLOGFILE, given with --keylog) would show the alert.",
+            if chain.checked && chain.trusted {
+                " against the trust store given (the client's store may differ)"
+            } else {
+                ""
+            }
+        ),
+    ))
 }

@@ -326,8 +326,11 @@ fn reset_finding(t: &Trace) -> Option<Finding> {
     let tm = &t.timing;
     let (first, is_rst) = tm.first_close()?;
     let rst = tm.first_rst?;
-    // Only a RST that ended the connection (not one after a FIN).
-    if !is_rst || first.frame != rst.frame {
+    if !is_rst {
+        return closed_idle_then_reset(t, first, rst);
+    }
+    // Only a RST that ended the connection.
+    if first.frame != rst.frame {
         return None;
     }
     let last = tm.data_tail[1]?;
@@ -405,10 +408,44 @@ pub(super) fn started_late_reset(t: &Trace) -> Option<Finding> {
     (secs >= IDLE_SECONDS).then(|| idle_finding(rst, secs, "at least ", None))
 }
 
+/// A side closed an idle connection (its close_notify and FIN), the peer
+/// did not notice and sent its next request, and that was answered by a
+/// RST: the keep-alive race behind a gateway's 502 after an idle time.
+fn closed_idle_then_reset(t: &Trace, fin: Mark, rst: Mark) -> Option<Finding> {
+    let tm = &t.timing;
+    let request = tm.data_tail[1]?;
+    if rst.from != fin.from || request.from == fin.from || request.frame <= fin.frame || rst.frame < request.frame {
+        return None;
+    }
+    // The silence ends with the closer's close_notify (when it sent one) or its FIN.
+    let before = tm.data_before_close?;
+    let (quiet_from, quiet_to, notify) = if before.from == fin.from && is_close_record(t, before) {
+        (tm.data_before_close_prev?, before.ts, Some(before.frame))
+    } else {
+        (before, fin.ts, None)
+    };
+    let secs = seconds_between(quiet_from.ts, quiet_to);
+    if secs < IDLE_SECONDS {
+        return None;
+    }
+    let (closer, peer) = (fin.from.name(), fin.from.other().name());
+    Some(Finding {
+        code: FindingCode::ResetAfterIdle,
+        cert_index: None,
+        message: format!(
+            "the {closer} closed the connection after {secs:.1} s without data ({}FIN frame {}), the {peer} sent its next request anyway (frame {}) and the {closer} reset it (RST, frame {}): an idle timeout on the {closer} side (a backend's keep-alive timeout, a load balancer's) is shorter than the {peer}'s keep-alive, and the {peer} reused the connection after the {closer} had closed it. Make the {peer}'s idle keep-alive shorter than the {closer}'s idle timeout (or raise that timeout)",
+            notify.map(|f| format!("close_notify frame {f}, ")).unwrap_or_default(),
+            fin.frame,
+            request.frame,
+            rst.frame
+        ),
+    })
+}
+
 /// The payload segment `m` carried its side's last record, and that record
 /// is an alert: plaintext or TLS 1.2 (content type 21), or a TLS 1.3 record
 /// of an alert's size.
-fn is_close_record(t: &Trace, m: Mark) -> bool {
+pub fn is_close_record(t: &Trace, m: Mark) -> bool {
     let side = usize::from(m.from == Side::Server);
     t.last_records[side].is_some_and(|r| {
         r.frame == m.frame && (r.content_type == 21 || (r.content_type == 23 && (r.len == 19 || r.len == 11)))

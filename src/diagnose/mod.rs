@@ -260,7 +260,7 @@ fn explain(b: &Before, chain: &ChainContext) -> Verdict {
             encrypted::server_rejected_flight(b)
         }
         EventKind::Tls(TlsMsg::EncryptedAlert { .. }) | EventKind::Tls(TlsMsg::Encrypted { .. }) => {
-            encrypted::encrypted_alert(b)
+            encrypted::encrypted_alert(b, chain)
         }
         EventKind::Fin | EventKind::Rst => closes::explain(b, chain),
         _ => incomplete(b.t, b.ch.is_some(), b.v),

@@ -283,7 +283,13 @@ fn close_report(t: &Trace) -> CloseReport {
     };
     let first = tm.first_close();
     let end = first.map(|(m, _)| m.ts).unwrap_or(tm.end);
-    let last_data = tm.data_before_close.or(tm.data_tail[1]).map(|m| m.ts);
+    // A close_notify in front of the close is part of it, not data.
+    let last_data = match tm.data_before_close {
+        Some(m) if crate::diagnose::established::is_close_record(t, m) => tm.data_before_close_prev,
+        other => other,
+    }
+    .or(tm.data_tail[1])
+    .map(|m| m.ts);
     let round = |x: f64| (x * 1e6).round() / 1e6;
     CloseReport {
         first_fin: ev(tm.first_fin),

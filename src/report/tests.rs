@@ -48,6 +48,7 @@ fn trace() -> Trace {
                 from: Side::Server,
                 ts: at(101),
             }),
+            data_before_close_prev: None,
             first_fin: None,
             first_rst: Some(Mark {
                 frame: 6,
