@@ -12,6 +12,7 @@ pub mod chain;
 pub(crate) mod connection;
 pub(crate) mod diagnose;
 pub(crate) mod digits;
+pub mod dn;
 pub mod error;
 pub mod escape;
 pub mod export;

@@ -584,3 +584,50 @@ fn timestamps_near_the_limits_never_wrap() {
     let text = pcap_tls_audit::report::render_text(&document(r));
     assert!(!text.contains("captured -"), "{text}");
 }
+
+/// A ClientHello whose SNI is these bytes.
+fn client_hello_with_sni(sni: &[u8]) -> Vec<u8> {
+    let mut ext = vec![0, 0];
+    ext.extend_from_slice(&((sni.len() + 5) as u16).to_be_bytes());
+    ext.extend_from_slice(&((sni.len() + 3) as u16).to_be_bytes());
+    ext.push(0);
+    ext.extend_from_slice(&(sni.len() as u16).to_be_bytes());
+    ext.extend_from_slice(sni);
+    let mut body = vec![3, 3];
+    body.extend_from_slice(&[7; 32]);
+    body.extend_from_slice(&[0, 0, 2, 0xc0, 0x2f, 1, 0]);
+    body.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+    body.extend_from_slice(&ext);
+    let mut hs = vec![1, 0, 0, body.len() as u8];
+    hs.extend_from_slice(&body);
+    record(22, &hs)
+}
+
+#[test]
+fn names_that_are_not_utf8_are_escaped_the_same_everywhere() {
+    // A self-signed certificate whose CN (and so issuer) holds 0xff, and an
+    // SNI holding 0xff: every name shows the byte as \xff, none shows the
+    // parser's "<X509Error: ...>" or U+FFFD.
+    let kp = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["x.example".into()]).unwrap();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params.distinguished_name.push(rcgen::DnType::CommonName, "bad-Zname");
+    let mut der = params.self_signed(&kp).unwrap().der().to_vec();
+    let mut at = 0;
+    while let Some(i) = der[at..].windows(9).position(|w| w == b"bad-Zname") {
+        der[at + i + 4] = 0xff;
+        at += i + 9;
+    }
+    let mut list = vec![(der.len() >> 16) as u8, (der.len() >> 8) as u8, der.len() as u8];
+    list.extend_from_slice(&der);
+    let server = certificate_records(&list);
+    let rep = analyze(pcap(&connection(&client_hello_with_sni(b"host\xff.example"), &server)));
+    let json = serde_json::to_string(&document(rep)).unwrap();
+    assert!(!json.contains("X509Error") && !json.contains('\u{fffd}'), "{json}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let cert = &v["captures"][0]["connections"][0]["server_chain"]["certificates"][0];
+    assert_eq!(cert["subject"], "CN=bad-\\xffname");
+    assert_eq!(cert["issuer"], "CN=bad-\\xffname");
+    let messages = v["captures"][0]["connections"][0]["server_chain"]["findings"].to_string();
+    assert!(messages.contains("host\\\\xff.example"), "{messages}");
+}

@@ -58,10 +58,15 @@ pub(super) fn analyze_flow(f: &Flow, tracer: Tracer, nanos: bool, opts: &Options
     let t: Trace = tracer.finish(f);
     let (client, server) = if t.client_is_a { (f.a, f.b) } else { (f.b, f.a) };
     let (ch, sh) = hellos(&t);
-    let host = opts.host.clone().or_else(|| {
-        ch.and_then(|(_, c)| c.sni.as_ref())
-            .map(|s| String::from_utf8_lossy(s).into_owned())
-    });
+    let host = opts
+        .host
+        .as_deref()
+        .map(|h| crate::escape::text(h.as_bytes()))
+        .or_else(|| {
+            // Escaped as every field shows it (an invalid byte as \xff): such a
+            // name matches no certificate name either way.
+            ch.and_then(|(_, c)| c.sni.as_ref()).map(|s| crate::escape::text(s))
+        });
     let at = opts.at.unwrap_or(f.start.secs);
     let mut server_chain = chain_of(&t, Side::Server, at, host.as_deref(), opts);
     let client_chain = chain_of(&t, Side::Client, at, None, opts);

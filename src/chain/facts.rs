@@ -17,7 +17,7 @@ pub(super) struct LeafNames {
 }
 
 pub(super) fn subject_text(c: &X509Certificate) -> String {
-    escape::text(c.subject().to_string().as_bytes())
+    crate::dn::name_text(c.subject())
 }
 
 pub(super) fn authority_key_id(c: &X509Certificate) -> Option<String> {
@@ -173,8 +173,8 @@ pub(super) fn cert_info(index: usize, der: &[u8], p: Option<&X509Certificate>) -
     }
     CertInfo {
         index,
-        subject: escape::text(c.subject().to_string().as_bytes()),
-        issuer: escape::text(c.issuer().to_string().as_bytes()),
+        subject: crate::dn::name_text(c.subject()),
+        issuer: crate::dn::name_text(c.issuer()),
         serial: c.raw_serial_as_string(),
         not_before: timefmt::seconds(c.validity().not_before.timestamp()),
         not_after: timefmt::seconds(c.validity().not_after.timestamp()),

@@ -18,8 +18,9 @@ pub(super) fn hostname_finding(n: &LeafNames, host: &str) -> Option<Defect> {
         v.extend(n.ips.iter().map(|i| i.to_string()));
         v.join(", ")
     };
+    // `host` is escaped already (from the SNI's bytes, or --host).
     Some(Defect::HostnameMismatch {
-        host: escape::text(host.as_bytes()),
+        host: host.to_string(),
         presented: escape::text(presented.as_bytes()),
     })
 }

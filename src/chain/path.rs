@@ -6,7 +6,6 @@ use x509_parser::prelude::*;
 
 use super::facts::{authority_key_id, subject_key_id, subject_text};
 use super::*;
-use crate::escape;
 use crate::trust::{der_contents, mozilla_subjects};
 
 impl Chains {
@@ -60,7 +59,7 @@ impl Chains {
                     cur_i = j;
                 }
                 None => {
-                    missing = Some(escape::text(cur.issuer().to_string().as_bytes()));
+                    missing = Some(crate::dn::name_text(cur.issuer()));
                     missing_is_public_root = mozilla_subjects().contains(der_contents(issuer_raw));
                     break;
                 }
@@ -189,6 +188,6 @@ fn extra_certificate(j: usize, c: &X509Certificate, parsed: &[Option<X509Certifi
     let path_issuers = path.iter().any(|p| p.issuer().as_raw() == c.subject().as_raw());
     Defect::Extra {
         index: j,
-        cross_sign: path_issuers.then(|| (subject_text(c), escape::text(c.issuer().to_string().as_bytes()))),
+        cross_sign: path_issuers.then(|| (subject_text(c), crate::dn::name_text(c.issuer()))),
     }
 }

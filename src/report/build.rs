@@ -486,12 +486,8 @@ fn entry(e: &Event, t: Option<f64>) -> HandshakeEntry {
 }
 
 fn dn_names(ders: &[Vec<u8>]) -> Vec<String> {
-    use x509_parser::prelude::FromDer;
     ders.iter()
-        .map(|d| match x509_parser::x509::X509Name::from_der(d) {
-            Ok((_, n)) => crate::escape::text(n.to_string().as_bytes()),
-            Err(_) => format!("(unreadable name, {} bytes)", d.len()),
-        })
+        .map(|d| crate::dn::der_name_text(d).unwrap_or_else(|| format!("(unreadable name, {} bytes)", d.len())))
         .collect()
 }
 

@@ -5,7 +5,7 @@
 
 use tls_parser::{TlsMessage, TlsMessageHandshake, parse_tls_message_handshake};
 
-use super::hello::{client_extensions, draft_server_hello, server_extensions};
+use super::hello::{client_extensions, draft_server_hello, server_extensions, server_hello_extensions};
 use super::wire::HandshakeType;
 use super::*;
 
@@ -97,7 +97,9 @@ impl TlsParser {
                         hello_retry: s.random == HRR_RANDOM,
                         ..ServerHello::default()
                     };
-                    if let Some(ext) = s.ext {
+                    // tls-parser leaves an SSL 3.0 ServerHello's extensions
+                    // (renegotiation_info) unread: JA3S counts them.
+                    if let Some(ext) = s.ext.or_else(|| server_hello_extensions(msg.get(4..).unwrap_or(&[]))) {
                         server_extensions(ext, &mut sh);
                     }
                     TlsMsg::ServerHello(Box::new(sh))

@@ -124,6 +124,15 @@ pub(super) fn server_extensions(ext: &[u8], sh: &mut ServerHello) {
     }
 }
 
+/// The extensions block of a ServerHello body (after its 4-byte header):
+/// version, random, session id, cipher suite, compression, extensions.
+pub(super) fn server_hello_extensions(b: &[u8]) -> Option<&[u8]> {
+    let sid_len = usize::from(*b.get(34)?);
+    let at = 35 + sid_len + 3;
+    let len = usize::from(u16_at(b, at)?);
+    b.get(at + 2..at + 2 + len)
+}
+
 /// A ServerHello of a TLS 1.3 draft (version 0x7fxx): version, random,
 /// cipher suite, extensions; no session id or compression.
 pub(super) fn draft_server_hello(b: &[u8]) -> Option<ServerHello> {

@@ -202,3 +202,28 @@ fn application_data_is_counted_and_skipped_never_held() {
     p.feed(Dir::B, &tail, 5);
     assert_eq!(p.encrypted_counts[Dir::B], 2);
 }
+
+#[test]
+fn an_ssl3_server_hello_keeps_its_extensions_for_ja3s() {
+    // SSL 3.0, TLS_RSA_WITH_AES_256_CBC_SHA (53), no session id, no
+    // compression, renegotiation_info (65281) empty: tshark's ja3s_full
+    // and Arkime give "768,53,65281".
+    let mut body = vec![3, 0];
+    body.extend_from_slice(&[9; 32]);
+    body.extend_from_slice(&[0, 0, 53, 0, 0, 5, 0xff, 0x01, 0, 1, 0]);
+    let mut rec = vec![22, 3, 0, 0, 0];
+    let msg = hs(2, &body);
+    rec[4] = msg.len() as u8;
+    rec.extend_from_slice(&msg);
+    let mut p = TlsParser::new();
+    p.feed(Dir::B, &rec, 6);
+    let Some(TlsMsg::ServerHello(sh)) = p.events.first().map(|e| &e.msg) else {
+        panic!("no ServerHello: {:?}", p.events);
+    };
+    assert_eq!((sh.legacy_version, sh.cipher_suite), (0x0300, 53));
+    assert_eq!(sh.extensions, vec![65281]);
+    assert_eq!(
+        crate::fingerprint::ja3s(sh),
+        hex::encode(<md5::Md5 as md5::Digest>::digest(b"768,53,65281"))
+    );
+}

@@ -5,9 +5,6 @@
 use std::collections::HashMap;
 
 use rustls_pki_types::{CertificateDer, TrustAnchor};
-use x509_parser::prelude::*;
-
-use crate::escape;
 
 pub mod keystore;
 pub mod pem;
@@ -104,10 +101,7 @@ fn wrap_sequence(content: &[u8]) -> Vec<u8> {
 
 pub(crate) fn name_of_subject_content(content: &[u8]) -> String {
     let der = wrap_sequence(content);
-    match X509Name::from_der(&der) {
-        Ok((_, n)) => escape::text(n.to_string().as_bytes()),
-        Err(_) => "(unreadable name)".into(),
-    }
+    crate::dn::der_name_text(&der).unwrap_or_else(|| "(unreadable name)".into())
 }
 
 /// Subjects of the Mozilla roots, to tell a missing public root from a missing intermediate.
