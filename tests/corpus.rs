@@ -280,15 +280,36 @@ const KNOWN_LABEL_DIFFERENCES: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// Failed by the contract's post-handshake rule: both Finished messages seen,
-/// the client's close the decisive event, and a chain finding such a client rejects.
+/// Failed by the contract's narrowed post-handshake rule: both Finished
+/// messages seen, the client's close the decisive event within 1 s of the
+/// last of them, no server data between them, a chain finding such a client
+/// rejects, and an explanation that says the rejection is inferred.
 fn post_handshake_rejection(c: &ConnectionReport) -> bool {
-    let finished = |side: &str| c.handshake.iter().any(|h| h.message == "Finished" && h.from == side);
-    c.failure
-        .as_ref()
-        .is_some_and(|f| f.cause.word() == "certificate_rejected_by_client" && f.side.as_str() == "client")
-        && finished("client")
-        && finished("server")
+    let finished = |side: &str| {
+        c.handshake
+            .iter()
+            .filter(|h| h.message == "Finished" && h.from == side)
+            .map(|h| (h.frame, h.t))
+            .next_back()
+    };
+    let (Some(f), Some((cf, ct)), Some((sf, st))) = (c.failure.as_ref(), finished("client"), finished("server")) else {
+        return false;
+    };
+    let Some(close) = f.frame else { return false };
+    let (done, done_t) = if cf > sf { (cf, ct) } else { (sf, st) };
+    let close_t = c.handshake.iter().find(|h| h.frame == close).and_then(|h| h.t);
+    let within = matches!((done_t, close_t), (Some(a), Some(b)) if b - a <= 1.0);
+    let server_data = c.handshake.iter().any(|h| {
+        h.from == "server"
+            && h.frame > done
+            && h.frame < close
+            && matches!(&*h.message, "EncryptedData" | "ApplicationData")
+    });
+    f.cause.word() == "certificate_rejected_by_client"
+        && f.side.as_str() == "client"
+        && within
+        && !server_data
+        && f.explanation.contains("inferred")
         && c.server_chain
             .as_ref()
             .is_some_and(|ch| ch.findings.iter().any(|x| x.code.rejected_after_handshake()))
@@ -342,6 +363,17 @@ fn statuses_agree_with_the_oracle_labels() {
                 // at a self-signed SELKS page, a client at an expired chain): tshark only
                 // sees the completed handshake.
                 post_handshake += 1;
+                let codes: Vec<&str> = conn
+                    .server_chain
+                    .iter()
+                    .flat_map(|ch| ch.findings.iter().map(|x| x.code.as_str()))
+                    .collect();
+                println!(
+                    "post-handshake rejection: {name} stream {} frame {:?} ({})",
+                    row.stream,
+                    conn.failure.as_ref().and_then(|f| f.frame),
+                    codes.join(", ")
+                );
             } else if !KNOWN_LABEL_DIFFERENCES
                 .iter()
                 .any(|(f, s, _)| *f == name && *s == row.stream)
