@@ -471,6 +471,23 @@ record nss-reject-tls12.pcap lo "$SERVER -tls1_2" \
 record nss-reject-tls13.pcap lo "$SERVER -tls1_3" \
   "$NSSDB; tstclnt -h 127.0.0.1 -p $PORT -a $SNI -d sql:$work/nssdb -V tls1.3:tls1.3 </dev/null"
 
+# Keys never make a verdict worse: Node.js (TLS 1.3) rejecting the chain,
+# its key log from the 'keylog' event; nginx requiring a client certificate
+# that curl does not send, TLS 1.3, curl's SSLKEYLOGFILE.
+record keylog-node-tls13-reject.pcap lo "$(srv leaf inter.pem -www | sed 's/-tls1_2/-tls1_3/')" \
+  "node tools/node_client.js 127.0.0.1 $PORT $SNI pki/other-root.pem TLSv1.3 $(keylog keylog-node-tls13-reject)"
+sed 's/ssl_protocols TLSv1.2;/ssl_protocols TLSv1.3;/' "$work/nginx-mtls.conf" > "$work/nginx-mtls13.conf"
+record keylog-nginx-tls13-no-client-cert.pcap lo "nginx -g 'daemon off;' -c $work/nginx-mtls13.conf" \
+  "SSLKEYLOGFILE=$(keylog keylog-nginx-tls13-no-client-cert) curl -sS -o /dev/null -w '%{http_code}\\n' --cacert pki/root.pem --resolve $SNI:$PORT:127.0.0.1 https://$SNI:$PORT/"
+
+# A TLS 1.3 resumption with 0-RTT early data: a first connection stores the
+# session (-sess_out), the second resumes it and sends its request as early
+# data (-early_data); both in the client's key log.
+printf 'PING early\n' > "$work/early.txt"
+record keylog-tls13-early-data.pcap lo "$SERVER -tls1_3 -early_data -naccept 2" \
+  "sleep 1 | openssl s_client -connect 127.0.0.1:$PORT -servername $SNI -CAfile pki/root.pem -tls1_3 -sess_out $work/sess.pem -keylogfile $(keylog keylog-tls13-early-data) -quiet" \
+  "sleep 1 | openssl s_client -connect 127.0.0.1:$PORT -servername $SNI -CAfile pki/root.pem -tls1_3 -sess_in $work/sess.pem -early_data $work/early.txt -keylogfile $(keylog keylog-tls13-early-data) -quiet"
+
 # Recorded captures cut as the field cuts them (editcap; deterministic).
 # A capture started on an open keep-alive connection: its data, the silence,
 # the server's idle RST (reset-after-idle.pcap from frame 12).

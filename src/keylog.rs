@@ -20,6 +20,8 @@ pub struct Secrets {
     pub server_handshake: Option<Vec<u8>>,
     pub client_traffic_0: Option<Vec<u8>>,
     pub server_traffic_0: Option<Vec<u8>>,
+    /// TLS 1.3 0-RTT: the client's early data and EndOfEarlyData.
+    pub client_early: Option<Vec<u8>>,
     /// TLS 1.2 and earlier: the master secret (`CLIENT_RANDOM`).
     pub master: Option<Vec<u8>>,
     /// Where the secrets came from, e.g. `keys.log line 3` (the first line read).
@@ -83,7 +85,7 @@ impl KeyLog {
     /// Reads key log text from `origin` (a file's name, or "the capture's
     /// secrets block at byte N"); returns a message per line it could not
     /// use. Comments and empty lines are skipped; labels it does not use
-    /// (EXPORTER_SECRET, EARLY_TRAFFIC_SECRET...) are ignored.
+    /// (EXPORTER_SECRET...) are ignored.
     pub fn add_text(&self, origin: &str, text: &[u8]) -> Vec<String> {
         let mut problems = Vec::new();
         let mut found: HashMap<[u8; 32], Secrets> = HashMap::new();
@@ -119,6 +121,7 @@ impl KeyLog {
                 "CLIENT_TRAFFIC_SECRET_0" => &mut e.client_traffic_0,
                 "SERVER_TRAFFIC_SECRET_0" => &mut e.server_traffic_0,
                 "CLIENT_RANDOM" => &mut e.master,
+                "CLIENT_EARLY_TRAFFIC_SECRET" => &mut e.client_early,
                 _ => continue,
             };
             *slot = Some(s);
@@ -146,6 +149,7 @@ fn merge(old: &Secrets, new: Secrets) -> Secrets {
         server_handshake: old.server_handshake.clone().or(new.server_handshake),
         client_traffic_0: old.client_traffic_0.clone().or(new.client_traffic_0),
         server_traffic_0: old.server_traffic_0.clone().or(new.server_traffic_0),
+        client_early: old.client_early.clone().or(new.client_early),
         master: old.master.clone().or(new.master),
         source: old.source.clone(),
     }

@@ -17,6 +17,7 @@ fn handshake_type(name: &str) -> Option<u8> {
         "ClientHello" => 1,
         "ServerHello" => 2,
         "NewSessionTicket" => 4,
+        "EndOfEarlyData" => 5,
         "EncryptedExtensions" => 8,
         "Certificate" => 11,
         "ServerKeyExchange" => 12,
@@ -258,4 +259,51 @@ fn wrong_or_missing_keys_are_a_reason_not_an_error() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(Path::new("samples/keylog-tls13-reject.pcap").is_relative());
+}
+
+/// The verdict of each connection of a capture: status and cause.
+fn verdicts(capture: &str, keylog: Option<&str>) -> Vec<(String, String)> {
+    let mut args = vec!["--ca-file", "samples/pki/other-root.pem", capture];
+    if let Some(k) = keylog {
+        args.extend(["--keylog", k]);
+    }
+    let doc = report(&args);
+    doc["captures"][0]["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let cause = c["failure"]["cause"].as_str().unwrap_or("-").to_string();
+            (c["status"].as_str().unwrap_or("").to_string(), cause)
+        })
+        .collect()
+}
+
+#[test]
+fn keys_never_make_a_verdict_worse() {
+    // Every sample recorded with its key log: what the keys show may only
+    // replace "not visible without keys" with the reason, never turn an
+    // answer into a worse one (ok into a failure, a named cause into
+    // handshake_failed_encrypted, anything into incomplete).
+    let mut checked = 0;
+    for e in std::fs::read_dir(top().join("samples")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_none_or(|x| x != "keylog") {
+            continue;
+        }
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let capture = format!("samples/{}", name.replace(".keylog", ".pcap"));
+        let keylog = format!("samples/{name}");
+        let without = verdicts(&capture, None);
+        let with = verdicts(&capture, Some(&keylog));
+        assert_eq!(without.len(), with.len(), "{capture}");
+        for ((ws, wc), (ks, kc)) in without.iter().zip(&with) {
+            let worse = (ws == "ok" && ks != "ok")
+                || (ks == "incomplete" && ws != "incomplete")
+                || (kc == "handshake_failed_encrypted" && wc != "handshake_failed_encrypted");
+            assert!(!worse, "{capture}: without keys {ws} {wc}, with keys {ks} {kc}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 15, "{checked}");
 }

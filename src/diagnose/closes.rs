@@ -129,20 +129,23 @@ fn after_encryption(b: &Before, chain: &ChainContext) -> Option<Verdict> {
     let ccs_before = b.ccs_before;
     let how = if d.kind == EventKind::Fin { "FIN" } else { "RST" };
     let who = d.from;
-    if tls13 && sh.is_some_and(|(i, _)| i < di) {
+    // With the session's keys the server's Certificate is visible: a client
+    // closing after it is read as in TLS 1.2 (below), never worse.
+    if tls13 && sh.is_some_and(|(i, _)| i < di) && !(who == Side::Client && b.server_cert.is_some()) {
         return Some(failed(
             NamedCause::HandshakeFailedEncrypted,
             who,
             d.frame,
             format!(
-                "The {} closed the connection ({how}, frame {}) after the TLS 1.3 ServerHello (frame {}); everything after the ServerHello is encrypted, so the reason is not visible without keys (only the session keys, an SSLKEYLOGFILE, would show it).",
+                "The {} closed the connection ({how}, frame {}) after the TLS 1.3 ServerHello (frame {}); everything after the ServerHello is encrypted, so the reason is not visible without keys (the session keys, an SSLKEYLOGFILE given with --keylog, would show it).",
                 who.name(),
                 d.frame,
                 sh.map(|(_, e)| e.frame).unwrap_or(0)
             ),
         ));
     }
-    if ccs_before {
+    // (A TLS 1.3 ChangeCipherSpec is a compatibility no-op.)
+    if ccs_before && !tls13 {
         return Some(failed(
             NamedCause::HandshakeFailedEncrypted,
             who,

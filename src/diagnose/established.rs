@@ -293,7 +293,13 @@ fn certificate_not_sent(t: &Trace, flight: Option<&Tls13Flight>) -> Option<Findi
             "the server asked for a client certificate and the client sent none ({how}), yet the handshake completed: servers such as nginx with ssl_verify_client then answer 400 (\"No required SSL certificate was sent\") inside TLS; configure the client with a certificate the server accepts"
         ),
     };
-    if let Some(f) = flight {
+    // The CertificateRequest in the clear (TLS 1.2) or opened with the
+    // session's keys (TLS 1.3) says it; else TLS 1.3 record sizes infer it.
+    let opened = t
+        .events
+        .iter()
+        .any(|e| e.from == Side::Server && matches!(e.kind, EventKind::Tls(TlsMsg::CertificateRequest(_))));
+    if let Some(f) = flight.filter(|_| !opened) {
         return (f.empty_certificate && f.certificate_records == 1).then(|| {
             message(
                 "TLS 1.3: an empty Certificate, inferred from the size of the client's first encrypted record".into(),

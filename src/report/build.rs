@@ -260,8 +260,29 @@ fn warnings(t: &Trace) -> Vec<String> {
 fn note(f: &ConnectionFacts, version: Option<u16>) -> Option<String> {
     let (server_chain, verdict) = (&f.server_chain, &f.verdict);
     let mut note = verdict.note.clone();
-    if server_chain.is_none() && version.is_some_and(is_tls13) && verdict.status != Status::NoConnection {
-        let s = "TLS 1.3: the server's certificate chain is encrypted; only the session keys (an SSLKEYLOGFILE) would show it, and this version does not decrypt yet.".to_string();
+    // The server's Finished opened and no Certificate before it: a session
+    // resumed with a pre-shared key sends none.
+    let resumed = f.trace.events.iter().any(|e| {
+        e.from == crate::connection::Side::Server
+            && matches!(
+                e.kind,
+                crate::connection::EventKind::Tls(crate::tls::TlsMsg::Handshake(20))
+            )
+    });
+    if server_chain.is_none() && version.is_some_and(is_tls13) && resumed {
+        let s = "TLS 1.3, decrypted: the session was resumed (a pre-shared key), so the server sent no certificate.";
+        note = Some(match note {
+            Some(n) => format!("{n} {s}"),
+            None => s.to_string(),
+        });
+    } else if server_chain.is_none() && version.is_some_and(is_tls13) && verdict.status != Status::NoConnection {
+        let s = match &f.trace.decryption {
+            Some(d) => format!(
+                "TLS 1.3: the server's certificate chain is encrypted, and the key log given did not open it ({}).",
+                d.problem.as_deref().unwrap_or("no secrets for this session")
+            ),
+            None => "TLS 1.3: the server's certificate chain is encrypted; the session keys (an SSLKEYLOGFILE, given with --keylog) would show it.".to_string(),
+        };
         note = Some(match note {
             Some(n) => format!("{n} {s}"),
             None => s,

@@ -394,7 +394,20 @@ fn one_line(c: &ConnectionReport) -> String {
     }
     if c.server_chain.is_none() && c.tls_version.as_deref().is_some_and(|v| v.starts_with("TLS 1.3")) {
         // Never a blank that reads as "no certificate" (PEER-NOTES: silence on TLS 1.3).
-        let _ = write!(s, "  chain encrypted (TLS 1.3)");
+        let resumed = c
+            .handshake
+            .iter()
+            .any(|h| h.from == "server" && h.message == "Finished")
+            && c.decryption.as_ref().is_some_and(|d| d.records > 0);
+        let _ = write!(
+            s,
+            "{}",
+            if resumed {
+                "  no certificate (session resumed)"
+            } else {
+                "  chain encrypted (TLS 1.3)"
+            }
+        );
     }
     if let Some(ch) = &c.client_chain
         && let Some(leaf) = ch.certificates.first()

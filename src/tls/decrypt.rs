@@ -115,7 +115,8 @@ impl Protection {
         for (n, s) in nonce[4..].iter_mut().zip(self.seq.to_be_bytes()) {
             *n ^= s;
         }
-        self.seq += 1;
+        // The record number counts only when the key opens it: a record of
+        // another key (0-RTT data among the handshake records) leaves it.
         let len = u16::try_from(body.len()).ok()?;
         let header = [23, 3, 3, (len >> 8) as u8, len as u8];
         let payload = || Payload {
@@ -134,6 +135,7 @@ impl Protection {
             Cipher::Ccm8(c) => c.decrypt(&nonce.into(), payload()).ok()?,
         };
         self.opened += 1;
+        self.seq += 1;
         // TLSInnerPlaintext: content, content type, zero padding.
         while plain.last() == Some(&0) {
             plain.pop();

@@ -68,6 +68,8 @@ pub(crate) struct Keys {
     pub(super) finished: PerDir<bool>,
     pub(super) server_dir: Option<Dir>,
     pub(super) suite: u16,
+    /// TLS 1.3 0-RTT: the client's early traffic key, until its EndOfEarlyData.
+    pub(super) early: Option<Box<Protection>>,
     pub(crate) report: Option<Decryption>,
 }
 
@@ -93,8 +95,10 @@ impl TlsParser {
     /// A TLS 1.3 ServerHello from `server`: the handshake keys, if the key
     /// log has this session.
     pub(super) fn start_decryption(&mut self, server: Dir, suite: u16) {
+        let early_records = self.encrypted_counts[server.other()];
         if let Some(k) = self.keys.as_deref_mut() {
             k.start(server, suite);
+            k.start_early(suite, early_records);
         }
     }
 
@@ -122,7 +126,16 @@ impl TlsParser {
             return false;
         };
         let first = p.opened == 0;
-        let Some((ct, content)) = p.open(body) else {
+        let opened = match p.open(body) {
+            Some(o) => Some(o),
+            // 0-RTT data and the EndOfEarlyData among the client's
+            // handshake records: the early traffic key opens them.
+            None if keys.server_dir == Some(dir.other()) && !keys.finished[dir] => {
+                keys.early.as_deref_mut().and_then(|e| e.open(body))
+            }
+            None => None,
+        };
+        let Some((ct, content)) = opened else {
             keys.cannot_open(dir, first);
             return false;
         };
@@ -228,6 +241,16 @@ impl TlsParser {
         }
     }
 
+    /// The client's EndOfEarlyData: its early traffic key is done.
+    pub(super) fn end_of_early_data(&mut self) {
+        if let Some(k) = self.keys.as_deref_mut()
+            && let Some(e) = k.early.take()
+            && let Some(r) = &mut k.report
+        {
+            r.records += e.opened;
+        }
+    }
+
     /// A KeyUpdate from `dir`: the next generation of its keys.
     pub(super) fn key_update(&mut self, dir: Dir) {
         if let Some(k) = self.keys.as_deref_mut() {
@@ -280,6 +303,19 @@ impl Keys {
         self.server_dir = Some(server);
         self.suite = suite;
         self.report = Some(report);
+    }
+
+    /// TLS 1.3 0-RTT: the client's early traffic key, past the
+    /// `early_records` the client sent before the ServerHello (its early
+    /// data, which were counted unopened). None without the secret.
+    fn start_early(&mut self, suite: u16, early_records: u64) {
+        let secret = self.secrets.as_ref().and_then(|s| s.client_early.clone());
+        self.early = secret.and_then(|k| Protection::tls13(suite, &k)).map(|mut p| {
+            for _ in 0..early_records {
+                p.skip();
+            }
+            Box::new(p)
+        });
     }
 
     fn start12(&mut self, server: Dir, sh: &ServerHello) {

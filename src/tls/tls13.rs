@@ -119,6 +119,7 @@ impl TlsParser {
         match t {
             20 => self.finished(dir),
             24 => self.key_update(dir),
+            5 => self.end_of_early_data(),
             _ => {}
         }
     }
