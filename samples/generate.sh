@@ -488,6 +488,16 @@ record keylog-tls13-early-data.pcap lo "$SERVER -tls1_3 -early_data -naccept 2" 
   "sleep 1 | openssl s_client -connect 127.0.0.1:$PORT -servername $SNI -CAfile pki/root.pem -tls1_3 -sess_out $work/sess.pem -keylogfile $(keylog keylog-tls13-early-data) -quiet" \
   "sleep 1 | openssl s_client -connect 127.0.0.1:$PORT -servername $SNI -CAfile pki/root.pem -tls1_3 -sess_in $work/sess.pem -early_data $work/early.txt -keylogfile $(keylog keylog-tls13-early-data) -quiet"
 
+# TLS 1.0 and 1.1 with the client's key log (OpenSSL needs SECLEVEL=0 for
+# them): AES-CBC with the MD5/SHA-1 PRF; TLS 1.0 chains each record's IV to
+# the record before, so the 1.1 sample carries a request and an answer too.
+record keylog-tls10-cbc.pcap lo "$SERVER -tls1 -cipher ECDHE-RSA-AES128-SHA:@SECLEVEL=0" \
+  "$CLIENT -tls1 -cipher ECDHE-RSA-AES128-SHA:@SECLEVEL=0 -keylogfile $(keylog keylog-tls10-cbc)"
+record keylog-tls11-cbc-www.pcap lo "openssl s_server -accept $PORT -cert pki/leaf.pem -key pki/leaf.key -cert_chain pki/inter.pem -naccept 1 -www -tls1_1 -cipher ECDHE-RSA-AES256-SHA:@SECLEVEL=0" \
+  "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | openssl s_client -connect 127.0.0.1:$PORT -servername $SNI -CAfile pki/root.pem -tls1_1 -cipher ECDHE-RSA-AES256-SHA:@SECLEVEL=0 -ign_eof -keylogfile $(keylog keylog-tls11-cbc-www)"
+record keylog-tls10-cbc-www.pcap lo "openssl s_server -accept $PORT -cert pki/leaf.pem -key pki/leaf.key -cert_chain pki/inter.pem -naccept 1 -www -tls1 -cipher ECDHE-RSA-AES128-SHA:@SECLEVEL=0" \
+  "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | openssl s_client -connect 127.0.0.1:$PORT -servername $SNI -CAfile pki/root.pem -tls1 -cipher ECDHE-RSA-AES128-SHA:@SECLEVEL=0 -ign_eof -keylogfile $(keylog keylog-tls10-cbc-www)"
+
 # Recorded captures cut as the field cuts them (editcap; deterministic).
 # A capture started on an open keep-alive connection: its data, the silence,
 # the server's idle RST (reset-after-idle.pcap from frame 12).

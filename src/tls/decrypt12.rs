@@ -1,7 +1,10 @@
-//! TLS 1.2 record protection from the master secret (`CLIENT_RANDOM` in a
-//! key log): the key block by the TLS 1.2 PRF (RFC 5246 5, 6.3), and
+//! TLS 1.2, 1.1 and 1.0 record protection from the master secret
+//! (`CLIENT_RANDOM` in a key log): the key block by the TLS 1.2 PRF (RFC
+//! 5246 5, 6.3) or the MD5/SHA-1 PRF of TLS 1.0 and 1.1 (RFC 2246 5), and
 //! records opened with AES-GCM (RFC 5288), ChaCha20-Poly1305 (RFC 7905) or
-//! AES-CBC with HMAC, MAC-then-encrypt or encrypt-then-MAC (RFC 7366).
+//! AES-CBC with HMAC, MAC-then-encrypt or encrypt-then-MAC (RFC 7366); TLS
+//! 1.0's CBC IV is the last ciphertext block of the record before (RFC 2246
+//! 6.2.3.2), TLS 1.1's is explicit as in TLS 1.2.
 //! Only what the verdict needs is opened: the Finished, alerts and
 //! renegotiation after ChangeCipherSpec; application data is only counted.
 
@@ -76,6 +79,51 @@ fn prf(sha384: bool, secret: &[u8], label: &[u8], seed: &[u8], len: usize) -> Ve
     out
 }
 
+/// HMAC-MD5 (RFC 2104), for the TLS 1.0 and 1.1 PRF (ring has no MD5).
+fn hmac_md5(key: &[u8], parts: &[&[u8]]) -> [u8; 16] {
+    use md5::{Digest, Md5};
+    let mut k = [0u8; 64];
+    if key.len() > 64 {
+        k[..16].copy_from_slice(&Md5::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let mut inner = Md5::new();
+    inner.update(k.map(|b| b ^ 0x36));
+    for p in parts {
+        inner.update(p);
+    }
+    let mut outer = Md5::new();
+    outer.update(k.map(|b| b ^ 0x5c));
+    outer.update(inner.finalize());
+    outer.finalize().into()
+}
+
+/// The TLS 1.0 and 1.1 PRF: P_MD5 over the secret's first half XOR P_SHA1
+/// over its second half (the halves share a byte when its length is odd).
+fn prf10(secret: &[u8], label: &[u8], seed: &[u8], len: usize) -> Vec<u8> {
+    let half = secret.len().div_ceil(2);
+    let (s1, s2) = (&secret[..half], &secret[secret.len() - half..]);
+    let ls: Vec<u8> = [label, seed].concat();
+    let mut md5_out = Vec::with_capacity(len + 16);
+    let mut a = hmac_md5(s1, &[&ls]).to_vec();
+    while md5_out.len() < len {
+        md5_out.extend_from_slice(&hmac_md5(s1, &[&a, &ls]));
+        a = hmac_md5(s1, &[&a]).to_vec();
+    }
+    let key = hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, s2);
+    let mut sha_out = Vec::with_capacity(len + 20);
+    let mut a = hmac::sign(&key, &ls).as_ref().to_vec();
+    while sha_out.len() < len {
+        let mut ctx = hmac::Context::with_key(&key);
+        ctx.update(&a);
+        ctx.update(&ls);
+        sha_out.extend_from_slice(ctx.sign().as_ref());
+        a = hmac::sign(&key, &a).as_ref().to_vec();
+    }
+    md5_out.iter().zip(&sha_out).take(len).map(|(x, y)| x ^ y).collect()
+}
+
 enum Cipher {
     Aead(Box<aead::LessSafeKey>, [u8; 12], bool),
     Cbc {
@@ -86,11 +134,16 @@ enum Cipher {
     },
 }
 
-/// One direction's TLS 1.2 record protection.
+/// One direction's TLS 1.2 (1.1, 1.0) record protection.
 pub struct Protection12 {
     cipher: Cipher,
     seq: u64,
     pub opened: u64,
+    /// The protocol version (in the MAC of each record).
+    version: u16,
+    /// TLS 1.0: the CBC IV of the next record (the last ciphertext block
+    /// of the record before, the key block's IV for the first).
+    chained_iv: Option<[u8; 16]>,
 }
 
 impl std::fmt::Debug for Protection12 {
@@ -102,7 +155,7 @@ impl std::fmt::Debug for Protection12 {
 /// Both directions' protections of a TLS 1.2 session: (client, server), or
 /// why there are none.
 pub fn keys(
-    suite_id: u16,
+    (suite_id, version): (u16, u16),
     master: &[u8],
     (client_random, server_random): (&[u8], &[u8]),
     etm: bool,
@@ -111,19 +164,21 @@ pub fn keys(
     if master.len() != 48 {
         return Err(format!("a master secret of {} bytes (48 expected)", master.len()));
     }
+    let legacy = version < 0x0303;
     let (mac_len, key_len, iv_len) = match kind {
+        Kind::Cbc { key, mac } if legacy && version == 0x0301 => (mac.len(), key, 16),
+        Kind::Cbc { key, mac } => (mac.len(), key, 0),
+        _ if legacy => return Err(format!("cipher suite 0x{suite_id:04x} does not exist before TLS 1.2")),
         Kind::Gcm { key } => (0, key, 4),
         Kind::ChaCha => (0, 32, 12),
-        Kind::Cbc { key, mac } => (mac.len(), key, 0),
     };
     let seed = [server_random, client_random].concat();
-    let kb = prf(
-        sha384,
-        master,
-        b"key expansion",
-        &seed,
-        2 * (mac_len + key_len + iv_len),
-    );
+    let len = 2 * (mac_len + key_len + iv_len);
+    let kb = if legacy {
+        prf10(master, b"key expansion", &seed, len)
+    } else {
+        prf(sha384, master, b"key expansion", &seed, len)
+    };
     let (cm, rest) = kb.split_at(mac_len);
     let (sm, rest) = rest.split_at(mac_len);
     let (ck, rest) = rest.split_at(key_len);
@@ -163,6 +218,8 @@ pub fn keys(
             cipher,
             seq: 0,
             opened: 0,
+            version,
+            chained_iv: (iv.len() == 16).then(|| iv.try_into().ok()).flatten(),
         })
     };
     match (make(cm, ck, civ), make(sm, sk, siv)) {
@@ -177,12 +234,40 @@ impl Protection12 {
         self.seq += 1;
     }
 
+    /// TLS 1.0: each record's IV is the last block of the one before, so
+    /// every record must be seen whole, even one that is not opened.
+    pub fn chains_iv(&self) -> bool {
+        self.chained_iv.is_some()
+    }
+
+    /// A record passed unopened whose bytes are at hand: its number
+    /// counts, and (TLS 1.0) its last block is the next record's IV.
+    pub fn pass(&mut self, body: &[u8]) {
+        self.seq += 1;
+        self.chain(body);
+    }
+
+    /// TLS 1.0: the next record's IV, the last ciphertext block of this
+    /// one (before its MAC, with encrypt-then-MAC).
+    fn chain(&mut self, body: &[u8]) {
+        let end = match &self.cipher {
+            Cipher::Cbc { mac_len, etm: true, .. } => body.len().checked_sub(*mac_len),
+            _ => Some(body.len()),
+        };
+        if self.chained_iv.is_some()
+            && let Some(end) = end
+            && let Some(last) = end.checked_sub(16).and_then(|i| body.get(i..end))
+            && let Ok(b) = <[u8; 16]>::try_from(last)
+        {
+            self.chained_iv = Some(b);
+        }
+    }
+
     fn aad(&self, ct: u8, len: usize) -> [u8; 13] {
         let mut a = [0u8; 13];
         a[..8].copy_from_slice(&self.seq.to_be_bytes());
         a[8] = ct;
-        a[9] = 3;
-        a[10] = 3;
+        a[9..11].copy_from_slice(&self.version.to_be_bytes());
         a[11..].copy_from_slice(&(len as u16).to_be_bytes());
         a
     }
@@ -192,6 +277,7 @@ impl Protection12 {
     pub fn open(&mut self, ct: u8, body: &[u8]) -> Option<Vec<u8>> {
         let out = self.open_inner(ct, body);
         self.seq += 1;
+        self.chain(body);
         if out.is_some() {
             self.opened += 1;
         }
@@ -244,10 +330,13 @@ impl Protection12 {
                 return None;
             }
         }
-        if enc.len() < 32 || enc.len() % 16 != 0 {
-            return None;
-        }
-        let (iv, data) = enc.split_at(16);
+        let (iv, data) = match &self.chained_iv {
+            // TLS 1.0: the IV is implicit.
+            Some(iv) if enc.len() >= 16 && enc.len() % 16 == 0 => (&iv[..], enc),
+            Some(_) => return None,
+            None if enc.len() < 32 || enc.len() % 16 != 0 => return None,
+            None => enc.split_at(16),
+        };
         let mut buf = data.to_vec();
         let plain = match key.len() {
             16 => cbc::Decryptor::<aes::Aes128>::new_from_slices(key, iv)
@@ -297,20 +386,40 @@ mod tests {
         );
     }
 
+    /// HMAC-MD5 of RFC 2202 (test case 2), and the TLS 1.0 PRF's halves.
+    #[test]
+    fn hmac_md5_and_the_tls10_prf() {
+        assert_eq!(
+            hex::encode(hmac_md5(b"Jefe", &[b"what do ya want ", b"for nothing?"])),
+            "750c783e6ab0b503eaa86e310a5db738"
+        );
+        // P_MD5 XOR P_SHA1: the output of an all-zero secret is the XOR of
+        // the two hashes' streams, so it differs from either alone.
+        let out = prf10(&[0; 48], b"key expansion", &[1; 64], 104);
+        assert_eq!(out.len(), 104);
+        assert_ne!(out, prf(false, &[0; 48], b"key expansion", &[1; 64], 104));
+    }
+
     #[test]
     fn unknown_suites_and_bad_secrets_are_reasons() {
         let r = [0u8; 32];
         assert!(
-            keys(0x1301, &[0; 48], (&r, &r), false)
+            keys((0x1301, 0x0303), &[0; 48], (&r, &r), false)
                 .unwrap_err()
                 .contains("not decrypted")
         );
         assert!(
-            keys(0xc02f, &[0; 47], (&r, &r), false)
+            keys((0xc02f, 0x0303), &[0; 47], (&r, &r), false)
                 .unwrap_err()
                 .contains("48 expected")
         );
-        assert!(keys(0xc02f, &[0; 48], (&r, &r), false).is_ok());
-        assert!(keys(0xc014, &[0; 48], (&r, &r), true).is_ok());
+        assert!(keys((0xc02f, 0x0303), &[0; 48], (&r, &r), false).is_ok());
+        assert!(keys((0xc014, 0x0303), &[0; 48], (&r, &r), true).is_ok());
+        assert!(keys((0xc014, 0x0301), &[0; 48], (&r, &r), false).is_ok());
+        assert!(
+            keys((0xc02f, 0x0302), &[0; 48], (&r, &r), false)
+                .unwrap_err()
+                .contains("before TLS 1.2")
+        );
     }
 }

@@ -105,8 +105,11 @@ impl TlsParser {
     /// An application-data record of `len` bytes in `dir` is worth holding
     /// whole to open it.
     pub(super) fn opens(&self, dir: Dir, len: usize) -> bool {
-        self.keys.as_deref().is_some_and(|k| {
-            matches!(k.prot[dir].as_deref(), Some(Prot::V13(_))) && (!k.finished[dir] || len <= SMALL_RECORD)
+        self.keys.as_deref().is_some_and(|k| match k.prot[dir].as_deref() {
+            Some(Prot::V13(_)) => !k.finished[dir] || len <= SMALL_RECORD,
+            // TLS 1.0: every record is held whole for the IV of the next.
+            Some(Prot::V12(p)) => p.chains_iv(),
+            None => false,
         })
     }
 
@@ -122,8 +125,14 @@ impl TlsParser {
         let Some(keys) = self.keys.as_deref_mut() else {
             return false;
         };
-        let Some(Prot::V13(p)) = keys.prot[dir].as_deref_mut() else {
-            return false;
+        let p = match keys.prot[dir].as_deref_mut() {
+            Some(Prot::V13(p)) => p,
+            Some(Prot::V12(p)) => {
+                // TLS 1.0 application data: only its last block is needed.
+                p.pass(body);
+                return false;
+            }
+            None => return false,
         };
         let first = p.opened == 0;
         let opened = match p.open(body) {
@@ -326,13 +335,13 @@ impl Keys {
         if let Some((cr, s)) = found {
             let keys = match (&s.master, sh.version()) {
                 (None, _) => Err("the key log has no CLIENT_RANDOM (master secret) for this session".to_string()),
-                (Some(_), v) if v != 0x0303 => Err(format!(
-                    "{} is not decrypted (TLS 1.2 only)",
+                (Some(_), v) if !(0x0301..=0x0303).contains(&v) => Err(format!(
+                    "{} is not decrypted (TLS 1.0 to 1.2 only)",
                     crate::names::version_name(v)
                 )),
-                (Some(m), _) => {
+                (Some(m), v) => {
                     let etm = sh.extensions.contains(&22);
-                    decrypt12::keys(sh.cipher_suite, m, (&cr, &sh.random), etm)
+                    decrypt12::keys((sh.cipher_suite, v), m, (&cr, &sh.random), etm)
                 }
             };
             match keys {
