@@ -89,6 +89,7 @@ fi
 # Later additions to the PKI, made without touching the certificates above.
 [[ -f pki/noku.pem && -f pki/root-cross.pem ]] || python3 tools/pki_extra.py pki
 [[ -f pki/stale-chain.pem ]] || python3 tools/pki_stale.py pki
+[[ -f pki/clientauth.pem ]] || python3 tools/pki_eku.py pki
 [[ "${1:-}" == "--new-pki" ]] && shift
 # The gateway's trust stores of the keystore samples: they lack the samples' root.
 if [[ ! -f pki/truststore.jks ]]; then
@@ -468,6 +469,10 @@ record server-first-close.pcap lo "python3 tools/tls_server.py $PORT banner" \
 NSSDB="rm -rf $work/nssdb && mkdir -p $work/nssdb && certutil -N -d sql:$work/nssdb --empty-password"
 record nss-reject-tls12.pcap lo "$SERVER -tls1_2" \
   "$NSSDB; tstclnt -h 127.0.0.1 -p $PORT -a $SNI -d sql:$work/nssdb -V tls1.2:tls1.2 </dev/null"
+# NSS trusting the root (certutil -A -t C,,) at a leaf whose extended key
+# usage is clientAuth only: rejected after its Finished, as above.
+record nss-eku-client-auth-only.pcap lo "$(srv clientauth inter.pem)" \
+  "$NSSDB && certutil -A -d sql:$work/nssdb -n root -t C,, -i pki/root.pem; tstclnt -h 127.0.0.1 -p $PORT -a $SNI -d sql:$work/nssdb -V tls1.2:tls1.2 </dev/null"
 record nss-reject-tls13.pcap lo "$SERVER -tls1_3" \
   "$NSSDB; tstclnt -h 127.0.0.1 -p $PORT -a $SNI -d sql:$work/nssdb -V tls1.3:tls1.3 </dev/null"
 
