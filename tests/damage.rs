@@ -510,22 +510,9 @@ fn a_million_syns_from_different_ports() {
 
 #[test]
 fn strings_from_the_capture_are_escaped_in_text_and_json() {
-    let sni = b"evil\x1b[31m\x07\xff.example";
-    let mut ext = vec![0, 0];
-    ext.extend_from_slice(&((sni.len() + 5) as u16).to_be_bytes());
-    ext.extend_from_slice(&((sni.len() + 3) as u16).to_be_bytes());
-    ext.push(0);
-    ext.extend_from_slice(&(sni.len() as u16).to_be_bytes());
-    ext.extend_from_slice(sni);
-    let mut body = vec![3, 3];
-    body.extend_from_slice(&[7; 32]);
-    body.extend_from_slice(&[0, 0, 2, 0xc0, 0x2f, 1, 0]);
-    body.extend_from_slice(&(ext.len() as u16).to_be_bytes());
-    body.extend_from_slice(&ext);
-    let mut hs = vec![1, 0, 0, body.len() as u8];
-    hs.extend_from_slice(&body);
     let server = b"HTTP/1.1 400 \x1b]0;pwned\x07\r\n".to_vec();
-    let rep = analyze(pcap(&connection(&record(22, &hs), &server)));
+    let hello = client_hello_with_sni(b"evil\x1b[31m\x07\xff.example");
+    let rep = analyze(pcap(&connection(&hello, &server)));
     let doc = document(rep);
     let text = pcap_tls_audit::report::render_text(&doc);
     assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text}");

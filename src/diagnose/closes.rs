@@ -79,13 +79,7 @@ impl Missed {
             said.join(" and "),
             frames.join(", ")
         );
-        Verdict {
-            status: Status::Incomplete,
-            failure: None,
-            note: Some(note),
-            findings: Vec::new(),
-            partial: None,
-        }
+        super::incomplete::incomplete_note(note, None)
     }
 }
 

@@ -62,11 +62,16 @@ pub(super) fn all_missed(t: &Trace, v: &View) -> Option<Verdict> {
         "The capture missed {missed} of this connection's {} payload bytes (a snap length that cut the packets, or packets dropped by the capture), and no TLS record could be read from what it kept: nothing shows whether it carried TLS or how a handshake went. Capture with the full snap length (tcpdump -s 0).",
         t.client_bytes + t.server_bytes
     );
-    Some(Verdict {
+    Some(incomplete_note(note, None))
+}
+
+/// `incomplete` with this note: the capture does not show how it ended.
+pub(super) fn incomplete_note(note: String, partial: Option<Partial>) -> Verdict {
+    Verdict {
         status: Status::Incomplete,
         failure: None,
         note: Some(note),
         findings: Vec::new(),
-        partial: None,
-    })
+        partial,
+    }
 }

@@ -53,11 +53,8 @@ pub(super) fn partial(t: &Trace, v: &View) -> Option<Verdict> {
 
 fn incomplete_with(partial: Partial, note: String, findings: Vec<Finding>) -> Verdict {
     Verdict {
-        status: Status::Incomplete,
-        failure: None,
-        note: Some(note),
         findings,
-        partial: Some(partial),
+        ..super::incomplete::incomplete_note(note, Some(partial))
     }
 }
 
