@@ -275,6 +275,11 @@ impl Tracer {
                 s.seq
             };
             let (r, mut out) = self.parts(d);
+            // What the peer acknowledged in pure ACKs (not handed on) reveals
+            // a hole the capture lost before the bytes waiting behind it.
+            if let Some(ack) = s.peer_ack {
+                r.peer_acked(ack, s.frame, &mut out);
+            }
             r.segment(seq, s.payload, s.missing, s.frame, &mut out);
         }
         self.take_tls();
@@ -430,6 +435,29 @@ mod tests {
         assert_eq!(done.len(), 1);
         let Open { flow, state } = done.remove(0);
         state.finish(&flow)
+    }
+
+    #[test]
+    fn a_hole_the_peer_acknowledged_in_pure_acks_is_a_gap_before_the_end() {
+        // A download whose second segment the capture lost; the client's
+        // pure ACKs (never handed on as segments) acknowledge past it.
+        let seg = [0x17u8; 1448];
+        let mut specs: Vec<Spec> = vec![
+            ("c", 40000, 443, 100, 0, SYN, b""),
+            ("s", 443, 40000, 500, 101, SYN | ACK, b""),
+            ("c", 40000, 443, 101, 501, ACK, b""),
+            ("s", 443, 40000, 501, 101, ACK, &seg[..]),
+        ];
+        for k in 2..60u32 {
+            specs.push(("s", 443, 40000, 501 + k * 1448, 101, ACK, &seg[..]));
+            specs.push(("c", 40000, 443, 101, 501 + (k + 1) * 1448, ACK, b""));
+        }
+        let tr = trace(&specs);
+        let gap = tr.events.iter().find(|e| matches!(e.kind, EventKind::Gap(_)));
+        assert!(
+            gap.is_some_and(|g| g.kind == EventKind::Gap(1448) && g.frame < 100),
+            "{gap:?}"
+        );
     }
 
     #[test]

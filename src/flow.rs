@@ -96,6 +96,9 @@ pub struct Seg<'p> {
     pub ack: u32,
     pub payload: &'p [u8],
     pub missing: u32,
+    /// The latest acknowledgement the other side sent (pure ACKs included,
+    /// which are not handed on): how far the peer got this direction's bytes.
+    pub peer_ack: Option<u32>,
 }
 
 /// A payload segment's frame, time and direction.
@@ -134,6 +137,8 @@ pub struct Flow {
     pub end: Timestamp,
     /// The direction of the first SYN and whether it was a SYN-ACK.
     pub first_syn: Option<(Dir, bool)>,
+    /// The latest acknowledgement number each direction sent.
+    acked: PerDir<Option<u32>>,
     rst_seen: bool,
     close_seen: bool,
     /// FINs per direction and a RST, since the first SYN (or since it was
@@ -168,6 +173,7 @@ impl Flow {
             data_before_close_prev: None,
             end: ts,
             first_syn: None,
+            acked: PerDir([None, None]),
             rst_seen: false,
             close_seen: false,
             fin_seen: PerDir([false, false]),
@@ -224,6 +230,9 @@ impl Flow {
             }
         }
         self.end = ts;
+        if seg.flags & ACK != 0 {
+            self.acked[dir] = Some(seg.ack);
+        }
         if seg.flags & SYN == 0 {
             self.packets[dir] = self.packets[dir].saturating_add(1);
         }
@@ -256,6 +265,7 @@ impl Flow {
             ack: seg.ack,
             payload: seg.payload,
             missing: seg.missing,
+            peer_ack: self.acked[dir.other()],
         };
         if has_payload {
             if self.indexed[dir] >= MAX_INDEXED_PAYLOAD {

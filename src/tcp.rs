@@ -14,6 +14,11 @@ use std::collections::BTreeMap;
 pub const MAX_PENDING_BYTES: usize = 1 << 20;
 /// Out-of-order segments held per direction (tiny segments cost more than bytes).
 pub const MAX_PENDING_SEGMENTS: usize = 4096;
+/// Bytes held behind a hole the peer has acknowledged (so the capture, not
+/// the network, lost it: tcpdump's "packets dropped by kernel"): past this
+/// the hole is declared a gap at once instead of at the direction's end, so
+/// that a thousand downloads each missing a segment do not each hold a MiB.
+pub const MAX_PENDING_BEHIND_ACKED_HOLE: usize = 64 * 1024;
 
 /// A TCP sequence number: arithmetic on it wraps at 2^32, and the distance
 /// between two is signed (RFC 1982 serial arithmetic), so that wrap-around
@@ -128,6 +133,10 @@ impl Reassembler {
             }
             if self.pending_bytes > MAX_PENDING_BYTES || self.pending.len() > MAX_PENDING_SEGMENTS {
                 self.force_gap(frame, out);
+            } else if self.pending_bytes > MAX_PENDING_BEHIND_ACKED_HOLE
+                && self.acked_hole.is_some_and(|(upto, _)| upto > self.next_off)
+            {
+                self.declare_acked_hole(out);
             }
             return;
         }
@@ -376,6 +385,38 @@ mod tests {
         r.finish(9, &mut out);
         assert_eq!(out[1], Got::Gap { len: 8, frame: 5 });
         assert_eq!(data(&out), b"abz");
+    }
+
+    #[test]
+    fn bytes_behind_an_acked_hole_are_held_only_up_to_a_bound() {
+        // A download missing one segment that the peer acknowledged: the
+        // hole becomes a gap once 64 KiB wait behind it, not at the end.
+        let mut r = Reassembler::new();
+        let mut out: Vec<Got> = Vec::new();
+        r.syn(0);
+        r.segment(1, &[1; 1000], 0, 2, &mut out);
+        let seg = [7u8; 1448];
+        let mut seq = 1 + 1000 + 1448; // the segment at 1001 was lost
+        for i in 0..60u64 {
+            r.segment(seq, &seg, 0, 10 + i, &mut out);
+            r.peer_acked(seq + 1448, 10 + i, &mut out);
+            seq += 1448;
+            assert!(
+                r.pending_bytes <= MAX_PENDING_BEHIND_ACKED_HOLE + seg.len(),
+                "{}",
+                r.pending_bytes
+            );
+        }
+        assert_eq!(out[1], Got::Gap { len: 1448, frame: 10 });
+        assert_eq!(r.gap_bytes, 1448);
+        // Reordering without an ACK beyond the hole still waits (up to 1 MiB).
+        let mut r = Reassembler::new();
+        let mut out: Vec<Got> = Vec::new();
+        r.syn(0);
+        for i in 0..60u32 {
+            r.segment(1 + 1448 + i * 1448, &seg, 0, 10, &mut out);
+        }
+        assert!(r.pending_bytes > MAX_PENDING_BEHIND_ACKED_HOLE && r.gap_bytes == 0);
     }
 
     #[test]
