@@ -223,6 +223,14 @@ fn describe_capture(rep: &mut CaptureReport, reader: &FrameReader, p: &FirstPass
             reader.snapped
         ));
     }
+    if reader.interfaces_over_limit > 0 {
+        rep.warnings.push(format!(
+            "{} pcapng interface blocks beyond the {} kept per section: {} packets on those interfaces were skipped",
+            reader.interfaces_over_limit,
+            crate::capture::MAX_INTERFACES,
+            reader.packets_over_interface_limit
+        ));
+    }
     for (lt, (n, fr)) in &p.unsupported {
         rep.warnings.push(format!(
             "{n} packets of unsupported link type {} (first: frame {fr}) were skipped",

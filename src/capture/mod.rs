@@ -330,7 +330,7 @@ mod pcap;
 mod pcapng;
 mod reader;
 
-pub use reader::{Frame, FrameReader};
+pub use reader::{Frame, FrameReader, MAX_INTERFACES};
 
 #[cfg(test)]
 mod tests;

@@ -151,6 +151,7 @@ impl<'a> FrameReader<'a> {
                 self.kind = Kind::PcapNg {
                     big_endian: be,
                     interfaces: Vec::new(),
+                    described: 0,
                 };
             }
             Block::InterfaceDescription(idb) => self.interface(&idb),
@@ -234,14 +235,20 @@ impl<'a> FrameReader<'a> {
         if idb.snaplen > 0 && idb.snaplen < 65535 {
             self.min_snaplen = Some(self.min_snaplen.map_or(idb.snaplen, |s| s.min(idb.snaplen)));
         }
-        if let Kind::PcapNg { interfaces, .. } = &mut self.kind {
+        if let Kind::PcapNg {
+            interfaces, described, ..
+        } = &mut self.kind
+        {
+            *described += 1;
             // Bounded: a lying file cannot make us keep more than this many.
-            if interfaces.len() < 65_536 {
+            if interfaces.len() < super::reader::MAX_INTERFACES {
                 interfaces.push(Interface {
                     link_type: lt,
                     resolution,
                     offset_secs: idb.if_tsoffset,
                 });
+            } else {
+                self.interfaces_over_limit += 1;
             }
         }
     }
@@ -254,10 +261,17 @@ impl<'a> FrameReader<'a> {
     ) -> Option<Frame<'a>> {
         let number = self.next_number;
         self.next_number += 1;
-        let iface = match &self.kind {
-            Kind::PcapNg { interfaces, .. } => interfaces.get(epb.if_id as usize).copied(),
-            Kind::Pcap { .. } => None,
+        let (iface, described) = match &self.kind {
+            Kind::PcapNg {
+                interfaces, described, ..
+            } => (interfaces.get(epb.if_id as usize).copied(), *described),
+            Kind::Pcap { .. } => (None, 0),
         };
+        if iface.is_none() && (epb.if_id as usize) < described {
+            // Its interface block was past the limit: counted, not analysed.
+            self.packets_over_interface_limit += 1;
+            return None;
+        }
         let Some(iface) = iface else {
             self.notes.push(format!(
                 "packet {} names interface {} that no interface block describes; skipped",

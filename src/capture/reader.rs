@@ -39,8 +39,14 @@ pub(super) enum Kind {
     PcapNg {
         big_endian: bool,
         interfaces: Vec<Interface>,
+        /// Interface blocks in this section, kept or not.
+        described: usize,
     },
 }
+
+/// Interfaces kept per pcapng section: a lying file cannot make us keep
+/// more; packets on the others are counted in a warning.
+pub const MAX_INTERFACES: usize = 65_536;
 
 /// Iterates the frames of a capture held in memory.
 pub struct FrameReader<'a> {
@@ -60,6 +66,9 @@ pub struct FrameReader<'a> {
     pub nanosecond: bool,
     /// Packets cut by the snap length.
     pub snapped: u64,
+    /// Interface blocks beyond `MAX_INTERFACES`, and the packets on them (skipped).
+    pub interfaces_over_limit: u64,
+    pub packets_over_interface_limit: u64,
     pub min_snaplen: Option<u32>,
     pub(super) done: bool,
     /// Where `data` starts in the whole capture (reading a stream in chunks).
@@ -103,6 +112,7 @@ impl<'a> FrameReader<'a> {
             kind: Kind::PcapNg {
                 big_endian: false,
                 interfaces: Vec::new(),
+                described: 0,
             },
             next_number: 1,
             damage: None,
@@ -110,6 +120,8 @@ impl<'a> FrameReader<'a> {
             link_types: Vec::new(),
             nanosecond: false,
             snapped: 0,
+            interfaces_over_limit: 0,
+            packets_over_interface_limit: 0,
             min_snaplen: None,
             done: false,
             base: 0,
@@ -132,6 +144,7 @@ impl<'a> FrameReader<'a> {
             r.kind = Kind::PcapNg {
                 big_endian: bom_be,
                 interfaces: Vec::new(),
+                described: 0,
             };
             return Ok(r);
         }
@@ -236,6 +249,8 @@ impl<'a> FrameReader<'a> {
             link_types: self.link_types,
             nanosecond: self.nanosecond,
             snapped: self.snapped,
+            interfaces_over_limit: self.interfaces_over_limit,
+            packets_over_interface_limit: self.packets_over_interface_limit,
             min_snaplen: self.min_snaplen,
             done: self.done,
             keylog: self.keylog,

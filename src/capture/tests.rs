@@ -118,6 +118,39 @@ fn pcapng_interfaces_with_different_link_types_and_simple_packets() -> Outcome {
 }
 
 #[test]
+fn interfaces_past_the_limit_are_counted_with_their_packets() -> Outcome {
+    let mut shb = 0x1a2b_3c4du32.to_le_bytes().to_vec();
+    shb.extend_from_slice(&[1, 0, 0, 0]);
+    shb.extend_from_slice(&(-1i64).to_le_bytes());
+    let idb = block(1, &[1, 0, 0, 0, 0, 0, 4, 0]);
+    let epb = |iface: u32| {
+        let mut b = iface.to_le_bytes().to_vec();
+        b.extend_from_slice(&[0; 8]);
+        b.extend_from_slice(&3u32.to_le_bytes());
+        b.extend_from_slice(&3u32.to_le_bytes());
+        b.extend_from_slice(b"abc");
+        block(6, &b)
+    };
+    let mut file = block(0x0a0d_0d0a, &shb);
+    for _ in 0..MAX_INTERFACES + 2 {
+        file.extend_from_slice(&idb);
+    }
+    file.extend(epb(MAX_INTERFACES as u32 + 1));
+    file.extend(epb(7));
+    file.extend(epb(MAX_INTERFACES as u32 + 5)); // no interface block at all
+    let mut r = FrameReader::new(&file, "t")?;
+    let frames: Vec<Frame> = r.by_ref().collect();
+    assert_eq!(frames.iter().map(|f| f.number).collect::<Vec<_>>(), vec![2]);
+    assert_eq!((r.interfaces_over_limit, r.packets_over_interface_limit), (2, 1));
+    assert!(
+        r.notes.iter().any(|n| n.contains("no interface block describes")),
+        "{:?}",
+        r.notes
+    );
+    Ok(())
+}
+
+#[test]
 fn not_a_capture() {
     assert!(matches!(
         FrameReader::new(b"GET / HTTP/1.1\r\n", "t"),
