@@ -88,7 +88,7 @@ fn handshake_start() -> Vec<Event> {
 fn tls12_server_flight(at: u64) -> Vec<Event> {
     vec![
         sh(at, 0x0303, false),
-        m(at, S, TlsMsg::Certificate(vec![vec![1, 2, 3]])),
+        m(at, S, TlsMsg::Certificate(vec![vec![1, 2, 3]].into())),
         m(at, S, TlsMsg::ServerKeyExchange(vec![])),
         m(at, S, TlsMsg::ServerHelloDone),
     ]
@@ -241,7 +241,7 @@ fn client_certificate_required_tls12() {
     ev.push(ch(4));
     ev.extend(tls12_server_flight(6));
     ev.insert(ev.len() - 1, m(6, S, TlsMsg::CertificateRequest(vec![])));
-    ev.push(m(8, C, TlsMsg::Certificate(vec![])));
+    ev.push(m(8, C, TlsMsg::Certificate(vec![].into())));
     ev.push(m(8, C, TlsMsg::ClientKeyExchange));
     ev.push(m(8, C, TlsMsg::ChangeCipherSpec));
     ev.push(m(8, C, TlsMsg::EncryptedHandshake));
@@ -380,7 +380,7 @@ fn bad_certificate_after_an_empty_certificate_is_client_certificate_required() {
     ev.push(ch(4));
     ev.extend(tls12_server_flight(6));
     ev.insert(ev.len() - 1, m(6, S, TlsMsg::CertificateRequest(vec![])));
-    ev.push(m(8, C, TlsMsg::Certificate(vec![])));
+    ev.push(m(8, C, TlsMsg::Certificate(vec![].into())));
     ev.push(m(8, C, TlsMsg::ClientKeyExchange));
     ev.push(alert(9, S, 2, 42));
     assert_eq!(cause(&run(ev)), ("client_certificate_required", "server", Some(9)));
@@ -413,7 +413,7 @@ fn client_certificate_rejected_tls12() {
     let mut ev = handshake_start();
     ev.push(ch(4));
     ev.extend(tls12_server_flight(6));
-    ev.push(m(8, C, TlsMsg::Certificate(vec![vec![9; 10]])));
+    ev.push(m(8, C, TlsMsg::Certificate(vec![vec![9; 10]].into())));
     ev.push(m(8, C, TlsMsg::ClientKeyExchange));
     ev.push(alert(9, S, 2, 48));
     assert_eq!(cause(&run(ev)), ("client_certificate_rejected", "server", Some(9)));
@@ -569,7 +569,7 @@ fn close_notify_from_the_server_during_the_handshake() {
     let mut ev = handshake_start();
     ev.push(ch(4));
     ev.push(sh(6, 0x0303, false));
-    ev.push(m(6, S, TlsMsg::Certificate(vec![vec![1]])));
+    ev.push(m(6, S, TlsMsg::Certificate(vec![vec![1]].into())));
     ev.push(alert(7, S, 1, 0));
     ev.push(e(7, S, EventKind::Fin));
     let v = run(ev);

@@ -29,7 +29,11 @@ impl TlsParser {
         let mut buf = std::mem::take(&mut d.hs_buf);
         let used = self.messages(dir, &buf, frame);
         buf.drain(..used);
-        self.dirs[dir].hs_buf = buf;
+        // An emptied buffer is freed, not kept at the size of the largest
+        // message (a Certificate) for as long as the connection is open.
+        if !buf.is_empty() {
+            self.dirs[dir].hs_buf = buf;
+        }
     }
 
     /// Decodes the whole messages at the start of `bytes`; returns how many
@@ -129,7 +133,9 @@ impl TlsParser {
                             )),
                         );
                     }
-                    TlsMsg::Certificate(c.cert_chain.iter().take(MAX_CERTS).map(|r| r.data.to_vec()).collect())
+                    TlsMsg::Certificate(interned::chain(
+                        c.cert_chain.iter().take(MAX_CERTS).map(|r| r.data.to_vec()).collect(),
+                    ))
                 }
                 TlsMessageHandshake::ServerKeyExchange(k) => TlsMsg::ServerKeyExchange(k.parameters.to_vec()),
                 TlsMessageHandshake::CertificateRequest(r) => {

@@ -90,8 +90,9 @@ impl ServerHello {
 pub enum TlsMsg {
     ClientHello(Box<ClientHello>),
     ServerHello(Box<ServerHello>),
-    /// DER certificates in the order sent.
-    Certificate(Vec<Vec<u8>>),
+    /// DER certificates in the order sent (shared by the connections that
+    /// got the same chain: `interned`).
+    Certificate(interned::Chain),
     ServerKeyExchange(Vec<u8>),
     /// DER distinguished names of acceptable CAs.
     CertificateRequest(Vec<Vec<u8>>),
@@ -304,6 +305,7 @@ mod decrypt;
 mod decrypt12;
 mod handshake;
 mod hello;
+pub mod interned;
 mod protected;
 mod record;
 mod resync;

@@ -272,9 +272,9 @@ impl TlsParser {
 fn renegotiated_certificate(msg: &[u8]) -> TlsMsg {
     use tls_parser::{TlsMessage, TlsMessageHandshake, parse_tls_message_handshake};
     match parse_tls_message_handshake(msg) {
-        Ok((_, TlsMessage::Handshake(TlsMessageHandshake::Certificate(c)))) => {
-            TlsMsg::Certificate(c.cert_chain.iter().take(MAX_CERTS).map(|r| r.data.to_vec()).collect())
-        }
+        Ok((_, TlsMessage::Handshake(TlsMessageHandshake::Certificate(c)))) => TlsMsg::Certificate(
+            super::interned::chain(c.cert_chain.iter().take(MAX_CERTS).map(|r| r.data.to_vec()).collect()),
+        ),
         _ => TlsMsg::Malformed("Certificate of a renegotiation could not be decoded".into()),
     }
 }

@@ -33,7 +33,7 @@ fn handshake_split_across_records_and_segments() {
     p.feed(Dir::B, &stream[..7], 10);
     p.feed(Dir::B, &stream[7..], 11);
     assert_eq!(p.events.len(), 2);
-    assert_eq!(p.events[0].msg, TlsMsg::Certificate(vec![vec![1, 2, 3]]));
+    assert_eq!(p.events[0].msg, TlsMsg::Certificate(vec![vec![1, 2, 3]].into()));
     assert_eq!(p.events[0].frame, 11);
     assert_eq!(p.events[1].msg, TlsMsg::ServerHelloDone);
 }
@@ -54,7 +54,7 @@ fn whole_messages_are_decoded_in_place_and_only_a_continued_one_is_kept() {
     second.extend_from_slice(&hs(14, &[]));
     second.extend_from_slice(&[14, 0]);
     p.feed(Dir::B, &record(22, &second), 4);
-    assert_eq!(p.events[2].msg, TlsMsg::Certificate(vec![vec![1, 2, 3]]));
+    assert_eq!(p.events[2].msg, TlsMsg::Certificate(vec![vec![1, 2, 3]].into()));
     assert_eq!((p.events[2].frame, p.events.len()), (4, 4));
     assert_eq!(p.dirs[Dir::B].hs_buf, [14, 0]);
     p.feed(Dir::B, &record(22, &[0, 0]), 5);

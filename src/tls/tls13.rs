@@ -100,11 +100,11 @@ impl TlsParser {
         let (t, body) = (msg[0], &msg[4..]);
         let ev = match t {
             11 => match certificate_list(body) {
-                Some(c) => TlsMsg::Certificate(c),
+                Some(c) => TlsMsg::Certificate(interned::chain(c)),
                 None => TlsMsg::Malformed(format!("Certificate could not be decoded ({} bytes)", msg.len())),
             },
             25 => match decompress(body).map(|b| certificate_list(&b)) {
-                Ok(Some(c)) => TlsMsg::Certificate(c),
+                Ok(Some(c)) => TlsMsg::Certificate(interned::chain(c)),
                 Ok(None) => {
                     TlsMsg::Malformed("CompressedCertificate: the Certificate inside could not be decoded".into())
                 }
