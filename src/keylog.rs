@@ -28,13 +28,99 @@ pub struct Secrets {
     pub source: String,
 }
 
+/// Which secret a key log line gives, in the order `Stored` keeps them.
+const LABELS: [&str; 6] = [
+    "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+    "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+    "CLIENT_TRAFFIC_SECRET_0",
+    "SERVER_TRAFFIC_SECRET_0",
+    "CLIENT_EARLY_TRAFFIC_SECRET",
+    "CLIENT_RANDOM",
+];
+
+/// Problems kept per text read; more are counted in one last message.
+const MAX_PROBLEMS: usize = 100;
+
+/// One session's secrets, compact (a day of a busy gateway's key log holds
+/// millions of sessions): where each secret lies in the log's arena and its
+/// length (0: absent), and where the session's first line came from.
+#[derive(Clone, Copy, Debug)]
+struct Stored {
+    at: [u32; 6],
+    lens: [u8; 6],
+    /// Index into `KeyLog::origins`, and the line number.
+    origin: u32,
+    line: u32,
+}
+
+/// The secrets of a log: a map from a session's key to its place in
+/// `sessions` (12 bytes an entry), and every secret's bytes in one arena.
+#[derive(Debug, Default)]
+struct Index {
+    map: HashMap<u64, u32>,
+    sessions: Vec<Stored>,
+    arena: Vec<u8>,
+}
+
+impl Index {
+    fn secret(&self, st: &Stored, k: usize) -> Option<Vec<u8>> {
+        let (at, len) = (st.at[k] as usize, st.lens[k] as usize);
+        (len > 0).then(|| self.arena.get(at..at + len).unwrap_or(&[]).to_vec())
+    }
+
+    /// Adds secret `k` of a session (the first line read wins, as when
+    /// logs are merged); false when the arena is full (4 GiB).
+    fn add(&mut self, key: u64, k: usize, secret: &[u8], (origin, line): (u32, u32)) -> bool {
+        let Ok(at) = u32::try_from(self.arena.len()) else {
+            return false;
+        };
+        let i = match self.map.get(&key) {
+            Some(&i) => i as usize,
+            None => {
+                let Ok(i) = u32::try_from(self.sessions.len()) else {
+                    return false;
+                };
+                self.map.insert(key, i);
+                self.sessions.push(Stored {
+                    at: [0; 6],
+                    lens: [0; 6],
+                    origin,
+                    line,
+                });
+                i as usize
+            }
+        };
+        let Some(st) = self.sessions.get_mut(i) else {
+            return false;
+        };
+        if st.lens[k] == 0 {
+            st.at[k] = at;
+            st.lens[k] = secret.len() as u8;
+            self.arena.extend_from_slice(secret);
+        }
+        true
+    }
+}
+
+/// The key of a session: the last 8 bytes of its client random (TLS 1.2
+/// randoms may start with the time). Two sessions of one log sharing them
+/// is a one-in-10^12 event among millions; it could only make the wrong
+/// keys fail to open a record, which the report says.
+fn key_of(random: &[u8; 32]) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&random[24..]);
+    u64::from_le_bytes(b)
+}
+
 /// Every secret known, by client random. Shared by the workers of a
 /// capture; secrets blocks found while reading are added as they come.
 /// A capture's own log lies over the run's (`over`): what a capture's
 /// secrets blocks hold stays with that capture.
 #[derive(Debug, Default)]
 pub struct KeyLog {
-    by_random: RwLock<HashMap<[u8; 32], Arc<Secrets>>>,
+    by_random: RwLock<Index>,
+    /// Where lines came from (file names, secrets blocks), by `Stored::origin`.
+    origins: RwLock<Vec<String>>,
     /// Some secret is known: checked for every packet, so without a lock.
     any: AtomicBool,
     /// The run's log (`--keylog`), under this capture's.
@@ -44,6 +130,29 @@ pub struct KeyLog {
 fn hex32(s: &str) -> Option<[u8; 32]> {
     let v = hex::decode(s).ok()?;
     v.try_into().ok()
+}
+
+/// What one key log line holds: the label's index, the client random, the
+/// secret; None for a line to skip silently (a comment, a label not used).
+type Line = Result<Option<(usize, [u8; 32], Vec<u8>)>, &'static str>;
+
+fn parse_line(raw: &[u8]) -> Line {
+    let line = String::from_utf8_lossy(raw);
+    let line = line.trim();
+    if line.is_empty() || line.starts_with('#') {
+        return Ok(None);
+    }
+    let mut f = line.split_ascii_whitespace();
+    let (Some(label), Some(random), Some(secret), None) = (f.next(), f.next(), f.next(), f.next()) else {
+        return Err("not \"LABEL CLIENT_RANDOM SECRET\"; skipped");
+    };
+    let (Some(r), Ok(s)) = (hex32(random), hex::decode(secret)) else {
+        return Err("the client random must be 64 hex digits and the secret hex; skipped");
+    };
+    if s.is_empty() || s.len() > MAX_SECRET {
+        return Err("a secret of this length is not a TLS secret; skipped");
+    }
+    Ok(LABELS.iter().position(|l| *l == label).map(|k| (k, r, s)))
 }
 
 impl KeyLog {
@@ -67,82 +176,114 @@ impl KeyLog {
 
     /// Sessions with secrets in this log (not counting the one under it).
     pub fn len(&self) -> usize {
-        self.by_random.read().map(|m| m.len()).unwrap_or(0)
+        self.by_random.read().map(|m| m.map.len()).unwrap_or(0)
+    }
+
+    /// This log's own secrets of a session.
+    fn own(&self, r: &[u8; 32]) -> Option<Secrets> {
+        let m = self.by_random.read().ok()?;
+        let st = *m.sessions.get(*m.map.get(&key_of(r))? as usize)?;
+        let origin = self
+            .origins
+            .read()
+            .ok()
+            .and_then(|o| o.get(st.origin as usize).cloned())
+            .unwrap_or_default();
+        Some(Secrets {
+            client_handshake: m.secret(&st, 0),
+            server_handshake: m.secret(&st, 1),
+            client_traffic_0: m.secret(&st, 2),
+            server_traffic_0: m.secret(&st, 3),
+            client_early: m.secret(&st, 4),
+            master: m.secret(&st, 5),
+            source: format!("{origin} line {}", st.line),
+        })
     }
 
     /// The secrets of the session with this client random: the run's, with
     /// what this capture's secrets blocks add to them.
     pub fn get(&self, client_random: &[u8]) -> Option<Arc<Secrets>> {
         let r: [u8; 32] = client_random.try_into().ok()?;
-        let own = self.by_random.read().ok()?.get(&r).cloned();
+        let own = self.own(&r);
         let under = self.under.as_ref().and_then(|u| u.get(client_random));
         match (under, own) {
-            (Some(u), Some(o)) => Some(Arc::new(merge(&u, (*o).clone()))),
-            (u, o) => o.or(u),
+            (Some(u), Some(o)) => Some(Arc::new(merge(&u, o))),
+            (u, o) => o.map(Arc::new).or(u),
         }
     }
 
-    /// Reads key log text from `origin` (a file's name, or "the capture's
-    /// secrets block at byte N"); returns a message per line it could not
-    /// use. Comments and empty lines are skipped; labels it does not use
-    /// (EXPORTER_SECRET...) are ignored.
+    /// Reads key log text from `origin` (a secrets block, or a test's
+    /// text); returns a message per line it could not use (at most 100, then
+    /// a count). Comments and empty lines are skipped; labels it does not
+    /// use (EXPORTER_SECRET...) are ignored.
     pub fn add_text(&self, origin: &str, text: &[u8]) -> Vec<String> {
-        let mut problems = Vec::new();
-        let mut found: HashMap<[u8; 32], Secrets> = HashMap::new();
-        for (i, raw) in text.split(|b| *b == b'\n').take(MAX_LINES).enumerate() {
-            let line = String::from_utf8_lossy(raw);
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
+        let mut lines = text.split(|b| *b == b'\n');
+        self.add_lines(origin, || lines.next().map(<[u8]>::to_vec))
+    }
+
+    /// Reads a key log file as a stream, a line at a time (never whole:
+    /// a day of a gateway's key log is hundreds of MB).
+    pub fn add_reader(&self, origin: &str, mut r: impl std::io::BufRead) -> std::io::Result<Vec<String>> {
+        let mut err = None;
+        let problems = self.add_lines(origin, || {
+            let mut buf = Vec::new();
+            match r.read_until(b'\n', &mut buf) {
+                Ok(0) => None,
+                Ok(_) => Some(buf),
+                Err(e) => {
+                    err = Some(e);
+                    None
+                }
             }
-            let at = format!("{origin} line {}", i + 1);
-            let mut f = line.split_ascii_whitespace();
-            let (Some(label), Some(random), Some(secret), None) = (f.next(), f.next(), f.next(), f.next()) else {
-                problems.push(format!("{at}: not \"LABEL CLIENT_RANDOM SECRET\"; skipped"));
-                continue;
-            };
-            let (Some(r), Ok(s)) = (hex32(random), hex::decode(secret)) else {
-                problems.push(format!(
-                    "{at}: the client random must be 64 hex digits and the secret hex; skipped"
-                ));
-                continue;
-            };
-            if s.is_empty() || s.len() > MAX_SECRET {
-                problems.push(format!("{at}: a secret of {} bytes; skipped", s.len()));
-                continue;
-            }
-            let e = found.entry(r).or_default();
-            if e.source.is_empty() {
-                e.source = at;
-            }
-            let slot = match label {
-                "CLIENT_HANDSHAKE_TRAFFIC_SECRET" => &mut e.client_handshake,
-                "SERVER_HANDSHAKE_TRAFFIC_SECRET" => &mut e.server_handshake,
-                "CLIENT_TRAFFIC_SECRET_0" => &mut e.client_traffic_0,
-                "SERVER_TRAFFIC_SECRET_0" => &mut e.server_traffic_0,
-                "CLIENT_RANDOM" => &mut e.master,
-                "CLIENT_EARLY_TRAFFIC_SECRET" => &mut e.client_early,
-                _ => continue,
-            };
-            *slot = Some(s);
+        });
+        match err {
+            Some(e) => Err(e),
+            None => Ok(problems),
         }
-        if let Ok(mut m) = self.by_random.write() {
-            for (r, s) in found {
-                let merged = match m.get(&r) {
-                    Some(old) => merge(old, s),
-                    None => s,
-                };
-                m.insert(r, Arc::new(merged));
+    }
+
+    fn add_lines(&self, origin: &str, mut next: impl FnMut() -> Option<Vec<u8>>) -> Vec<String> {
+        let origin_id = match self.origins.write() {
+            Ok(mut o) => {
+                o.push(origin.to_string());
+                (o.len() - 1) as u32
             }
-            if !m.is_empty() {
-                self.any.store(true, Ordering::Release);
+            Err(_) => return vec![format!("{origin}: not read")],
+        };
+        let (mut problems, mut more) = (Vec::new(), 0usize);
+        let Ok(mut m) = self.by_random.write() else {
+            return vec![format!("{origin}: not read")];
+        };
+        let mut i = 0usize;
+        while let Some(raw) = next() {
+            i += 1;
+            if i > MAX_LINES {
+                break;
             }
+            match parse_line(&raw) {
+                Ok(None) => {}
+                Ok(Some((k, r, secret))) => {
+                    if !m.add(key_of(&r), k, &secret, (origin_id, i as u32)) {
+                        problems.push(format!(
+                            "{origin} line {i}: the key log holds 4 GiB of secrets; the rest is not read"
+                        ));
+                        break;
+                    }
+                }
+                Err(why) if problems.len() < MAX_PROBLEMS => problems.push(format!("{origin} line {i}: {why}")),
+                Err(_) => more += 1,
+            }
+        }
+        if more > 0 {
+            problems.push(format!("{origin}: {more} more lines could not be used"));
+        }
+        if !m.map.is_empty() {
+            self.any.store(true, Ordering::Release);
         }
         problems
     }
 }
 
-/// Secrets from two places for one session: the older ones win where both have one.
 fn merge(old: &Secrets, new: Secrets) -> Secrets {
     Secrets {
         client_handshake: old.client_handshake.clone().or(new.client_handshake),
@@ -205,6 +346,31 @@ mod tests {
             b.get(&hex::decode(R).unwrap()).unwrap().client_handshake.as_deref(),
             Some(&[0xee, 0xff][..])
         );
+    }
+
+    #[test]
+    fn a_stream_is_read_a_line_at_a_time_and_its_problems_are_bounded() {
+        let mut text = String::new();
+        for _ in 0..150 {
+            text.push_str("not a key log line\n");
+        }
+        text.push_str(&format!(
+            "CLIENT_RANDOM {R} {}\nCLIENT_EARLY_TRAFFIC_SECRET {R} 0102\n",
+            "ab".repeat(48)
+        ));
+        let k = KeyLog::new();
+        let problems = k
+            .add_reader("day.log", std::io::Cursor::new(text.into_bytes()))
+            .unwrap_or_default();
+        assert_eq!(problems.len(), 101, "{problems:?}");
+        assert_eq!(
+            problems.last().map(String::as_str),
+            Some("day.log: 50 more lines could not be used")
+        );
+        let s = k.get(&hex::decode(R).unwrap()).unwrap();
+        assert_eq!(s.master.as_ref().map(Vec::len), Some(48));
+        assert_eq!(s.client_early.as_deref(), Some(&[1, 2][..]));
+        assert_eq!(s.source, "day.log line 151");
     }
 
     #[test]

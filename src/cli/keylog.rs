@@ -24,15 +24,17 @@ pub fn read(files: &[PathBuf]) -> Result<KeyLog, UsageError> {
                 "--keylog {shown}: {size} bytes, over the limit of {MAX_KEYLOG_BYTES}"
             )));
         }
-        let text = std::fs::read(f).map_err(err)?;
-        let problems = log.add_text(&shown, &text);
+        // Read as a stream, a line at a time: never held whole.
+        let file = std::fs::File::open(f).map_err(err)?;
+        let problems = log.add_reader(&shown, std::io::BufReader::new(file)).map_err(err)?;
         for p in problems.iter().take(MAX_MESSAGES) {
             eprintln!("pcap-tls-audit: warning: {p}");
         }
         if problems.len() > MAX_MESSAGES {
             eprintln!(
-                "pcap-tls-audit: warning: {shown}: {} more lines could not be used",
-                problems.len() - MAX_MESSAGES
+                "pcap-tls-audit: warning: {shown}: {} more messages about lines that could not be used (the last: {})",
+                problems.len() - MAX_MESSAGES,
+                problems.last().map(String::as_str).unwrap_or_default()
             );
         }
     }
