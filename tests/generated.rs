@@ -56,6 +56,53 @@ fn a_generated_capture_matches_its_truth() {
     }
 }
 
+#[test]
+fn a_generated_capture_with_connections_shown_in_part_matches_its_truth() {
+    // A tenth of the completing connections began before the capture, a
+    // tenth are seen from the server only: each is incomplete, never a
+    // failure, whatever the workers.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let templates = generate::templates(&dir);
+    let shapes = generate::Shapes {
+        started_before: 100,
+        server_only: 100,
+    };
+    let (mut pcap, mut truth) = (Vec::new(), Vec::new());
+    generate::generate_shaped(&templates, (u64::MAX, 600, 48, 20), shapes, 7, &mut pcap, &mut truth).unwrap();
+    let truth = String::from_utf8(truth).unwrap();
+    let want: Vec<(&str, &str)> = truth
+        .lines()
+        .map(|l| {
+            let mut f = l.split('\t');
+            (f.next().unwrap_or(""), f.next().unwrap_or(""))
+        })
+        .collect();
+    let partial = want.iter().filter(|(_, s)| *s == "incomplete").count();
+    assert!(partial > 60, "{partial}");
+    let cf = CaptureFile::from_bytes("generated", pcap).unwrap();
+    let opts = opts();
+    for workers in [1, 2] {
+        let mut c = AsTheyEnd(Vec::new());
+        let rep = pcap_tls_audit::analyze::analyze_into(&cf, &opts, &|_, _| {}, workers, &mut c);
+        let mut got: Vec<(u64, String, String)> =
+            c.0.iter()
+                .map(|r| (r.first_frame, r.client.clone(), r.status.as_str().to_string()))
+                .collect();
+        got.sort();
+        let got: Vec<(&str, &str)> = got.iter().map(|(_, a, b)| (a.as_str(), b.as_str())).collect();
+        let wrong: Vec<_> = got.iter().zip(&want).filter(|(g, w)| g != w).take(5).collect();
+        assert_eq!(got.len(), want.len());
+        assert!(wrong.is_empty(), "{workers} workers: {wrong:?}");
+        assert!(
+            rep.warnings
+                .iter()
+                .any(|w| w.contains("captured in one direction only")),
+            "{:?}",
+            rep.warnings
+        );
+    }
+}
+
 /// A generated capture of 800 connections, from `seed`.
 fn eight_hundred(seed: u64) -> Vec<u8> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");

@@ -85,6 +85,24 @@ impl Rng {
     }
 }
 
+/// How much of a connection the capture shows, as the field cuts captures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    Whole,
+    /// The capture began after its handshake (a pooled connection).
+    StartedBefore,
+    /// Only the server's packets were captured (asymmetric routing).
+    ServerOnly,
+}
+
+/// Shares (per mille) of the completing connections that the capture shows
+/// only part of; each is `incomplete` in the truth file.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Shapes {
+    pub started_before: u32,
+    pub server_only: u32,
+}
+
 /// One connection being written: its packets still to go.
 struct Live {
     packets: std::collections::VecDeque<Vec<u8>>,
@@ -138,26 +156,34 @@ fn ip_packet(e: Endpoints, from_client: bool, (seq, ack, flags): (u32, u32, u8),
 /// The packets of one connection: the template's segments with new
 /// addresses and sequence numbers, application data after a completed
 /// handshake, and now and then a retransmission or two segments swapped.
-fn connection(t: &Template, id: u32, data_records: usize, rng: &mut Rng) -> Vec<Vec<u8>> {
+fn connection(t: &Template, id: u32, data_records: usize, shape: Shape, rng: &mut Rng) -> Vec<Vec<u8>> {
     let ends = Endpoints {
         v6: id % 4 == 3,
         client: id / 50_000 * 50_000 + id,
         ports: (10_000 + (id % 50_000) as u16, 443),
     };
     let (mut cseq, mut sseq) = (rng.next() as u32, rng.next() as u32);
-    let mut out: Vec<Vec<u8>> = Vec::new();
-    let emit =
-        |from_client: bool, flags: u8, payload: &[u8], out: &mut Vec<Vec<u8>>, cseq: &mut u32, sseq: &mut u32| {
-            let (seq, ack) = if from_client { (*cseq, *sseq) } else { (*sseq, *cseq) };
-            let ack_flag = if flags & SYN != 0 && from_client { 0 } else { ACK };
-            out.push(ip_packet(ends, from_client, (seq, ack, flags | ack_flag), payload));
-            let used = payload.len() as u32 + u32::from(flags & (SYN | FIN) != 0);
-            if from_client {
-                *cseq = cseq.wrapping_add(used);
-            } else {
-                *sseq = sseq.wrapping_add(used);
-            }
-        };
+    // Each packet with who sent it.
+    let mut out: Vec<(bool, Vec<u8>)> = Vec::new();
+    let emit = |from_client: bool,
+                flags: u8,
+                payload: &[u8],
+                out: &mut Vec<(bool, Vec<u8>)>,
+                cseq: &mut u32,
+                sseq: &mut u32| {
+        let (seq, ack) = if from_client { (*cseq, *sseq) } else { (*sseq, *cseq) };
+        let ack_flag = if flags & SYN != 0 && from_client { 0 } else { ACK };
+        out.push((
+            from_client,
+            ip_packet(ends, from_client, (seq, ack, flags | ack_flag), payload),
+        ));
+        let used = payload.len() as u32 + u32::from(flags & (SYN | FIN) != 0);
+        if from_client {
+            *cseq = cseq.wrapping_add(used);
+        } else {
+            *sseq = sseq.wrapping_add(used);
+        }
+    };
     let mut closes = Vec::new();
     for (from_client, flags, payload) in &t.segs {
         if flags & (FIN | RST) != 0 && t.completes {
@@ -177,6 +203,7 @@ fn connection(t: &Template, id: u32, data_records: usize, rng: &mut Rng) -> Vec<
         }
     }
     // Application data both ways (TLS records of type 23), then the close.
+    let handshake_end = out.len();
     for r in 0..data_records {
         let from_client = r % 4 == 0;
         let len = if from_client { 200 } else { 1380 };
@@ -209,7 +236,11 @@ fn connection(t: &Template, id: u32, data_records: usize, rng: &mut Rng) -> Vec<
             _ => {}
         }
     }
-    out
+    match shape {
+        Shape::Whole => out.into_iter().map(|(_, p)| p).collect(),
+        Shape::StartedBefore => out.into_iter().skip(handshake_end).map(|(_, p)| p).collect(),
+        Shape::ServerOnly => out.into_iter().filter(|(c, _)| !*c).map(|(_, p)| p).collect(),
+    }
 }
 
 /// The replayed samples of `MIX` (in `dir`), with their shares.
@@ -226,7 +257,20 @@ pub fn templates(dir: &std::path::Path) -> Vec<(Template, u32)> {
 /// their first packet: `client endpoint <TAB> status <TAB> sample`.
 pub fn generate(
     templates: &[(Template, u32)],
+    sizes: (u64, u32, usize, u32),
+    seed: u64,
+    pcap: &mut impl Write,
+    truth: &mut impl Write,
+) -> std::io::Result<(u64, u32)> {
+    generate_shaped(templates, sizes, Shapes::default(), seed, pcap, truth)
+}
+
+/// `generate`, with a share of the completing connections shown only in
+/// part (`shapes`): started before the capture, or seen one way.
+pub fn generate_shaped(
+    templates: &[(Template, u32)],
     (bytes, connections, open, records): (u64, u32, usize, u32),
+    shapes: Shapes,
     seed: u64,
     pcap: &mut impl Write,
     truth: &mut impl Write,
@@ -268,7 +312,21 @@ pub fn generate(
             } else {
                 0
             };
-            let mut packets: std::collections::VecDeque<Vec<u8>> = connection(t, started, records, &mut rng).into();
+            let shape = if t.completes && (shapes.started_before > 0 || shapes.server_only > 0) {
+                let r = rng.below(1000) as u32;
+                if r < shapes.started_before {
+                    Shape::StartedBefore
+                } else if r < shapes.started_before + shapes.server_only {
+                    Shape::ServerOnly
+                } else {
+                    Shape::Whole
+                }
+            } else {
+                Shape::Whole
+            };
+            let status = if shape == Shape::Whole { t.status } else { "incomplete" };
+            let mut packets: std::collections::VecDeque<Vec<u8>> =
+                connection(t, started, records, shape, &mut rng).into();
             let client = started / 50_000 * 50_000 + started;
             let ip = if started % 4 == 3 {
                 let mut c6 = [0u8; 16];
@@ -278,7 +336,7 @@ pub fn generate(
             } else {
                 format!("10.1.{}.{}", (client >> 8) as u8, client as u8)
             };
-            writeln!(truth, "{ip}:{}\t{}\t{}", 10_000 + (started % 50_000), t.status, t.name)?;
+            writeln!(truth, "{ip}:{}\t{}\t{}", 10_000 + (started % 50_000), status, t.name)?;
             // Its first packet goes out now: the truth file is in first-packet order.
             if let Some(p) = packets.pop_front() {
                 write(&p, &mut frame, &mut written)?;
