@@ -121,49 +121,14 @@ fn is_msg(e: &Event, side: Side, f: impl Fn(&TlsMsg) -> bool) -> bool {
 /// Diagnoses one connection.
 pub fn diagnose(t: &Trace, chain: &ChainContext) -> Verdict {
     let v = View { ev: &t.events };
-    let syn = v.first(|e| e.kind == EventKind::Syn);
-    let synack = v.first(|e| e.kind == EventKind::SynAck);
     let any_tls = t
         .events
         .iter()
         .any(|e| matches!(tls(e), Some(m) if !matches!(m, TlsMsg::NotTls { .. })));
 
     // 1. The TCP handshake.
-    if let Some((_, syn_ev)) = syn
-        && synack.is_none()
-        && t.server_bytes == 0
-        && t.client_bytes == 0
-    {
-        if let Some((_, rst)) = v.first(|e| e.kind == EventKind::Rst && e.from == Side::Server) {
-            return failure(
-                Status::NoConnection,
-                NamedCause::TcpRefused,
-                Blame::Server,
-                Some(rst.frame),
-                None,
-                format!(
-                    "The server refused the TCP connection: the SYN (frame {}) was answered by a RST (frame {}). Nothing listens on that port, or a firewall rejects it: check the target port and that the service is running.",
-                    syn_ev.frame, rst.frame
-                ),
-            );
-        }
-        let retries = t.syn_count.saturating_sub(1);
-        return failure(
-            Status::NoConnection,
-            NamedCause::TcpNoResponse,
-            Blame::Network,
-            None,
-            None,
-            format!(
-                "No answer to the client's SYN (frame {}{}): the TCP connection was never established. A firewall, security group or route drops the traffic, or nothing is at that address (\"Connection timed out\"); TLS was never reached.",
-                syn_ev.frame,
-                if retries > 0 {
-                    format!(", retransmitted {retries} time{}", if retries == 1 { "" } else { "s" })
-                } else {
-                    String::new()
-                }
-            ),
-        );
+    if let Some(verdict) = tcp_handshake(t, &v) {
+        return verdict;
     }
 
     // 2. A capture that shows only part of the connection: never a failure.
@@ -221,6 +186,49 @@ pub fn diagnose(t: &Trace, chain: &ChainContext) -> Verdict {
         f.explanation.push_str(&g);
     }
     verdict
+}
+
+/// The TCP handshake never completed: refused, or no answer to the SYN.
+fn tcp_handshake(t: &Trace, v: &View) -> Option<Verdict> {
+    let syn = v.first(|e| e.kind == EventKind::Syn);
+    let synack = v.first(|e| e.kind == EventKind::SynAck);
+    if let Some((_, syn_ev)) = syn
+        && synack.is_none()
+        && t.server_bytes == 0
+        && t.client_bytes == 0
+    {
+        if let Some((_, rst)) = v.first(|e| e.kind == EventKind::Rst && e.from == Side::Server) {
+            return Some(failure(
+                Status::NoConnection,
+                NamedCause::TcpRefused,
+                Blame::Server,
+                Some(rst.frame),
+                None,
+                format!(
+                    "The server refused the TCP connection: the SYN (frame {}) was answered by a RST (frame {}). Nothing listens on that port, or a firewall rejects it: check the target port and that the service is running.",
+                    syn_ev.frame, rst.frame
+                ),
+            ));
+        }
+        let retries = t.syn_count.saturating_sub(1);
+        return Some(failure(
+            Status::NoConnection,
+            NamedCause::TcpNoResponse,
+            Blame::Network,
+            None,
+            None,
+            format!(
+                "No answer to the client's SYN (frame {}{}): the TCP connection was never established. A firewall, security group or route drops the traffic, or nothing is at that address (\"Connection timed out\"); TLS was never reached.",
+                syn_ev.frame,
+                if retries > 0 {
+                    format!(", retransmitted {retries} time{}", if retries == 1 { "" } else { "s" })
+                } else {
+                    String::new()
+                }
+            ),
+        ));
+    }
+    None
 }
 
 /// A failed handshake whose decisive evidence is no plaintext alert.
