@@ -282,6 +282,10 @@ pub enum Gate {
     Status(Status),
     Cause(Cause),
     Finding(FindingCode),
+    /// A capture that could not be read to its end (cut short, or damaged part way).
+    Damaged,
+    /// No gate: exit 0 unless an input could not be read at all.
+    Nothing,
 }
 
 impl Gate {
@@ -291,6 +295,8 @@ impl Gate {
             Gate::Status(s) => s.as_str().to_string(),
             Gate::Cause(c) => c.to_string(),
             Gate::Finding(f) => f.as_str().to_string(),
+            Gate::Damaged => "damaged".to_string(),
+            Gate::Nothing => "none".to_string(),
         }
     }
 }
@@ -298,6 +304,11 @@ impl Gate {
 impl FromStr for Gate {
     type Err = String;
     fn from_str(word: &str) -> Result<Self, String> {
+        match word {
+            "damaged" => return Ok(Gate::Damaged),
+            "none" => return Ok(Gate::Nothing),
+            _ => {}
+        }
         // server_key_mismatch is both a cause and a finding: a gate on it matches either.
         if let Ok(s) = word.parse() {
             return Ok(Gate::Status(s));
@@ -322,7 +333,7 @@ fn join<T: fmt::Display>(all: &[T]) -> String {
 /// Every word `--fail-on` accepts, for the usage message.
 pub fn describe() -> String {
     format!(
-        "statuses: {}\ncauses: {}, alert_<name> (e.g. alert_decode_error)\nfinding codes: {}",
+        "statuses: {}\ncauses: {}, alert_<name> (e.g. alert_decode_error)\nfinding codes: {}\nand damaged (a capture not read to its end), none (no gate)",
         join(Status::ALL),
         join(NamedCause::ALL),
         join(FindingCode::ALL)

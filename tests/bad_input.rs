@@ -155,3 +155,45 @@ fn gzip_and_stdin_and_directories_are_read() {
         .count();
     assert_eq!(n, expected);
 }
+
+#[test]
+fn a_capture_cut_short_fails_the_default_gate_and_none_turns_the_gate_off() {
+    // An ok capture cut inside its last packet (a killed tcpdump): the
+    // default --fail-on has `damaged`, so the gate sees it.
+    let s = std::fs::read(top().join("samples/tls12-ok.pcap")).unwrap();
+    let dir = common::scratch("bad-input-gate");
+    let p = tmp(&dir, "cut-ok.pcap", &s[..s.len() - 10]);
+    let whole = tmp(&dir, "whole-ok.pcap", &s);
+    let ca = top().join("samples/pki/root.pem");
+    let args = |extra: &[&str], p: &Path| {
+        let mut a: Vec<std::ffi::OsString> = vec!["-q".into(), "--ca-file".into(), ca.clone().into_os_string()];
+        a.extend(extra.iter().map(|x| std::ffi::OsString::from(*x)));
+        a.push(p.as_os_str().to_owned());
+        a
+    };
+    let code = |extra: &[&str], p: &Path| {
+        let a = args(extra, p);
+        let refs: Vec<&std::ffi::OsStr> = a.iter().map(|x| x.as_os_str()).collect();
+        let o = run(&refs);
+        no_panic(&o);
+        o.status.code()
+    };
+    assert_eq!(code(&[], &whole), Some(0));
+    assert_eq!(code(&[], &p), Some(1), "damaged is in the default gate");
+    assert_eq!(code(&["--fail-on", "failed"], &p), Some(0));
+    assert_eq!(code(&["--fail-on", "damaged"], &p), Some(1));
+    // `none`: no gate, even on a failure.
+    let failing = top().join("samples/java-pkix-tls12.pcap");
+    assert_eq!(code(&["--fail-on", "none"], &failing), Some(0));
+    assert_eq!(code(&[], &failing), Some(1));
+    assert_eq!(
+        code(&["--fail-on", "none,failed"], &failing),
+        Some(2),
+        "none combined is a usage error"
+    );
+    assert_eq!(
+        code(&["--fail-on", "damagd"], &failing),
+        Some(2),
+        "a typo never turns a gate green"
+    );
+}

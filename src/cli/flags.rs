@@ -81,11 +81,12 @@ pub struct Cli {
     /// Write every distinct certificate as DIR/<sha256>.pem and each chain as DIR/chain-<id>.pem.
     #[arg(long, value_name = "DIR")]
     pub export_certs: Option<PathBuf>,
-    /// Statuses and finding codes that make the exit code 1.
+    /// Statuses, causes and finding codes that make the exit code 1;
+    /// `damaged` for a capture not read to its end, `none` for no gate.
     #[arg(
         long,
         value_name = "LIST",
-        default_value = "failed,no_connection",
+        default_value = "failed,no_connection,damaged",
         value_delimiter = ','
     )]
     pub fail_on: Vec<String>,

@@ -51,6 +51,11 @@ fn options(cli: &Cli) -> Result<(Options, Vec<Gate>), UsageError> {
         .map(|w| w.parse::<Gate>())
         .collect::<Result<Vec<Gate>, String>>()
         .map_err(|e| UsageError::Invalid(format!("--fail-on: {e}")))?;
+    if gates.contains(&Gate::Nothing) && gates.len() > 1 {
+        return Err(UsageError::Invalid(
+            "--fail-on: none (no gate) cannot be combined with other words".into(),
+        ));
+    }
     let at = match &cli.at {
         Some(s) => Some(timefmt::parse_rfc3339(s).map_err(UsageError::Invalid)?),
         None => None,

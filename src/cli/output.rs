@@ -152,6 +152,7 @@ fn matched<'g>(conn: &ConnectionReport, gates: &'g [Gate]) -> Option<&'g Gate> {
                 || cause.word().parse::<FindingCode>().is_ok_and(|code| codes().any(|x| x.code == code))
         }
         Gate::Finding(code) => codes().any(|x| x.code == *code),
+        Gate::Damaged | Gate::Nothing => false,
     })
 }
 
@@ -279,6 +280,10 @@ impl<'a> CaptureOut<'a> {
                 self.write(end.as_bytes());
             }
             Format::Jsonl => {}
+        }
+        // A capture not read to its end fails the gate `damaged`.
+        if rep.read_stopped_early && self.s.gates.contains(&Gate::Damaged) {
+            self.failing = true;
         }
         (self.failing, self.write_error, self.export_error)
     }
