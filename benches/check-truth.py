@@ -12,6 +12,7 @@ import sys
 
 want = [tuple(l.rstrip("\n").split("\t")[:2]) for l in open(sys.argv[1]) if l.strip()]
 rows = [json.loads(line) for line in sys.stdin]
+rows = [r for r in rows if r.get("type", "connection") == "connection"]
 # jsonl comes in completion order: the id is the rank by first frame.
 rows.sort(key=lambda c: c["id"])
 got = [(c["client"], c["status"]) for c in rows]

@@ -89,12 +89,17 @@ fn only_failed_jsonl_and_output_file() {
     assert!(o.stdout.is_empty());
     let text = std::fs::read_to_string(&out).unwrap();
     let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines.len(), 2);
+    // Two failed connections, then the capture's own line.
+    assert_eq!(lines.len(), 3);
     assert!(
-        lines
+        lines[..2]
             .iter()
-            .all(|l| l["status"] != "ok" && l["capture"] == "samples/multi.pcap")
+            .all(|l| l["type"] == "connection" && l["status"] != "ok" && l["capture"] == "samples/multi.pcap")
     );
+    assert_eq!(lines[2]["type"], "capture");
+    assert_eq!(lines[2]["path"], "samples/multi.pcap");
+    assert_eq!(lines[2]["summary"]["connections"], 4);
+    assert!(lines[2].get("connections").is_none());
 }
 
 #[test]
@@ -311,4 +316,29 @@ fn help_shows_the_three_uses_and_their_options_exist() {
         "samples/java-pkix-tls12.pcap",
     ]);
     assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn jsonl_has_a_capture_line_for_every_capture_even_an_unreadable_one() {
+    let o = run(&[
+        "--format",
+        "jsonl",
+        "samples/refused.pcap",
+        "samples/does-not-exist.pcap",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_default())
+        .collect();
+    let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap_or("?")).collect();
+    assert_eq!(types, vec!["connection", "capture", "capture"], "{text}");
+    assert_eq!(lines[1]["summary"]["no_connection"], 1);
+    assert!(
+        lines[2]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("does-not-exist.pcap")),
+        "{text}"
+    );
 }

@@ -156,12 +156,12 @@ fn matched<'g>(conn: &ConnectionReport, gates: &'g [Gate]) -> Option<&'g Gate> {
     })
 }
 
-/// A connection's jsonl line into `line`: the capture's path first, then
-/// the connection's own fields, written straight after it (its opening
-/// brace becomes the comma between them).
+/// A connection's jsonl line into `line`: its type and the capture's path
+/// first, then the connection's own fields, written straight after them
+/// (its opening brace becomes the comma between them).
 fn jsonl_line(line: &mut Vec<u8>, path_json: &str, c: ConnectionReport) {
     line.clear();
-    line.extend_from_slice(b"{\"capture\":");
+    line.extend_from_slice(b"{\"type\":\"connection\",\"capture\":");
     line.extend_from_slice(path_json.as_bytes());
     let start = line.len();
     match json_handshake::connection(line, c) {
@@ -279,7 +279,10 @@ impl<'a> CaptureOut<'a> {
                 let end = std::mem::take(&mut self.html).finish(rep);
                 self.write(end.as_bytes());
             }
-            Format::Jsonl => {}
+            Format::Jsonl => {
+                let line = jsonl_capture_line(rep);
+                self.write(line.as_bytes());
+            }
         }
         // A capture not read to its end fails the gate `damaged`.
         if rep.read_stopped_early && self.s.gates.contains(&Gate::Damaged) {
@@ -287,6 +290,20 @@ impl<'a> CaptureOut<'a> {
         }
         (self.failing, self.write_error, self.export_error)
     }
+}
+
+/// The jsonl line of a capture, after its connections: its type, then the
+/// capture document's fields but its connections (an unreadable capture
+/// has its line too, with its `error`).
+fn jsonl_capture_line(rep: &CaptureReport) -> String {
+    let mut line = String::from("{\"type\":\"capture\"");
+    if let Ok(serde_json::Value::Object(m)) = serde_json::to_value(rep) {
+        for (k, v) in m.iter().filter(|(k, _)| *k != "connections") {
+            line.push_str(&format!(",{}:{v}", json_string(k)));
+        }
+    }
+    line.push_str("}\n");
+    line
 }
 
 impl CaptureOut<'_> {
