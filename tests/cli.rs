@@ -342,3 +342,23 @@ fn jsonl_has_a_capture_line_for_every_capture_even_an_unreadable_one() {
         "{text}"
     );
 }
+
+#[test]
+fn an_output_that_is_an_input_is_refused_before_anything_is_written_and_dash_is_stdout() {
+    let dir = tmpdir("out-is-in");
+    let cap = dir.join("x.pcap");
+    std::fs::copy(top().join("samples/refused.pcap"), &cap).unwrap();
+    let before = std::fs::read(&cap).unwrap();
+    let o = run(&["-q", "-o", cap.to_str().unwrap(), cap.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("this is the input"));
+    assert_eq!(std::fs::read(&cap).unwrap(), before, "the capture is untouched");
+    // `-o -` is standard output, not a file named "-".
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_pcap-tls-audit"))
+        .current_dir(&dir)
+        .args(["-q", "-o", "-", "x.pcap"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("1 no connection"));
+    assert!(!dir.join("-").exists());
+}

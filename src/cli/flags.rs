@@ -48,7 +48,8 @@ pub struct Cli {
     /// Report format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
-    /// Write the report to FILE instead of standard output.
+    /// Write the report to FILE instead of standard output (`-`: standard
+    /// output; a FILE that is one of the inputs is a usage error).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Host name the client meant to reach (for name checks; overrides the SNI).

@@ -156,6 +156,7 @@ fn output_error(path: &Option<std::path::PathBuf>, e: std::io::Error) -> UsageEr
     UsageError::Output {
         path: path
             .as_ref()
+            .filter(|p| p.as_os_str() != "-")
             .map_or("standard output".into(), |p| p.display().to_string()),
         source: e,
     }
@@ -172,9 +173,31 @@ fn capture_messages(rep: &CaptureReport) -> Vec<String> {
         .collect()
 }
 
-/// Where the report goes: the file of `-o`, or standard output.
+/// The file of `-o`, unless it is `-` (standard output).
+fn output_file(cli: &Cli) -> Option<&std::path::PathBuf> {
+    cli.output.as_ref().filter(|p| p.as_os_str() != "-")
+}
+
+/// An output file that is one of the inputs would be emptied before it is
+/// read: a usage error, found before anything is written.
+fn output_is_an_input(cli: &Cli, inputs: &[std::path::PathBuf]) -> Result<(), UsageError> {
+    use std::os::unix::fs::MetadataExt;
+    let Some(out) = output_file(cli) else { return Ok(()) };
+    let Ok(o) = std::fs::metadata(out) else { return Ok(()) };
+    let same = |p: &std::path::PathBuf| std::fs::metadata(p).is_ok_and(|m| m.dev() == o.dev() && m.ino() == o.ino());
+    match inputs.iter().find(|p| same(p)) {
+        Some(p) => Err(UsageError::Invalid(format!(
+            "-o {}: this is the input {}; writing the report there would destroy the capture",
+            shown(out),
+            shown(p)
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Where the report goes: the file of `-o`, or standard output (`-o -` too).
 fn destination(cli: &Cli) -> Result<Box<dyn Write + Send>, UsageError> {
-    Ok(match &cli.output {
+    Ok(match output_file(cli) {
         Some(p) => Box::new(std::io::BufWriter::with_capacity(
             1 << 16,
             std::fs::File::create(p).map_err(|e| output_error(&cli.output, e))?,
@@ -192,6 +215,7 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
     let (opts, gates) = options(cli)?;
     let mut errors = Vec::new();
     let inputs = collect_inputs(&cli.captures, &mut errors);
+    output_is_an_input(cli, &inputs)?;
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
     // On a terminal unless --quiet; --progress forces it (plain lines off a terminal).
     let progress = Progress::new(cli.progress || (!cli.quiet && tty), tty);
