@@ -362,3 +362,27 @@ fn an_output_that_is_an_input_is_refused_before_anything_is_written_and_dash_is_
     assert!(String::from_utf8_lossy(&o.stdout).contains("1 no connection"));
     assert!(!dir.join("-").exists());
 }
+
+#[test]
+fn only_failed_prints_one_summary_line_for_an_all_ok_capture() {
+    let o = run(&[
+        "-q",
+        "--only-failed",
+        "--ca-file",
+        "samples/pki/root.pem",
+        "samples/tls12-ok.pcap",
+        "samples/refused.pcap",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let ok_part: Vec<&str> = out
+        .lines()
+        .take_while(|l| !l.starts_with("samples/refused.pcap"))
+        .collect();
+    assert_eq!(ok_part.len(), 1, "{out}");
+    assert!(
+        ok_part[0].starts_with("samples/tls12-ok.pcap:") && ok_part[0].ends_with("1 ok"),
+        "{out}"
+    );
+    assert!(out.contains("tcp_refused"), "{out}");
+}

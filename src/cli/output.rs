@@ -254,6 +254,11 @@ impl<'a> CaptureOut<'a> {
         match self.s.format {
             Format::Text => {
                 let mut t = self.text.render(rep);
+                // --only-failed: an all-ok capture is its one summary line.
+                let clean = rep.error.is_none() && rep.warnings.is_empty() && rep.summary.ok == rep.summary.connections;
+                if self.s.only_failed && clean {
+                    t = t.lines().next().map(|l| format!("{l}\n")).unwrap_or_default();
+                }
                 if self.s.color {
                     t = super::color::paint(&t);
                 }
