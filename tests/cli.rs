@@ -386,3 +386,16 @@ fn only_failed_prints_one_summary_line_for_an_all_ok_capture() {
     );
     assert!(out.contains("tcp_refused"), "{out}");
 }
+
+#[test]
+fn an_input_error_names_its_file_once_in_the_report() {
+    let o = run(&["-q", "samples/refused.pcap", "samples/does-not-exist.pcap"]);
+    assert_eq!(o.status.code(), Some(2));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let line = out.lines().find(|l| l.contains("ERROR")).unwrap_or_default();
+    assert_eq!(line.matches("does-not-exist.pcap").count(), 1, "{line}");
+    assert!(
+        line.starts_with("samples/does-not-exist.pcap: ERROR: cannot read"),
+        "{line}"
+    );
+}

@@ -213,7 +213,13 @@ impl TextCapture {
 /// The capture's summary line and warnings; false when the capture could not be read.
 fn render_header(o: &mut String, c: &CaptureReport) -> bool {
     if let Some(e) = &c.error {
-        let _ = writeln!(o, "{}: ERROR: {}", crate::escape::text(c.path.as_bytes()), e);
+        let path = crate::escape::text(c.path.as_bytes());
+        // The error names the file itself, most of the time: not twice.
+        let e = e
+            .strip_prefix(&format!("{}: ", c.path))
+            .or_else(|| e.strip_prefix(&format!("{path}: ")))
+            .unwrap_or(e);
+        let _ = writeln!(o, "{path}: ERROR: {e}");
         return false;
     }
     let s = &c.summary;
