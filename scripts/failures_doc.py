@@ -99,7 +99,7 @@ ROWS = [
      "the same in TLS 1.3, where everything is encrypted",
      "client-cert-required-tls13.pcap",
      "the client's encrypted flight is an empty Certificate and a Finished (record sizes), then an encrypted alert from the server",
-     "as above (the alert itself is encrypted; this version does not decrypt TLS 1.3)"),
+     "as above (the alert itself is encrypted; with the client's key log, `--keylog`, it is opened: certificate_required (116))"),
     ("Received fatal alert: unknown_ca (server rejects the client certificate)",
      "the server does not trust the client's certificate",
      "client-cert-rejected.pcap",

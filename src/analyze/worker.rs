@@ -29,8 +29,8 @@ impl<'o> Worker<'o> {
         }
     }
 
-    /// One TCP segment of frame `number`, at `clock` (the latest time of
-    /// the capture's frames so far, all workers' included).
+    /// One TCP segment of frame `number`, at `clock` (the capture's clock,
+    /// the same for all workers: `flow::advance_clock`).
     pub(super) fn packet(&mut self, number: u64, (ts, clock): (Timestamp, Timestamp), seg: &TcpSegment) {
         let keylog = self.opts.keylog.as_ref().filter(|k| !k.is_empty());
         self.table.add(number, (ts, clock), seg, &mut self.done, |open, s| {

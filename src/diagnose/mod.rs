@@ -333,4 +333,6 @@ fn offered_versions(e: &Event) -> String {
 }
 
 #[cfg(test)]
+mod field_tests;
+#[cfg(test)]
 mod tests;
