@@ -2,6 +2,7 @@
 //! means (a server refusing the client, a client rejecting the chain without
 //! an alert, a missing client certificate, a key mismatch).
 
+use super::evidence::Missed;
 use super::incomplete::last_stage;
 use super::*;
 
@@ -12,7 +13,7 @@ pub(super) fn explain(b: &Before, chain: &ChainContext) -> Verdict {
     }
     // The readings below rest on what a side did not send before the close:
     // where the capture missed that side's bytes, it does not show that.
-    let missed = Missed::before(b);
+    let missed = Missed::in_events(b.before);
     if let Some(v) = server_refused(b) {
         return if missed.server > 0 { missed.verdict(b) } else { v };
     }
@@ -27,42 +28,7 @@ pub(super) fn explain(b: &Before, chain: &ChainContext) -> Verdict {
     aborted(b)
 }
 
-/// Bytes the capture missed (a snap length, drops) before the decisive
-/// close, per side, and the frames that showed it.
-struct Missed {
-    client: u64,
-    server: u64,
-    frames: Vec<u64>,
-}
-
 impl Missed {
-    fn before(b: &Before) -> Missed {
-        let mut m = Missed {
-            client: 0,
-            server: 0,
-            frames: Vec::new(),
-        };
-        for e in b.before {
-            if let EventKind::Gap(n) = e.kind {
-                match e.from {
-                    Side::Client => m.client += n,
-                    Side::Server => m.server += n,
-                }
-                if m.frames.len() < 3 {
-                    m.frames.push(e.frame);
-                }
-            }
-        }
-        m
-    }
-
-    fn of(&self, side: Side) -> u64 {
-        match side {
-            Side::Client => self.client,
-            Side::Server => self.server,
-        }
-    }
-
     /// `incomplete`: the close is seen, not what the missed bytes held.
     fn verdict(&self, b: &Before) -> Verdict {
         let said: Vec<String> = [Side::Client, Side::Server]
@@ -70,14 +36,13 @@ impl Missed {
             .filter(|s| self.of(*s) > 0)
             .map(|s| format!("{} of the {}'s bytes", self.of(s), s.name()))
             .collect();
-        let frames: Vec<String> = self.frames.iter().map(u64::to_string).collect();
         let note = format!(
             "The {} closed the connection ({}, frame {}) during the handshake, but the capture missed {} before that (frame {}: a snap length that cut the packets, or packets dropped by the capture), so it does not show what they held (an answer, an alert) nor who gave up. Capture with the full snap length (tcpdump -s 0) and check the capture's drop count.",
             b.d.from.name(),
             if b.d.kind == EventKind::Rst { "RST" } else { "FIN" },
             b.d.frame,
             said.join(" and "),
-            frames.join(", ")
+            self.frames()
         );
         super::incomplete::incomplete_note(note, None)
     }

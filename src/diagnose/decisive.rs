@@ -109,24 +109,14 @@ pub(super) fn decisive_event<'a>(
 }
 
 pub(super) fn gap_before(v: &View, di: usize) -> Option<String> {
-    let gaps: Vec<&Event> = v.ev[..di.min(v.ev.len())]
-        .iter()
-        .filter(|e| matches!(e.kind, EventKind::Gap(_)))
-        .collect();
-    if gaps.is_empty() {
-        return None;
-    }
-    let total: u64 = gaps
-        .iter()
-        .map(|e| match e.kind {
-            EventKind::Gap(n) => n,
-            _ => 0,
-        })
-        .sum();
-    Some(format!(
-        "Note: the capture missed {} byte{} of this connection before that point (frame {}); they were sent but not captured, so part of the handshake is not visible.",
-        total,
-        if total == 1 { "" } else { "s" },
-        frames_of(gaps.into_iter().take(3))
-    ))
+    let missed = super::evidence::Missed::in_events(&v.ev[..di.min(v.ev.len())]);
+    let total = missed.total();
+    (total > 0).then(|| {
+        format!(
+            "Note: the capture missed {} byte{} of this connection before that point (frame {}); they were sent but not captured, so part of the handshake is not visible.",
+            total,
+            if total == 1 { "" } else { "s" },
+            missed.frames()
+        )
+    })
 }

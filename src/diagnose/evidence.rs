@@ -83,3 +83,50 @@ impl<'a> Before<'a> {
         b
     }
 }
+
+/// Bytes the capture missed (a snap length, drops) in some events, per
+/// side, and the first frames that showed it.
+pub(super) struct Missed {
+    pub client: u64,
+    pub server: u64,
+    pub frames: Vec<u64>,
+}
+
+impl Missed {
+    pub fn in_events(events: &[Event]) -> Missed {
+        let mut m = Missed {
+            client: 0,
+            server: 0,
+            frames: Vec::new(),
+        };
+        for e in events {
+            if let EventKind::Gap(n) = e.kind {
+                match e.from {
+                    Side::Client => m.client += n,
+                    Side::Server => m.server += n,
+                }
+                if m.frames.len() < 3 {
+                    m.frames.push(e.frame);
+                }
+            }
+        }
+        m
+    }
+
+    pub fn of(&self, side: Side) -> u64 {
+        match side {
+            Side::Client => self.client,
+            Side::Server => self.server,
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.client + self.server
+    }
+
+    /// "4, 6, 8": the first frames that showed it.
+    pub fn frames(&self) -> String {
+        let v: Vec<String> = self.frames.iter().map(u64::to_string).collect();
+        v.join(", ")
+    }
+}

@@ -47,13 +47,7 @@ pub(super) fn incomplete(t: &Trace, saw_ch: bool, v: &View) -> Verdict {
 /// No TLS could be read, and the capture missed bytes of the connection
 /// (a snap length, drops): never "not TLS", since what it missed may have been.
 pub(super) fn all_missed(t: &Trace, v: &View) -> Option<Verdict> {
-    let missed: u64 =
-        v.ev.iter()
-            .map(|e| match e.kind {
-                EventKind::Gap(n) => n,
-                _ => 0,
-            })
-            .sum();
+    let missed = super::evidence::Missed::in_events(v.ev).total();
     let plaintext = v.ev.iter().any(|e| matches!(tls(e), Some(TlsMsg::NotTls { .. })));
     if missed == 0 || plaintext {
         return None;

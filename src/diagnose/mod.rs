@@ -96,11 +96,6 @@ fn tls(e: &Event) -> Option<&TlsMsg> {
     }
 }
 
-fn frames_of<'a>(evs: impl Iterator<Item = &'a Event>) -> String {
-    let v: Vec<String> = evs.map(|e| e.frame.to_string()).collect();
-    v.join(", ")
-}
-
 pub(crate) struct View<'a> {
     pub(crate) ev: &'a [Event],
 }

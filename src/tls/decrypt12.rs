@@ -61,20 +61,24 @@ fn suite(s: u16) -> Option<(Kind, bool)> {
     })
 }
 
+/// P_hash (RFC 5246 5): HMAC(secret, A(i) + label + seed) chained, at least `len` bytes.
+fn p_hash(key: &hmac::Key, ls: &[u8], len: usize) -> Vec<u8> {
+    let mut a = hmac::sign(key, ls).as_ref().to_vec();
+    let mut out = Vec::with_capacity(len + 48);
+    while out.len() < len {
+        let mut ctx = hmac::Context::with_key(key);
+        ctx.update(&a);
+        ctx.update(ls);
+        out.extend_from_slice(ctx.sign().as_ref());
+        a = hmac::sign(key, &a).as_ref().to_vec();
+    }
+    out
+}
+
 /// The TLS 1.2 PRF: P_hash(secret, label + seed) truncated to `len`.
 fn prf(sha384: bool, secret: &[u8], label: &[u8], seed: &[u8], len: usize) -> Vec<u8> {
     let alg = if sha384 { hmac::HMAC_SHA384 } else { hmac::HMAC_SHA256 };
-    let key = hmac::Key::new(alg, secret);
-    let ls: Vec<u8> = [label, seed].concat();
-    let mut a = hmac::sign(&key, &ls).as_ref().to_vec();
-    let mut out = Vec::with_capacity(len + 48);
-    while out.len() < len {
-        let mut ctx = hmac::Context::with_key(&key);
-        ctx.update(&a);
-        ctx.update(&ls);
-        out.extend_from_slice(ctx.sign().as_ref());
-        a = hmac::sign(&key, &a).as_ref().to_vec();
-    }
+    let mut out = p_hash(&hmac::Key::new(alg, secret), &[label, seed].concat(), len);
     out.truncate(len);
     out
 }
@@ -111,16 +115,7 @@ fn prf10(secret: &[u8], label: &[u8], seed: &[u8], len: usize) -> Vec<u8> {
         md5_out.extend_from_slice(&hmac_md5(s1, &[&a, &ls]));
         a = hmac_md5(s1, &[&a]).to_vec();
     }
-    let key = hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, s2);
-    let mut sha_out = Vec::with_capacity(len + 20);
-    let mut a = hmac::sign(&key, &ls).as_ref().to_vec();
-    while sha_out.len() < len {
-        let mut ctx = hmac::Context::with_key(&key);
-        ctx.update(&a);
-        ctx.update(&ls);
-        sha_out.extend_from_slice(ctx.sign().as_ref());
-        a = hmac::sign(&key, &a).as_ref().to_vec();
-    }
+    let sha_out = p_hash(&hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, s2), &ls, len);
     md5_out.iter().zip(&sha_out).take(len).map(|(x, y)| x ^ y).collect()
 }
 

@@ -194,7 +194,7 @@ impl TlsParser {
                 }
             }
             ContentType::Handshake => {
-                let retried_hello = self.phase == Phase::Tls13Offered && looks_like_client_hello(body);
+                let retried_hello = self.phase == Phase::Tls13Offered && super::resync::looks_like_client_hello(body);
                 let d = &mut self.dirs[dir];
                 if !encrypted && d.midstream && d.hs_buf.is_empty() && d.hs_skip == 0 {
                     if !super::resync::looks_like_handshake(body) {
@@ -226,18 +226,5 @@ impl TlsParser {
             ContentType::Heartbeat => self.heartbeats[dir] += 1,
             ContentType::Unknown(_) => {}
         }
-    }
-}
-
-/// A plaintext ClientHello at the start of a handshake record: type 1, a
-/// length that fits the record, legacy version 3.x. An encrypted Finished
-/// looks like this by chance once in billions.
-fn looks_like_client_hello(body: &[u8]) -> bool {
-    match body {
-        [1, a, b, c, 3, minor, ..] => {
-            let len = (usize::from(*a) << 16) | (usize::from(*b) << 8) | usize::from(*c);
-            *minor <= 4 && len + 4 <= body.len() && len >= 38
-        }
-        _ => false,
     }
 }

@@ -54,6 +54,14 @@ pub(super) fn looks_like_handshake(body: &[u8]) -> bool {
         && (len + 4 <= body.len() || (body.len() >= 16 * 1024 && len <= super::MAX_HANDSHAKE_LEN))
 }
 
+/// A plaintext ClientHello at the start of a handshake record (a second one,
+/// after a HelloRetryRequest the capture missed): a handshake message of
+/// type 1 with a legacy version 3.x. An encrypted Finished looks like this
+/// by chance once in billions.
+pub(super) fn looks_like_client_hello(body: &[u8]) -> bool {
+    matches!(body, [1, _, _, _, 3, minor, ..] if *minor <= 4) && looks_like_handshake(body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +96,7 @@ mod tests {
         assert!(looks_like_handshake(&[11, 0, 0, 3, 0, 0, 0]));
         assert!(!looks_like_handshake(&[0xa7, 0, 0, 3, 0, 0, 0]));
         assert!(!looks_like_handshake(&[11, 0x40, 0, 3, 0, 0, 0]));
+        assert!(looks_like_client_hello(&[1, 0, 0, 3, 3, 3, 0]));
+        assert!(!looks_like_client_hello(&[20, 0, 0, 3, 3, 3, 0]));
     }
 }
