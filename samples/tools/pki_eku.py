@@ -13,15 +13,16 @@ import sys
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from pkiutil import load_cert, load_key, pem, write_key
 
 out = Path(sys.argv[1])
 now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 day = datetime.timedelta(days=1)
-inter = x509.load_pem_x509_certificate((out / "inter.pem").read_bytes())
-inter_k = serialization.load_pem_private_key((out / "inter.key").read_bytes(), None)
+inter, inter_k = load_cert(out, "inter.pem"), load_key(out, "inter.key")
 k = rsa.generate_private_key(65537, 2048)
 subject = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "US"),
                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Company Backend"),
@@ -35,7 +36,6 @@ c = (x509.CertificateBuilder().subject_name(subject).issuer_name(inter.subject).
      .add_extension(x509.SubjectAlternativeName([x509.DNSName("backend.company.com")]), critical=False)
      .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(inter_k.public_key()), critical=False)
      .sign(inter_k, hashes.SHA256()))
-(out / "clientauth.pem").write_bytes(c.public_bytes(serialization.Encoding.PEM))
-(out / "clientauth.key").write_bytes(k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                     serialization.NoEncryption()))
+(out / "clientauth.pem").write_bytes(pem(c))
+write_key(out, "clientauth.key", k)
 print("pki_eku: clientauth written", file=sys.stderr)

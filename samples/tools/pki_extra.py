@@ -16,9 +16,12 @@ import sys
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+import pkiutil
+from pkiutil import pem
 
 out = Path(sys.argv[1])
 now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
@@ -26,20 +29,15 @@ day = datetime.timedelta(days=1)
 
 
 def load_cert(n):
-    return x509.load_pem_x509_certificate((out / n).read_bytes())
+    return pkiutil.load_cert(out, n)
 
 
 def load_key(n):
-    return serialization.load_pem_private_key((out / n).read_bytes(), None)
-
-
-def pem(c):
-    return c.public_bytes(serialization.Encoding.PEM)
+    return pkiutil.load_key(out, n)
 
 
 def write_key(n, k):
-    (out / n).write_bytes(k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
+    pkiutil.write_key(out, n, k)
 
 
 root, root_k = load_cert("root.pem"), load_key("root.key")

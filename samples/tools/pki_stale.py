@@ -15,25 +15,17 @@ import sys
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from pkiutil import load_cert, load_key, pem
 
 out = Path(sys.argv[1])
 now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 day = datetime.timedelta(days=1)
 
-
-def load_cert(n):
-    return x509.load_pem_x509_certificate((out / n).read_bytes())
-
-
-def pem(c):
-    return c.public_bytes(serialization.Encoding.PEM)
-
-
-root = load_cert("root.pem")
-root_k = serialization.load_pem_private_key((out / "root.key").read_bytes(), None)
-inter = load_cert("inter.pem")
+root, root_k = load_cert(out, "root.pem"), load_key(out, "root.key")
+inter = load_cert(out, "inter.pem")
 stale_k = rsa.generate_private_key(65537, 2048)
 stale = (x509.CertificateBuilder().subject_name(inter.subject).issuer_name(root.subject)
          .public_key(stale_k.public_key()).serial_number(x509.random_serial_number())
