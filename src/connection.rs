@@ -431,7 +431,7 @@ mod tests {
                 |o, s| o.state.segment(&s),
             );
         }
-        t.finish(&mut done);
+        done.extend(t.finish().into_iter().map(|o| *o));
         assert_eq!(done.len(), 1);
         let Open { flow, state } = done.remove(0);
         state.finish(&flow)

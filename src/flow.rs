@@ -559,17 +559,23 @@ impl<S: Default> FlowTable<S> {
         self.tombstones.push_back((until, k));
     }
 
-    /// The end of the capture: every connection still open.
-    pub fn finish(&mut self, done: &mut Vec<Open<S>>) {
-        for (_, slot) in self.map.drain() {
-            if let Slot::Open(o) = slot {
-                done.push(*o);
-            }
-        }
+    /// The end of the capture: every connection still open, the oldest
+    /// (by first frame) last, so that they can be judged a few at a time,
+    /// oldest first, by popping. Each stays in its box.
+    #[allow(clippy::vec_box)]
+    pub fn finish(&mut self) -> Vec<Box<Open<S>>> {
+        let mut rest: Vec<Box<Open<S>>> = (self.map.drain())
+            .filter_map(|(_, slot)| match slot {
+                Slot::Open(o) => Some(o),
+                Slot::Closed(_) => None,
+            })
+            .collect();
+        rest.sort_unstable_by_key(|o| std::cmp::Reverse(o.flow.first_frame));
         self.open.clear();
         self.closing.clear();
         self.next_quiet_scan = None;
         self.tombstones.clear();
+        rest
     }
 }
 
@@ -656,11 +662,9 @@ mod tests {
         // A new SYN on the same ports does.
         add_at(&mut t, 8, 21, &seg(40000, 443, 7777, SYN, b""));
         assert_eq!(t.open_count(), 2);
-        let mut rest = Vec::new();
-        t.finish(&mut rest);
-        let mut firsts: Vec<u64> = rest.iter().map(|o| o.flow.first_frame).collect();
-        firsts.sort();
-        assert_eq!(firsts, vec![6, 8]);
+        let rest = t.finish();
+        let firsts: Vec<u64> = rest.iter().map(|o| o.flow.first_frame).collect();
+        assert_eq!(firsts, vec![8, 6], "the oldest last");
     }
 
     #[test]
@@ -716,8 +720,8 @@ mod tests {
             "the FIN is handed on past the cap"
         );
         assert!((MAX_INDEXED_PAYLOAD..MAX_INDEXED_PAYLOAD + 1400).contains(&handed));
-        t.finish(&mut done);
-        let f = &done[0].flow;
+        let rest = t.finish();
+        let f = &rest[0].flow;
         assert!(f.not_indexed[Dir::A] >= 9);
         assert_eq!(f.bytes[Dir::A], n as u64 * 1400, "bytes are bytes, handed on or not");
     }

@@ -209,3 +209,57 @@ fn many_batches_read_the_same_with_any_workers_whole_or_streamed() {
         );
     }
 }
+
+/// The first `frames` frames of a classic pcap (little-endian, as generated).
+fn first_frames(pcap: &[u8], frames: usize) -> Vec<u8> {
+    let mut end = 24;
+    for _ in 0..frames {
+        let Some(h) = pcap.get(end + 8..end + 12) else {
+            break;
+        };
+        let len = u32::from_le_bytes([h[0], h[1], h[2], h[3]]) as usize;
+        end += 16 + len;
+    }
+    pcap[..end.min(pcap.len())].to_vec()
+}
+
+#[test]
+fn a_capture_that_ends_with_thousands_open_reads_the_same_with_any_workers() {
+    // 6 000 connections, up to 3 000 open at once, the capture cut in the
+    // middle: thousands are still open at its end, and are judged then a
+    // step at a time (`Worker::finish_step`), each step's reports handed on
+    // before the next is judged. Their ids, order and reports are those of
+    // one worker, by first frame and as they end, with up to eight workers.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let templates = generate::templates(&dir);
+    let (mut pcap, mut truth) = (Vec::new(), Vec::new());
+    generate::generate(&templates, (u64::MAX, 6000, 3000, 2), 21, &mut pcap, &mut truth).unwrap();
+    let cf = CaptureFile::from_bytes("generated", first_frames(&pcap, 30_000)).unwrap();
+    let opts = opts();
+    let mut one = Vec::new();
+    let alone = pcap_tls_audit::analyze::analyze_into(&cf, &opts, &|_, _| {}, 1, &mut one);
+    let open_at_end = (one.iter())
+        .filter(|c| c.close.first_fin.is_none() && c.close.first_rst.is_none())
+        .count();
+    assert!(open_at_end > 2048, "{open_at_end} connections open at the end");
+    let want = serde_json::to_value(&one).unwrap();
+    for workers in [2, 4, 8] {
+        let mut by_first = Vec::new();
+        let rep = pcap_tls_audit::analyze::analyze_into(&cf, &opts, &|_, _| {}, workers, &mut by_first);
+        assert_eq!(rep.summary.connections, alone.summary.connections);
+        let ids: Vec<u64> = by_first.iter().map(|c| c.id).collect();
+        assert!(
+            ids.windows(2).all(|w| w[1] == w[0] + 1),
+            "{workers} workers: in id order"
+        );
+        assert!(serde_json::to_value(&by_first).unwrap() == want, "{workers} workers");
+        let mut sink = AsTheyEnd(Vec::new());
+        pcap_tls_audit::analyze::analyze_into(&cf, &opts, &|_, _| {}, workers, &mut sink);
+        let mut got = sink.0;
+        got.sort_by_key(|c| c.id);
+        assert!(
+            serde_json::to_value(&got).unwrap() == want,
+            "{workers} workers, as they end"
+        );
+    }
+}

@@ -139,16 +139,21 @@ impl Pass<'_, '_> {
                     p.populate(FrameReader::position(reader));
                     p.release(FrameReader::position(reader));
                 }
-                w.judge(false, reader.nanosecond, &mut out);
+                w.judge(reader.nanosecond, &mut out);
                 self.order.take(0, std::mem::take(&mut out), w.created(), w.watermark());
                 if self.first.packets.is_multiple_of(16 * BATCH as u64) {
                     (self.progress)(FrameReader::position(reader) as u64, self.total);
                 }
             }
         }
-        w.judge(last, reader.nanosecond, &mut out);
-        let mark = if last { u64::MAX } else { w.watermark() };
-        self.order.take(0, out, w.created(), mark);
+        if !last {
+            w.judge(reader.nanosecond, &mut out);
+            self.order.take(0, out, w.created(), w.watermark());
+            return;
+        }
+        while let Some(mark) = w.finish_step(reader.nanosecond, &mut out) {
+            self.order.take(0, std::mem::take(&mut out), w.created(), mark);
+        }
     }
 
     /// The reading thread runs worker 0 on its share of the connections and
@@ -241,7 +246,7 @@ impl Reading<'_> {
                 let batch = std::mem::replace(&mut shares, new_shares());
                 let at = FrameReader::position(reader);
                 self.send(txs, batch, (frame.number, at, reader.nanosecond, false));
-                lead.judge(false, reader.nanosecond, &mut out);
+                lead.judge(reader.nanosecond, &mut out);
                 batches += 1;
                 if batches.is_multiple_of(GROUP) {
                     let _ = rtx.send((0, std::mem::take(&mut out), lead.created(), lead.watermark()));
@@ -253,9 +258,16 @@ impl Reading<'_> {
         }
         let at = FrameReader::position(reader);
         self.send(txs, shares, (lead.seen_upto(), at, reader.nanosecond, self.last));
-        lead.judge(self.last, reader.nanosecond, &mut out);
-        let mark = if self.last { u64::MAX } else { lead.watermark() };
-        let _ = rtx.send((0, out, lead.created(), mark));
+        if !self.last {
+            lead.judge(reader.nanosecond, &mut out);
+            let _ = rtx.send((0, out, lead.created(), lead.watermark()));
+            return;
+        }
+        while let Some(mark) = lead.finish_step(reader.nanosecond, &mut out) {
+            if rtx.send((0, std::mem::take(&mut out), lead.created(), mark)).is_err() {
+                return;
+            }
+        }
     }
 
     /// Hands each other worker its share of a batch: (the batch's last
@@ -329,14 +341,23 @@ fn work<'a>(
             p.release(b.at);
         }
         w.seen(b.upto);
-        w.judge(b.last, b.nanos, &mut out);
-        batches += 1;
-        said = b.last || batches.is_multiple_of(GROUP);
-        if said {
-            let mark = if b.last { u64::MAX } else { w.watermark() };
-            if tx.send((i, std::mem::take(&mut out), w.created(), mark)).is_err() {
-                return;
+        if b.last {
+            while let Some(mark) = w.finish_step(b.nanos, &mut out) {
+                if tx.send((i, std::mem::take(&mut out), w.created(), mark)).is_err() {
+                    return;
+                }
             }
+            return;
+        }
+        w.judge(b.nanos, &mut out);
+        batches += 1;
+        said = batches.is_multiple_of(GROUP);
+        if said
+            && tx
+                .send((i, std::mem::take(&mut out), w.created(), w.watermark()))
+                .is_err()
+        {
+            return;
         }
     }
     // The chunk ended between two messages.

@@ -11,9 +11,19 @@ use crate::report::ConnectionReport;
 use super::Options;
 use super::connection::analyze_flow;
 
+/// Connections judged per step at the end of a capture (`finish_step`).
+const FINAL_STEP: usize = 1024;
+
 pub(super) struct Worker<'o> {
     table: FlowTable<Tracer>,
     done: Vec<Open<Tracer>>,
+    /// At the end of the capture: the connections still open, oldest last,
+    /// in the boxes the table held them in (a connection is over a
+    /// kilobyte: not moved twice, not held twice).
+    #[allow(clippy::vec_box)]
+    ending: Vec<Box<Open<Tracer>>>,
+    /// The end of the capture has been handed on whole.
+    finished: bool,
     opts: &'o Options,
     /// The last frame handed to this worker's share, or skipped past.
     seen_upto: u64,
@@ -24,6 +34,8 @@ impl<'o> Worker<'o> {
         Worker {
             table: FlowTable::new(),
             done: Vec::new(),
+            ending: Vec::new(),
+            finished: false,
             opts,
             seen_upto: 0,
         }
@@ -52,18 +64,40 @@ impl<'o> Worker<'o> {
         self.seen_upto
     }
 
-    /// Judges the connections that are over (`all`: the capture ended) and
-    /// hands their reports to `out`.
-    pub(super) fn judge(&mut self, all: bool, nanos: bool, out: &mut Vec<ConnectionReport>) {
-        if all {
-            self.table.finish(&mut self.done);
-        } else {
-            self.table.expire(&mut self.done);
-        }
+    /// Judges the connections that are over and hands their reports to `out`.
+    pub(super) fn judge(&mut self, nanos: bool, out: &mut Vec<ConnectionReport>) {
+        self.table.expire(&mut self.done);
         out.reserve(self.done.len());
         for Open { flow, state } in self.done.drain(..) {
             out.push(analyze_flow(&flow, state, nanos, self.opts));
         }
+    }
+
+    /// The end of the capture, a step at a time: judges the oldest of the
+    /// connections still open (at most `FINAL_STEP`) into `out` and returns
+    /// the watermark after them: `u64::MAX` with the last step, none after
+    /// it. Reports go on a step at a time, so that those of a capture that
+    /// ends with many connections open are never all held at once.
+    pub(super) fn finish_step(&mut self, nanos: bool, out: &mut Vec<ConnectionReport>) -> Option<u64> {
+        if self.finished {
+            return None;
+        }
+        if self.ending.is_empty() {
+            self.ending = self.table.finish();
+        }
+        for Open { flow, state } in self.done.drain(..) {
+            out.push(analyze_flow(&flow, state, nanos, self.opts));
+        }
+        for _ in 0..FINAL_STEP {
+            let Some(open) = self.ending.pop() else {
+                break;
+            };
+            let Open { flow, state } = *open;
+            out.push(analyze_flow(&flow, state, nanos, self.opts));
+        }
+        let mark = self.ending.last().map_or(u64::MAX, |o| o.flow.first_frame);
+        self.finished = mark == u64::MAX;
+        Some(mark)
     }
 
     /// The first frames of the connections started since the last call.
