@@ -1,19 +1,48 @@
 //! Makes a realistic capture for benchmarks and scale tests, and its truth
 //! file (see `benches/support/generate.rs`):
 //!
-//!     cargo run --release --example make_capture -- OUT.pcap SIZE_MB CONNECTIONS SEED [OPEN [RECORDS]]
+//!     cargo run --release --example make_capture -- OUT.pcap SIZE_MB CONNECTIONS SEED [OPEN [RECORDS]] [--shapes=K=N,...]
 //!
 //! Writes OUT.pcap and OUT.pcap.truth.tsv (OUT `-`: the capture to
 //! standard output, no truth file). SIZE_MB or CONNECTIONS, whichever
 //! is reached first, ends it; OPEN connections are interleaved at a time
 //! (default 64); RECORDS application-data records follow a completed
-//! handshake on average (default 50, about 1.2 KB each).
+//! handshake on average (default 50, about 1.2 KB each). `--shapes` gives
+//! shares per mille (`generate::Shapes`): `started_before`, `server_only`,
+//! `clock_steps`, `acked_drops`, e.g. `--shapes=started_before=50,acked_drops=10`.
 
 #[path = "../benches/support/generate.rs"]
 mod generate;
 
+/// `--shapes=K=N,...` (per mille each).
+fn shapes(spec: &str) -> generate::Shapes {
+    let mut s = generate::Shapes::default();
+    for kv in spec.split(',').filter(|kv| !kv.is_empty()) {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        let Ok(v) = v.parse::<u32>() else {
+            eprintln!("make_capture: {kv:?}: a share per mille is a number");
+            std::process::exit(2)
+        };
+        match k {
+            "started_before" => s.started_before = v,
+            "server_only" => s.server_only = v,
+            "clock_steps" => s.clock_steps = v,
+            "acked_drops" => s.acked_drops = v,
+            _ => {
+                eprintln!("make_capture: {k:?}: not a shape (started_before, server_only, clock_steps, acked_drops)");
+                std::process::exit(2)
+            }
+        }
+    }
+    s
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
+    let (flags, args): (Vec<String>, Vec<String>) = std::env::args().partition(|a| a.starts_with("--shapes="));
+    let shapes = flags
+        .last()
+        .map(|f| shapes(&f["--shapes=".len()..]))
+        .unwrap_or_default();
     if args.len() < 5 {
         eprintln!("usage: make_capture OUT.pcap SIZE_MB CONNECTIONS SEED [OPEN [RECORDS]]");
         std::process::exit(2);
@@ -50,9 +79,10 @@ fn main() {
             Box::new(create(format!("{}.truth.tsv", args[1]))),
         )
     };
-    match generate::generate(
+    match generate::generate_shaped(
         &templates,
         (mb * 1_000_000, conns, open, records),
+        shapes,
         seed,
         &mut pcap,
         &mut truth,

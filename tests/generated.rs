@@ -66,6 +66,7 @@ fn a_generated_capture_with_connections_shown_in_part_matches_its_truth() {
     let shapes = generate::Shapes {
         started_before: 100,
         server_only: 100,
+        ..Default::default()
     };
     let (mut pcap, mut truth) = (Vec::new(), Vec::new());
     generate::generate_shaped(&templates, (u64::MAX, 600, 48, 20), shapes, 7, &mut pcap, &mut truth).unwrap();
@@ -261,5 +262,46 @@ fn a_capture_that_ends_with_thousands_open_reads_the_same_with_any_workers() {
             serde_json::to_value(&got).unwrap() == want,
             "{workers} workers, as they end"
         );
+    }
+}
+
+#[test]
+fn a_generated_capture_with_clock_steps_and_acked_drops_matches_its_truth() {
+    // One connection in fifty starts with a frame dated ten years ahead, one
+    // completing connection in five misses a server segment the client
+    // acknowledged: the statuses are those without, the bytes missed are
+    // said (a `g` in the history).
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let templates = generate::templates(&dir);
+    let shapes = generate::Shapes {
+        clock_steps: 20,
+        acked_drops: 200,
+        ..Default::default()
+    };
+    let (mut pcap, mut truth) = (Vec::new(), Vec::new());
+    generate::generate_shaped(&templates, (u64::MAX, 600, 48, 20), shapes, 13, &mut pcap, &mut truth).unwrap();
+    let truth = String::from_utf8(truth).unwrap();
+    let cf = CaptureFile::from_bytes("generated", pcap).unwrap();
+    let opts = opts();
+    for workers in [1, 2] {
+        let mut conns = Vec::new();
+        let rep = pcap_tls_audit::analyze::analyze_into(&cf, &opts, &|_, _| {}, workers, &mut conns);
+        let got: Vec<String> = conns
+            .iter()
+            .map(|c| format!("{}\t{}", c.client, c.status.as_str()))
+            .collect();
+        let want: Vec<String> = truth
+            .lines()
+            .map(|l| l.split('\t').take(2).collect::<Vec<_>>().join("\t"))
+            .collect();
+        let wrong: Vec<_> = got.iter().zip(&want).filter(|(g, w)| g != w).take(5).collect();
+        assert_eq!(got.len(), want.len());
+        assert!(wrong.is_empty(), "{workers} workers: {wrong:?}");
+        let gaps = conns
+            .iter()
+            .filter(|c| c.history.contains('G') || c.history.contains('g'))
+            .count();
+        assert!(gaps > 40, "{workers} workers: {gaps} connections with a gap");
+        assert!(rep.error.is_none() && rep.warnings.is_empty(), "{:?}", rep.warnings);
     }
 }

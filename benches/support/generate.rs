@@ -101,6 +101,13 @@ pub enum Shape {
 pub struct Shapes {
     pub started_before: u32,
     pub server_only: u32,
+    /// Per mille of the connections whose first packet is dated ten years
+    /// ahead (a clock that stepped for one frame); their status is as without.
+    pub clock_steps: u32,
+    /// Per mille of the completing connections missing one of the server's
+    /// application-data segments, which the client's next segment
+    /// acknowledges (tcpdump's "packets dropped by kernel"); still `ok`.
+    pub acked_drops: u32,
 }
 
 /// One connection being written: its packets still to go.
@@ -156,7 +163,7 @@ fn ip_packet(e: Endpoints, from_client: bool, (seq, ack, flags): (u32, u32, u8),
 /// The packets of one connection: the template's segments with new
 /// addresses and sequence numbers, application data after a completed
 /// handshake, and now and then a retransmission or two segments swapped.
-fn connection(t: &Template, id: u32, data_records: usize, shape: Shape, rng: &mut Rng) -> Vec<Vec<u8>> {
+fn connection(t: &Template, id: u32, (data_records, drop): (usize, bool), shape: Shape, rng: &mut Rng) -> Vec<Vec<u8>> {
     let ends = Endpoints {
         v6: id % 4 == 3,
         client: id / 50_000 * 50_000 + id,
@@ -221,8 +228,14 @@ fn connection(t: &Template, id: u32, data_records: usize, shape: Shape, rng: &mu
             &mut sseq,
         );
     }
+    // A server segment lost by the capture, acknowledged by the client's next
+    // one (after it, data records alternate: one from the client in four).
+    let dropped = drop && data_records >= 6;
+    if dropped {
+        out.remove(handshake_end + 2);
+    }
     // Some disorder: a retransmitted packet, or two neighbours swapped.
-    if out.len() > 8 {
+    if out.len() > 8 && !dropped {
         match rng.below(20) {
             0 => {
                 let i = 4 + rng.below(out.len() as u64 - 6) as usize;
@@ -255,6 +268,7 @@ pub fn templates(dir: &std::path::Path) -> Vec<(Template, u32)> {
 /// at a time, `records` application-data records per completed connection
 /// on average (about 1.2 KB each), and the truth file: one line per connection, in the order of
 /// their first packet: `client endpoint <TAB> status <TAB> sample`.
+#[allow(dead_code)] // (used by the tests; make_capture calls generate_shaped)
 pub fn generate(
     templates: &[(Template, u32)],
     sizes: (u64, u32, usize, u32),
@@ -282,9 +296,16 @@ pub fn generate_shaped(
     let total: u32 = templates.iter().map(|(_, w)| w).sum();
     let (mut written, mut started, mut frame) = (24u64, 0u32, 0u64);
     let mut live: Vec<Live> = Vec::new();
-    let mut write = |p: &[u8], frame: &mut u64, written: &mut u64| -> std::io::Result<()> {
+    // The next packet is dated ten years ahead (`Shapes::clock_steps`).
+    let mut step = false;
+    let mut write = |p: &[u8], frame: &mut u64, written: &mut u64, step: &mut bool| -> std::io::Result<()> {
         *frame += 1;
-        let ts = 1_780_000_000u64 * 1_000_000 + *frame * 50;
+        let ahead = if std::mem::take(step) {
+            315_360_000 * 1_000_000
+        } else {
+            0
+        };
+        let ts = 1_780_000_000u64 * 1_000_000 + *frame * 50 + ahead;
         pcap.write_all(&((ts / 1_000_000) as u32).to_le_bytes())?;
         pcap.write_all(&((ts % 1_000_000) as u32).to_le_bytes())?;
         pcap.write_all(&(p.len() as u32).to_le_bytes())?;
@@ -325,8 +346,10 @@ pub fn generate_shaped(
                 Shape::Whole
             };
             let status = if shape == Shape::Whole { t.status } else { "incomplete" };
+            let drop = t.completes && shapes.acked_drops > 0 && (rng.below(1000) as u32) < shapes.acked_drops;
             let mut packets: std::collections::VecDeque<Vec<u8>> =
-                connection(t, started, records, shape, &mut rng).into();
+                connection(t, started, (records, drop), shape, &mut rng).into();
+            step = shapes.clock_steps > 0 && (rng.below(1000) as u32) < shapes.clock_steps;
             let client = started / 50_000 * 50_000 + started;
             let ip = if started % 4 == 3 {
                 let mut c6 = [0u8; 16];
@@ -339,7 +362,7 @@ pub fn generate_shaped(
             writeln!(truth, "{ip}:{}\t{}\t{}", 10_000 + (started % 50_000), status, t.name)?;
             // Its first packet goes out now: the truth file is in first-packet order.
             if let Some(p) = packets.pop_front() {
-                write(&p, &mut frame, &mut written)?;
+                write(&p, &mut frame, &mut written, &mut step)?;
             }
             live.push(Live { packets });
             started += 1;
@@ -350,7 +373,7 @@ pub fn generate_shaped(
         }
         let i = rng.below(live.len() as u64) as usize;
         if let Some(p) = live[i].packets.pop_front() {
-            write(&p, &mut frame, &mut written)?;
+            write(&p, &mut frame, &mut written, &mut step)?;
         }
         if live[i].packets.is_empty() {
             live.swap_remove(i);
