@@ -85,7 +85,8 @@ fn text_batch_ends_with_the_groups_the_same_with_any_number_of_threads() {
              e.g. {p}/mp1/gw.pcap frame 10, {p}/mp2/gw.pcap frame 10, {p}/nginx-untrusted.pcap frame 12"
         )
     );
-    assert_eq!(lines.len(), 4);
+    assert_eq!(lines.len(), 5);
+    assert!(lines[4].starts_with("TOTAL: 5 captures, "), "{}", lines[4]);
     // One capture: no closing block.
     let o = run(&["samples/expired.pcap"]);
     assert!(!String::from_utf8(o.stdout).unwrap().contains("ACROSS"));

@@ -38,6 +38,11 @@ fn a_suite_per_capture_a_case_per_connection() {
     assert_eq!(root.tag_name().name(), "testsuites");
     let suites: Vec<_> = root.children().filter(|n| n.has_tag_name("testsuite")).collect();
     assert_eq!(suites.len(), 3);
+    // <testsuites> gives the totals of its suites.
+    for k in ["tests", "failures", "errors", "skipped"] {
+        let sum: u64 = suites.iter().map(|s| attr(*s, k).parse::<u64>().unwrap()).sum();
+        assert_eq!(attr(root, k), sum.to_string(), "{k}");
+    }
     assert_eq!(attr(suites[0], "name"), "samples/java-pkix-tls12.pcap");
     for s in &suites {
         let cases: Vec<_> = s.children().filter(|n| n.has_tag_name("testcase")).collect();
@@ -47,22 +52,22 @@ fn a_suite_per_capture_a_case_per_connection() {
             .filter(|c| c.children().any(|n| n.has_tag_name("failure")))
             .count();
         assert_eq!(attr(*s, "failures"), failed.to_string());
-        // Every connection has the Wireshark filter in system-out.
-        for c in cases.iter().filter(|c| attr(**c, "name").starts_with('#')) {
+        // Every connection has its client, ports and the Wireshark filter
+        // in system-out (never in its name).
+        for c in cases.iter().filter(|c| attr(**c, "name") != "capture read") {
             let out = c
                 .children()
                 .find(|n| n.has_tag_name("system-out"))
                 .unwrap()
                 .text()
                 .unwrap();
-            assert!(out.starts_with("wireshark: ip.addr=="), "{out}");
+            assert!(out.starts_with("connection #"), "{out}");
+            assert!(out.contains("\nwireshark: ip.addr=="), "{out}");
         }
     }
     let case = suites[0].children().find(|n| n.has_tag_name("testcase")).unwrap();
-    assert_eq!(
-        attr(case, "name"),
-        "#1 127.0.0.1:34066 -> 127.0.0.1:8443 SNI backend.company.com"
-    );
+    assert_eq!(attr(case, "name"), "127.0.0.1:8443 backend.company.com");
+    assert_eq!(attr(case, "classname"), "pcap-tls-audit.java-pkix-tls12_pcap");
     let f = case.children().find(|n| n.has_tag_name("failure")).unwrap();
     assert_eq!(attr(f, "type"), "certificate_rejected_by_client");
     assert_eq!(
@@ -125,8 +130,70 @@ fn hostile_names_stay_text() {
     let cases: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("testcase")).collect();
     assert_eq!(cases.len(), 2, "one connection and the capture: no testcase injected");
     assert!(
-        attr(cases[0], "name").ends_with("SNI <s>\"&'</testcase>xy"),
+        attr(cases[0], "name").ends_with(" <s>\"&'</testcase>xy"),
         "{}",
         attr(cases[0], "name")
     );
+}
+
+/// The (classname, name) of every testcase.
+fn names(xml: &str) -> Vec<(String, String)> {
+    let doc = roxmltree::Document::parse(xml).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .map(|c| (attr(c, "classname").to_string(), attr(c, "name").to_string()))
+        .collect()
+}
+
+#[test]
+fn names_are_the_same_across_runs_whatever_the_client_ports() {
+    // Two captures of the same servers, a day apart: other client ports
+    // (the ephemeral ones), the same names, and ` #K` in first-frame order
+    // where a server and SNI repeat in a capture.
+    let multi = std::fs::read(top().join("samples/multi.pcap")).unwrap();
+    let mut other = multi.clone();
+    // Each TCP header's client port (every port but the servers') shifted by 7.
+    let link = u32::from_le_bytes(multi[20..24].try_into().unwrap());
+    let header = match link {
+        1 => 14,
+        113 => 16,
+        _ => 20, // LINUX_SLL2
+    };
+    let mut pos = 24;
+    while pos + 16 <= other.len() {
+        let len = u32::from_le_bytes(other[pos + 8..pos + 12].try_into().unwrap()) as usize;
+        let frame = pos + 16;
+        let ip = frame + header;
+        let tcp = ip + ((other[ip] & 15) as usize) * 4;
+        for at in [tcp, tcp + 2] {
+            let port = u16::from_be_bytes([other[at], other[at + 1]]);
+            if port > 30000 {
+                other[at..at + 2].copy_from_slice(&(port + 7).to_be_bytes());
+            }
+        }
+        pos = frame + len;
+    }
+    let dir = common::scratch("junit-names");
+    let a = tmp(&dir, "gw.pcap", &multi);
+    std::fs::create_dir_all(dir.join("tomorrow")).unwrap();
+    let b = tmp(&dir.join("tomorrow"), "gw.pcap", &other);
+    let (one, two) = (run(&[&a]), run(&[&b]));
+    let (one, two) = (
+        String::from_utf8(one.stdout).unwrap(),
+        String::from_utf8(two.stdout).unwrap(),
+    );
+    assert_ne!(one, two, "the client ports differ");
+    let n = names(&one);
+    assert_eq!(n, names(&two));
+    assert!(n.iter().all(|(c, _)| c == "pcap-tls-audit.gw_pcap"), "{n:?}");
+    let repeated: Vec<&String> = n.iter().map(|(_, x)| x).filter(|x| x.ends_with(" #2")).collect();
+    assert!(!repeated.is_empty(), "{n:?}");
+    for r in repeated {
+        let first = r.replace(" #2", " #1");
+        assert!(n.iter().any(|(_, x)| *x == first), "{first} in {n:?}");
+    }
+    let mut unique: Vec<&String> = n.iter().map(|(_, x)| x).collect();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), n.len(), "every name once in a suite: {n:?}");
 }

@@ -52,6 +52,10 @@ pub struct Cli {
     /// output; a FILE that is one of the inputs is a usage error).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write the report in FORMAT to FILE, from the same run (repeatable):
+    /// `--write junit=junit.xml --write ecs=ecs.ndjson`.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_write)]
+    pub write: Vec<WriteTo>,
     /// Host name the client meant to reach (for name checks; overrides the SNI).
     #[arg(long, value_name = "NAME")]
     pub host: Option<String>,
@@ -107,6 +111,31 @@ pub struct Cli {
     /// Print a shell completion script or the man page (from these options) and exit.
     #[arg(long, value_enum, value_name = "WHAT")]
     pub generate: Option<Generate>,
+}
+
+/// A report of `--write`: its format and file.
+#[derive(Clone, Debug)]
+pub struct WriteTo {
+    pub format: Format,
+    pub path: PathBuf,
+}
+
+/// `FORMAT=FILE`, with FORMAT one of `--format`'s words.
+fn parse_write(s: &str) -> Result<WriteTo, String> {
+    let (f, path) = s
+        .split_once('=')
+        .filter(|(_, p)| !p.is_empty())
+        .ok_or_else(|| format!("{s:?} is not FORMAT=FILE (e.g. junit=junit.xml)"))?;
+    let format = Format::from_str(f, true).map_err(|_| {
+        let words: Vec<String> = (Format::value_variants().iter())
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        format!("{f:?} is not a format ({})", words.join(", "))
+    })?;
+    Ok(WriteTo {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 /// When the text report is in colour.

@@ -14,11 +14,14 @@ use pcap_tls_audit::capture::CaptureFile;
 use pcap_tls_audit::chain::Chains;
 use pcap_tls_audit::error::UsageError;
 use pcap_tls_audit::export::CertExporter;
-use pcap_tls_audit::report::{BatchGroups, CaptureReport, Tool, TrustStoreInfo};
+use pcap_tls_audit::report::junit::Counts;
+use pcap_tls_audit::report::{BatchGroups, BatchTotal, CaptureReport, Tool, TrustStoreInfo};
 use pcap_tls_audit::timefmt;
 use pcap_tls_audit::vocabulary::Gate;
 
 mod color;
+mod destinations;
+mod document;
 pub mod flags;
 mod generate;
 mod inputs;
@@ -28,9 +31,10 @@ mod progress;
 mod spill;
 mod trust;
 
+use document::Document;
 use flags::Cli;
 use inputs::{collect_inputs, shown};
-use output::{CaptureOut, Settings};
+use output::{CaptureOut, Fan, Report, Settings};
 use progress::Progress;
 
 /// Files larger than this show a progress percentage on a terminal.
@@ -72,15 +76,15 @@ fn options(cli: &Cli) -> Result<(Options, Vec<Gate>), UsageError> {
 }
 
 /// Reads and analyses one capture with `workers` threads, showing progress
-/// for a large one; its report goes to `out` as it is made. Returns the
-/// capture's facts (without connections) and whether a connection matched
-/// a `--fail-on` word.
-fn analyze_one(
-    run: &Run,
+/// for a large one; its reports go to `outs` (one per report of the run) as
+/// they are made. Returns the capture's facts (without connections) and
+/// whether a connection matched a `--fail-on` word.
+fn analyze_one<'o>(
+    run: &'o Run,
     p: &Path,
     (i, n): (usize, usize),
     workers: usize,
-    out: &mut dyn Write,
+    outs: Vec<&'o mut dyn Write>,
 ) -> (CaptureReport, bool) {
     let name = shown(p);
     run.progress.capture(i, n, &name);
@@ -92,8 +96,8 @@ fn analyze_one(
                 error: Some(e.to_string()),
                 ..CaptureReport::default()
             };
-            let w = CaptureOut::new(&run.settings, i, &rep.path, out);
-            let failing = run.note(w.finish(&rep));
+            let fan = run.fan(i, &rep.path, outs);
+            let failing = run.finish(fan, &rep);
             return (rep, failing);
         }
     };
@@ -106,9 +110,9 @@ fn analyze_one(
             progress.bytes((i, n), &name, done, total);
         }
     };
-    let mut w = CaptureOut::new(&run.settings, i, &cf.display_path, out);
-    let rep = analyze_into(&cf, &run.opts, &report, stream_workers(run.cli, &cf, workers), &mut w);
-    let failing = run.note(w.finish(&rep));
+    let mut fan = run.fan(i, &cf.display_path, outs);
+    let rep = analyze_into(&cf, &run.opts, &report, stream_workers(run.cli, &cf, workers), &mut fan);
+    let failing = run.finish(fan, &rep);
     (rep, failing)
 }
 
@@ -130,35 +134,52 @@ struct Run<'a> {
     cli: &'a Cli,
     opts: Options,
     settings: Settings<'a>,
+    /// The run's reports: the first (`-o` or standard output), then `--write`'s.
+    reports: Vec<(Report, String)>,
+    /// Per report, the counts of its JUnit suites (for `<testsuites>`).
+    junit: Mutex<Vec<Counts>>,
     progress: &'a Progress,
     /// The first error writing the report or exporting certificates.
     errors: Mutex<Vec<UsageError>>,
 }
 
-impl Run<'_> {
-    /// Keeps the errors of a capture's writing; whether it failed a gate.
-    fn note(&self, (failing, write, export): (bool, Option<std::io::Error>, Option<std::io::Error>)) -> bool {
+impl<'a> Run<'a> {
+    /// A capture's reports, one per report of the run.
+    fn fan<'o>(&'o self, i: usize, path: &str, outs: Vec<&'o mut dyn Write>) -> Fan<'o> {
+        Fan(outs
+            .into_iter()
+            .zip(&self.reports)
+            .map(|(out, (to, _))| CaptureOut::new(&self.settings, *to, i, path, out))
+            .collect())
+    }
+
+    /// The end of a capture's reports; keeps their errors; whether a
+    /// connection or the capture failed a gate.
+    fn finish(&self, fan: Fan, rep: &CaptureReport) -> bool {
+        let mut failing = false;
         let mut errors = self.errors.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(e) = write {
-            errors.push(output_error(&self.cli.output, e));
-        }
-        if let (Some(e), Some(dir)) = (export, &self.cli.export_certs) {
-            errors.push(UsageError::Output {
-                path: dir.display().to_string(),
-                source: e,
-            });
+        let mut junit = self.junit.lock().unwrap_or_else(|e| e.into_inner());
+        for (k, (out, (_, label))) in fan.0.into_iter().zip(&self.reports).enumerate() {
+            let done = out.finish(rep);
+            failing |= done.failing;
+            if let Some(total) = junit.get_mut(k) {
+                total.merge(&done.junit);
+            }
+            let (write, export) = (done.write_error, done.export_error);
+            if let Some(e) = write {
+                errors.push(UsageError::Output {
+                    path: label.clone(),
+                    source: e,
+                });
+            }
+            if let (Some(e), Some(dir)) = (export, &self.cli.export_certs) {
+                errors.push(UsageError::Output {
+                    path: dir.display().to_string(),
+                    source: e,
+                });
+            }
         }
         failing
-    }
-}
-
-fn output_error(path: &Option<std::path::PathBuf>, e: std::io::Error) -> UsageError {
-    UsageError::Output {
-        path: path
-            .as_ref()
-            .filter(|p| p.as_os_str() != "-")
-            .map_or("standard output".into(), |p| p.display().to_string()),
-        source: e,
     }
 }
 
@@ -173,39 +194,6 @@ fn capture_messages(rep: &CaptureReport) -> Vec<String> {
         .collect()
 }
 
-/// The file of `-o`, unless it is `-` (standard output).
-fn output_file(cli: &Cli) -> Option<&std::path::PathBuf> {
-    cli.output.as_ref().filter(|p| p.as_os_str() != "-")
-}
-
-/// An output file that is one of the inputs would be emptied before it is
-/// read: a usage error, found before anything is written.
-fn output_is_an_input(cli: &Cli, inputs: &[std::path::PathBuf]) -> Result<(), UsageError> {
-    use std::os::unix::fs::MetadataExt;
-    let Some(out) = output_file(cli) else { return Ok(()) };
-    let Ok(o) = std::fs::metadata(out) else { return Ok(()) };
-    let same = |p: &std::path::PathBuf| std::fs::metadata(p).is_ok_and(|m| m.dev() == o.dev() && m.ino() == o.ino());
-    match inputs.iter().find(|p| same(p)) {
-        Some(p) => Err(UsageError::Invalid(format!(
-            "-o {}: this is the input {}; writing the report there would destroy the capture",
-            shown(out),
-            shown(p)
-        ))),
-        None => Ok(()),
-    }
-}
-
-/// Where the report goes: the file of `-o`, or standard output (`-o -` too).
-fn destination(cli: &Cli) -> Result<Box<dyn Write + Send>, UsageError> {
-    Ok(match output_file(cli) {
-        Some(p) => Box::new(std::io::BufWriter::with_capacity(
-            1 << 16,
-            std::fs::File::create(p).map_err(|e| output_error(&cli.output, e))?,
-        )),
-        None => Box::new(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout())),
-    })
-}
-
 /// Runs the command line; the exit code of the contract.
 pub fn run(cli: &Cli) -> Result<u8, UsageError> {
     if let Some(what) = cli.generate {
@@ -215,7 +203,8 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
     let (opts, gates) = options(cli)?;
     let mut errors = Vec::new();
     let inputs = collect_inputs(&cli.captures, &mut errors);
-    output_is_an_input(cli, &inputs)?;
+    let dests = destinations::destinations(cli, color::wanted(cli))?;
+    destinations::check(&dests, &inputs)?;
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
     // On a terminal unless --quiet; --progress forces it (plain lines off a terminal).
     let progress = Progress::new(cli.progress || (!cli.quiet && tty), tty);
@@ -244,26 +233,32 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
         cli,
         opts,
         settings: Settings {
-            format: cli.format,
             gates: &gates,
             only_failed: cli.only_failed,
             export: export.as_ref(),
-            color: color::wanted(cli),
             groups: &groups,
         },
+        reports: dests.iter().map(|d| (d.report, d.label.clone())).collect(),
+        junit: Mutex::new(vec![Counts::default(); dests.len()]),
         progress: &progress,
         errors: Mutex::new(Vec::new()),
     };
-    let doc = Mutex::new(output::Document::begin(destination(cli)?, &run.settings, &tool, &store));
-    let outcomes: Vec<(bool, bool)> = if inputs.len() == 1 {
-        // One capture: its report streams out, with every core on it.
-        let mut d = doc.lock().unwrap_or_else(|e| e.into_inner());
-        let (rep, failing) = analyze_one(&run, &inputs[0], (0, 1), rayon::current_num_threads(), d.stream());
+    let mut docs = Vec::with_capacity(dests.len());
+    for d in &dests {
+        docs.push(Document::begin(destinations::open(d)?, d.report, &tool, &store));
+    }
+    let docs = Mutex::new(docs);
+    // Per capture: unreadable, failing a gate, its facts (without connections).
+    let outcomes: Vec<(bool, bool, CaptureReport)> = if inputs.len() == 1 {
+        // One capture: its reports stream out, with every core on it.
+        let mut d = docs.lock().unwrap_or_else(|e| e.into_inner());
+        let outs: Vec<&mut dyn Write> = d.iter_mut().map(|d| d.stream() as &mut dyn Write).collect();
+        let (rep, failing) = analyze_one(&run, &inputs[0], (0, 1), rayon::current_num_threads(), outs);
         progress.messages(&capture_messages(&rep));
-        vec![(rep.error.is_some(), failing)]
+        vec![(rep.error.is_some(), failing, rep)]
     } else {
         // A batch: captures in parallel, one core each; each capture's
-        // report is written whole, in input order, as soon as those before
+        // reports are written whole, in input order, as soon as those before
         // it are (ripgrep's per-file buffers; a large one waits in a
         // temporary file, not in memory).
         progress.batch(inputs.len());
@@ -271,21 +266,42 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
             .par_iter()
             .enumerate()
             .map(|(i, p)| {
-                let mut buf = spill::Spill::default();
-                let (rep, failing) = analyze_one(&run, p, (i, inputs.len()), 1, &mut buf);
+                let mut bufs: Vec<spill::Spill> = dests.iter().map(|_| spill::Spill::default()).collect();
+                let outs: Vec<&mut dyn Write> = bufs.iter_mut().map(|b| b as &mut dyn Write).collect();
+                let (rep, failing) = analyze_one(&run, p, (i, inputs.len()), 1, outs);
                 progress.messages(&capture_messages(&rep));
-                doc.lock().unwrap_or_else(|e| e.into_inner()).put(i, buf);
+                let mut d = docs.lock().unwrap_or_else(|e| e.into_inner());
+                for (doc, buf) in d.iter_mut().zip(bufs) {
+                    doc.put(i, buf);
+                }
                 progress.done();
-                (rep.error.is_some(), failing)
+                (rep.error.is_some(), failing, rep)
             })
             .collect()
     };
     progress.clear();
-    let doc = doc.into_inner().unwrap_or_else(|e| e.into_inner());
+    let docs = docs.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut problems = run.errors.into_inner().unwrap_or_else(|e| e.into_inner());
-    let groups = groups.into_inner().unwrap_or_else(|e| e.into_inner());
-    if let Some(e) = doc.end(groups, inputs.len()) {
-        problems.push(output_error(&cli.output, e));
+    let junit = run.junit.into_inner().unwrap_or_else(|e| e.into_inner());
+    let groups = std::mem::take(&mut *groups.lock().unwrap_or_else(|e| e.into_inner()));
+    let not_grouped = groups.not_grouped;
+    let groups = groups.finish();
+    let mut total = BatchTotal::default();
+    for (_, _, c) in &outcomes {
+        total.add(c);
+    }
+    let end = document::End {
+        groups: &groups,
+        not_grouped,
+        total: &total,
+    };
+    for ((doc, d), counts) in docs.into_iter().zip(&dests).zip(&junit) {
+        if let Some(e) = doc.end(&end, counts) {
+            problems.push(UsageError::Output {
+                path: d.label.clone(),
+                source: e,
+            });
+        }
     }
     // A closed pipe ends the writing quietly; any other error is the run's.
     if let Some(e) = problems.into_iter().find(|e| !is_broken_pipe(e)) {

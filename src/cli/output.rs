@@ -4,15 +4,12 @@
 //! ends). The captures of a batch are written whole and in input order.
 //! A closed pipe (`| head`) ends the writing quietly.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Mutex;
 
 use pcap_tls_audit::analyze::{ConnectionSink, Emit};
 use pcap_tls_audit::export::CertExporter;
-use pcap_tls_audit::report::{
-    BatchGroups, CaptureReport, ConnectionReport, TextCapture, Tool, TrustStoreInfo, render_groups,
-};
+use pcap_tls_audit::report::{BatchGroups, CaptureReport, ConnectionReport, TextCapture};
 use pcap_tls_audit::vocabulary::{FindingCode, Gate, Status};
 
 use pcap_tls_audit::report::html;
@@ -88,6 +85,7 @@ impl HtmlPart {
 struct JunitSpill {
     file: std::io::BufWriter<std::fs::File>,
     counts: Counts,
+    names: junit::Names,
 }
 
 impl JunitSpill {
@@ -95,43 +93,96 @@ impl JunitSpill {
         Ok(JunitSpill {
             file: std::io::BufWriter::new(tempfile::tempfile()?),
             counts: Counts::default(),
+            names: junit::Names::default(),
         })
     }
 
-    fn add(&mut self, case: &str, outcome: Outcome, time: f64) -> std::io::Result<()> {
-        self.counts.add(outcome, time);
+    fn add(&mut self, c: &ConnectionReport, case: &str, outcome: Outcome) -> std::io::Result<()> {
+        self.counts.add(outcome, c.close.duration_s);
+        self.names.add(c);
         self.file.write_all(case.as_bytes())
     }
 
-    /// The suite: its opening tag, the testcases, the capture's own, the end.
-    fn write_to(self, rep: &CaptureReport, out: &mut dyn Write) -> std::io::Result<()> {
-        use std::io::{Seek, SeekFrom};
+    /// The suite: its opening tag, the testcases (their names made final:
+    /// ` #K` where a name repeats), the capture's own, the end. Its counts.
+    fn write_to(mut self, rep: &CaptureReport, out: &mut dyn Write) -> std::io::Result<Counts> {
+        use std::io::{BufRead, Seek, SeekFrom};
         let mut counts = self.counts;
         let own = junit::capture_cases(rep);
         for (_, o) in &own {
             counts.add(*o, 0.0);
         }
+        self.names.seal();
         let mut file = self.file.into_inner().map_err(|e| e.into_error())?;
         file.seek(SeekFrom::Start(0))?;
         out.write_all(junit::suite_start(rep, &counts).as_bytes())?;
-        std::io::copy(&mut file, out)?;
+        let mut lines = std::io::BufReader::with_capacity(1 << 16, file);
+        let mut line = String::new();
+        while lines.read_line(&mut line)? > 0 {
+            if line.contains(junit::MARK) {
+                out.write_all(self.names.resolve(&line).as_bytes())?;
+            } else {
+                out.write_all(line.as_bytes())?;
+            }
+            line.clear();
+        }
         for (case, _) in own {
             out.write_all(case.as_bytes())?;
         }
-        out.write_all(b"  </testsuite>\n")
+        out.write_all(b"  </testsuite>\n")?;
+        Ok(counts)
     }
+}
+
+/// What a capture's report says when it ends: whether it failed a gate,
+/// the first errors writing it and exporting certificates, its JUnit counts.
+pub struct Finished {
+    pub failing: bool,
+    pub write_error: Option<std::io::Error>,
+    pub export_error: Option<std::io::Error>,
+    pub junit: Counts,
 }
 
 /// What the writing of every capture shares.
 pub struct Settings<'a> {
-    pub format: Format,
     pub gates: &'a [Gate],
     pub only_failed: bool,
     pub export: Option<&'a Mutex<CertExporter>>,
-    /// The text report in colour (`--color`).
-    pub color: bool,
     /// Failures and findings across the captures of the run.
     pub groups: &'a Mutex<BatchGroups>,
+}
+
+/// One report of the run: its format, in colour or not, and whether it is
+/// the first (`-o` or standard output) or one of `--write`.
+#[derive(Clone, Copy, Debug)]
+pub struct Report {
+    pub format: Format,
+    pub color: bool,
+    pub primary: bool,
+}
+
+/// Every report of the run, from one analysis (`--write`): each connection
+/// goes to each. By first frame when one of them needs it (json, html);
+/// the others take connections in any order.
+pub struct Fan<'a>(pub Vec<CaptureOut<'a>>);
+
+impl ConnectionSink for Fan<'_> {
+    fn order(&self) -> Emit {
+        if self.0.iter().any(|o| o.order() == Emit::FirstFrame) {
+            Emit::FirstFrame
+        } else {
+            Emit::Completion
+        }
+    }
+
+    fn connection(&mut self, c: ConnectionReport) {
+        if let Some((last, rest)) = self.0.split_last_mut() {
+            for o in rest {
+                o.connection(c.clone());
+            }
+            last.connection(c);
+        }
+    }
 }
 
 /// The first `--fail-on` word a connection matches.
@@ -177,6 +228,12 @@ fn jsonl_line(line: &mut Vec<u8>, path_json: &str, c: ConnectionReport) {
 /// One capture's report, written connection by connection.
 pub struct CaptureOut<'a> {
     s: &'a Settings<'a>,
+    /// This report's format, and its text in colour (`--color`).
+    format: Format,
+    color: bool,
+    /// The first of the run's reports: it alone gates, groups and exports
+    /// (the others, of `--write`, only write).
+    primary: bool,
     /// The capture's place in the batch (0-based), for exported chain names.
     index: usize,
     /// The capture's path as shown, and as a JSON string.
@@ -203,10 +260,13 @@ pub struct CaptureOut<'a> {
 }
 
 impl<'a> CaptureOut<'a> {
-    /// Starts the capture's report (`path` as shown).
-    pub fn new(s: &'a Settings<'a>, index: usize, path: &str, out: &'a mut dyn Write) -> Self {
+    /// Starts the capture's report (`path` as shown) in `to`'s format.
+    pub fn new(s: &'a Settings<'a>, to: Report, index: usize, path: &str, out: &'a mut dyn Write) -> Self {
         let mut c = CaptureOut {
             s,
+            format: to.format,
+            color: to.color,
+            primary: to.primary,
             index,
             path: path.to_string(),
             path_json: json_string(path),
@@ -223,17 +283,17 @@ impl<'a> CaptureOut<'a> {
             export_error: None,
         };
         c.groups.name(index, path);
-        if let Format::Junit = s.format {
+        if let Format::Junit = c.format {
             match JunitSpill::new() {
                 Ok(j) => c.junit = Some(j),
                 Err(e) => c.write_error = Some(e),
             }
         }
-        if let Format::Json = s.format {
+        if let Format::Json = c.format {
             let start = format!("{{\"path\":{},\"connections\":[", c.path_json);
             c.write(start.as_bytes());
         }
-        if let Format::Html = s.format {
+        if let Format::Html = c.format {
             c.write(html::capture_start(path).as_bytes());
         }
         c
@@ -248,10 +308,13 @@ impl<'a> CaptureOut<'a> {
     }
 
     /// The end of the capture: the rest of its report.
-    pub fn finish(mut self, rep: &CaptureReport) -> (bool, Option<std::io::Error>, Option<std::io::Error>) {
-        let groups = std::mem::take(&mut self.groups);
-        self.s.groups.lock().unwrap_or_else(|e| e.into_inner()).merge(groups);
-        match self.s.format {
+    pub fn finish(mut self, rep: &CaptureReport) -> Finished {
+        let mut junit = Counts::default();
+        if self.primary {
+            let groups = std::mem::take(&mut self.groups);
+            self.s.groups.lock().unwrap_or_else(|e| e.into_inner()).merge(groups);
+        }
+        match self.format {
             Format::Text => {
                 let mut t = self.text.render(rep);
                 // --only-failed: an all-ok capture is its one summary line.
@@ -259,7 +322,7 @@ impl<'a> CaptureOut<'a> {
                 if self.s.only_failed && clean {
                     t = t.lines().next().map(|l| format!("{l}\n")).unwrap_or_default();
                 }
-                if self.s.color {
+                if self.color {
                     t = super::color::paint(&t);
                 }
                 self.write(t.as_bytes());
@@ -279,7 +342,7 @@ impl<'a> CaptureOut<'a> {
                 line.push('\n');
                 self.write(line.as_bytes());
             }
-            Format::Junit => self.finish_junit(rep),
+            Format::Junit => junit = self.finish_junit(rep),
             Format::Html => {
                 let end = std::mem::take(&mut self.html).finish(rep);
                 self.write(end.as_bytes());
@@ -290,10 +353,15 @@ impl<'a> CaptureOut<'a> {
             }
         }
         // A capture not read to its end fails the gate `damaged`.
-        if rep.read_stopped_early && self.s.gates.contains(&Gate::Damaged) {
+        if self.primary && rep.read_stopped_early && self.s.gates.contains(&Gate::Damaged) {
             self.failing = true;
         }
-        (self.failing, self.write_error, self.export_error)
+        Finished {
+            failing: self.failing,
+            write_error: self.write_error,
+            export_error: self.export_error,
+            junit,
+        }
     }
 }
 
@@ -312,19 +380,24 @@ fn jsonl_capture_line(rep: &CaptureReport) -> String {
 }
 
 impl CaptureOut<'_> {
-    fn finish_junit(&mut self, rep: &CaptureReport) {
+    fn finish_junit(&mut self, rep: &CaptureReport) -> Counts {
         let spill = match self.junit.take() {
             Some(j) => j,
             // The temporary file could not be made: the suite says so.
             None => match JunitSpill::new() {
                 Ok(j) => j,
-                Err(_) => return,
+                Err(_) => return Counts::default(),
             },
         };
-        if self.write_error.is_none()
-            && let Err(e) = spill.write_to(rep, &mut *self.out)
-        {
-            self.write_error = Some(e);
+        if self.write_error.is_some() {
+            return Counts::default();
+        }
+        match spill.write_to(rep, &mut *self.out) {
+            Ok(c) => c,
+            Err(e) => {
+                self.write_error = Some(e);
+                Counts::default()
+            }
         }
     }
 }
@@ -334,7 +407,7 @@ impl ConnectionSink for CaptureOut<'_> {
     /// in any order) and jsonl (each line has its id) take them as they end,
     /// so that nothing waits for a long connection to close.
     fn order(&self) -> Emit {
-        match self.s.format {
+        match self.format {
             Format::Json | Format::Html => Emit::FirstFrame,
             Format::Text | Format::Jsonl | Format::Ecs | Format::Junit => Emit::Completion,
         }
@@ -343,8 +416,10 @@ impl ConnectionSink for CaptureOut<'_> {
     fn connection(&mut self, c: ConnectionReport) {
         let gate = matched(&c, self.s.gates);
         self.failing |= gate.is_some();
-        self.groups.add(self.index, &c);
-        if let Some(x) = self.s.export
+        if self.primary {
+            self.groups.add(self.index, &c);
+        }
+        if let Some(x) = self.s.export.filter(|_| self.primary)
             && self.export_error.is_none()
             && let Err(e) = x
                 .lock()
@@ -358,7 +433,7 @@ impl ConnectionSink for CaptureOut<'_> {
         }
         let first = self.listed == 0;
         self.listed += 1;
-        match self.s.format {
+        match self.format {
             Format::Text => self.text.add(&c),
             Format::Json => {
                 let mut line = std::mem::take(&mut self.line);
@@ -381,7 +456,7 @@ impl ConnectionSink for CaptureOut<'_> {
                 let word = gate.map(|g| g.word());
                 let (case, outcome) = junit::testcase(&c, &self.path, word.as_deref());
                 if let Some(j) = &mut self.junit
-                    && let Err(e) = j.add(&case, outcome, c.close.duration_s)
+                    && let Err(e) = j.add(&c, &case, outcome)
                     && self.write_error.is_none()
                 {
                     self.write_error = Some(e);
@@ -401,116 +476,6 @@ impl ConnectionSink for CaptureOut<'_> {
     }
 }
 
-fn json_string(s: &str) -> String {
+pub(super) fn json_string(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
-}
-
-/// The document around the captures (json), and the captures of a batch in
-/// input order as each is done.
-pub struct Document<W: Write> {
-    out: W,
-    format: Format,
-    color: bool,
-    next: usize,
-    done: BTreeMap<usize, super::spill::Spill>,
-    pub error: Option<std::io::Error>,
-}
-
-impl<W: Write> Document<W> {
-    pub fn begin(out: W, s: &Settings, tool: &Tool, store: &TrustStoreInfo) -> Self {
-        let format = s.format;
-        let mut d = Document {
-            out,
-            format,
-            color: s.color,
-            next: 0,
-            done: BTreeMap::new(),
-            error: None,
-        };
-        if let Format::Html = format {
-            d.write(html::page_start("pcap-tls-audit report").as_bytes());
-        }
-        if let Format::Junit = format {
-            d.write(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"pcap-tls-audit\">\n");
-        }
-        if let Format::Json = format {
-            let head = format!(
-                "{{\"tool\":{},\"trust_store\":{},\"captures\":[\n",
-                serde_json::to_string(tool).unwrap_or_default(),
-                serde_json::to_string(store).unwrap_or_default()
-            );
-            d.write(head.as_bytes());
-        }
-        d
-    }
-
-    fn write(&mut self, b: &[u8]) {
-        if self.error.is_none()
-            && let Err(e) = self.out.write_all(b)
-        {
-            self.error = Some(e);
-        }
-    }
-
-    /// Where the next capture in order is written directly.
-    pub fn stream(&mut self) -> &mut W {
-        if self.next > 0 && matches!(self.format, Format::Json) {
-            self.write(b",\n");
-        }
-        self.next += 1;
-        &mut self.out
-    }
-
-    /// Capture `i`'s whole report; written when those before it are.
-    pub fn put(&mut self, i: usize, report: super::spill::Spill) {
-        self.done.insert(i, report);
-        while let Some(r) = self.done.remove(&self.next) {
-            if self.next > 0 && matches!(self.format, Format::Json) {
-                self.write(b",\n");
-            }
-            if self.error.is_none()
-                && let Err(e) = r.copy_to(&mut self.out)
-            {
-                self.error = Some(e);
-            }
-            self.next += 1;
-        }
-    }
-
-    /// The end of the document, with the groups across the `captures`
-    /// captures; the first error writing it.
-    pub fn end(mut self, groups: BatchGroups, captures: usize) -> Option<std::io::Error> {
-        let not_grouped = groups.not_grouped;
-        let groups = groups.finish();
-        match self.format {
-            Format::Json => {
-                let g = serde_json::to_string(&groups).unwrap_or_else(|_| "[]".into());
-                self.write(format!("\n],\"groups\":{g}}}\n").as_bytes());
-            }
-            // A batch ends with its groups.
-            Format::Text if captures > 1 => {
-                let mut t = format!("\n{}", render_groups(&groups, captures, not_grouped));
-                if self.color {
-                    t = super::color::paint(&t);
-                }
-                self.write(t.as_bytes());
-            }
-            Format::Junit => self.write(b"</testsuites>\n"),
-            Format::Html => {
-                let mut end = String::new();
-                if captures > 1 {
-                    end.push_str(&html::groups(&groups, captures));
-                }
-                end.push_str(&html::page_end());
-                self.write(end.as_bytes());
-            }
-            Format::Text | Format::Jsonl | Format::Ecs => {}
-        }
-        if self.error.is_none()
-            && let Err(e) = self.out.flush()
-        {
-            self.error = Some(e);
-        }
-        self.error
-    }
 }

@@ -1,6 +1,7 @@
 //! `--format junit`: JUnit XML as GitLab, Jenkins and GitHub's test
 //! reporters read it. A testsuite per capture, a testcase per connection
-//! (named by its endpoints and SNI), a `failure` with the cause and the
+//! (named by its server and SNI, the same on every run: the contract's
+//! "JUnit names"), a `failure` with the cause and the
 //! explanation for failed and no_connection ones (and for any connection a
 //! `--fail-on` word matched), `skipped` for incomplete ones, the Wireshark
 //! filter in `system-out`; a capture that could not be read, or whose
@@ -25,10 +26,63 @@ pub fn xml(s: &str) -> String {
     crate::escape::markup(s)
 }
 
-/// The testcase's name: `#id client -> server SNI name`.
-fn name(c: &ConnectionReport) -> String {
-    let sni = c.sni.as_ref().map(|s| format!(" SNI {s}")).unwrap_or_default();
-    format!("#{} {} -> {}{sni}", c.id, c.client, c.server)
+/// A testcase's name as the contract gives it, without its ` #K`:
+/// `SERVER SNI` (`-` for no SNI). Stable across runs: no client port, no
+/// frame number.
+pub fn name(c: &ConnectionReport) -> String {
+    format!("{} {}", c.server, c.sni.as_deref().unwrap_or("-"))
+}
+
+/// Marks where a testcase's ` #K` goes once the capture's repeats are
+/// known (`Names`): never in escaped text, which shows control characters
+/// as `\x01`.
+pub const MARK: char = '\u{1}';
+
+/// The classname of a capture's testcases: `pcap-tls-audit.` and the
+/// capture's file name with every `.` made `_` (Jenkins reads dots as
+/// Java packages).
+pub fn classname(capture: &str) -> String {
+    let file = capture.rsplit(['/', '!']).next().unwrap_or(capture);
+    format!("pcap-tls-audit.{}", file.replace('.', "_"))
+}
+
+/// The names of a capture's testcases: per `SERVER SNI`, the ids of its
+/// connections, so that each gets ` #K` (K in first-frame order) when the
+/// name occurs more than once.
+#[derive(Debug, Default)]
+pub struct Names {
+    ids: std::collections::HashMap<String, Vec<u64>>,
+}
+
+impl Names {
+    /// Connection `id`'s testcase.
+    pub fn add(&mut self, c: &ConnectionReport) {
+        self.ids.entry(xml(&name(c))).or_default().push(c.id);
+    }
+
+    /// The ordered lists, once every connection has been added.
+    pub fn seal(&mut self) {
+        for v in self.ids.values_mut() {
+            v.sort_unstable();
+        }
+    }
+
+    /// A testcase line with its mark (`NAME MARK ID MARK`) made the final name.
+    pub fn resolve(&self, line: &str) -> String {
+        let mut parts = line.splitn(3, MARK);
+        let (Some(head), Some(id), Some(tail)) = (parts.next(), parts.next(), parts.next()) else {
+            return line.to_string();
+        };
+        let name = head.rsplit_once("name=\"").map_or("", |(_, n)| n);
+        let k = (id.parse::<u64>().ok())
+            .zip(self.ids.get(name))
+            .filter(|(_, ids)| ids.len() > 1)
+            .and_then(|(id, ids)| ids.binary_search(&id).ok());
+        match k {
+            Some(k) => format!("{head} #{}{tail}", k + 1),
+            None => format!("{head}{tail}"),
+        }
+    }
 }
 
 /// The evidence under a failure: explanation, handshake, findings.
@@ -56,9 +110,10 @@ fn findings(o: &mut String, c: &ConnectionReport) {
 /// One connection's testcase. `gate` is the `--fail-on` word it matched.
 pub fn testcase(c: &ConnectionReport, capture: &str, gate: Option<&str>) -> (String, Outcome) {
     let mut o = format!(
-        "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.6}\">\n",
+        "    <testcase name=\"{}{MARK}{}{MARK}\" classname=\"{}\" time=\"{:.6}\">\n",
         xml(&name(c)),
-        xml(capture),
+        c.id,
+        xml(&classname(capture)),
         c.close.duration_s
     );
     let outcome = match (&c.failure, c.status, gate) {
@@ -98,7 +153,10 @@ pub fn testcase(c: &ConnectionReport, capture: &str, gate: Option<&str>) -> (Str
         }
         _ => Outcome::Passed,
     };
-    let mut out = format!("wireshark: {}\n", c.wireshark_filter);
+    let mut out = format!(
+        "connection #{} {} -> {}, first frame {}\nwireshark: {}\n",
+        c.id, c.client, c.server, c.first_frame, c.wireshark_filter
+    );
     if let Some(n) = &c.note {
         let _ = writeln!(out, "{n}");
     }
@@ -117,7 +175,7 @@ pub fn capture_cases(rep: &CaptureReport) -> Vec<(String, Outcome)> {
     };
     let mut o = format!(
         "    <testcase name=\"capture read\" classname=\"{}\" time=\"0\">\n",
-        xml(&rep.path)
+        xml(&classname(&rep.path))
     );
     let outcome = match problem {
         Some(p) => {
@@ -151,6 +209,15 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Adds a suite's counts (for `<testsuites>`).
+    pub fn merge(&mut self, o: &Counts) {
+        self.tests += o.tests;
+        self.failures += o.failures;
+        self.errors += o.errors;
+        self.skipped += o.skipped;
+        self.time += o.time;
+    }
+
     pub fn add(&mut self, o: Outcome, time: f64) {
         self.tests += 1;
         self.time += time;
@@ -180,5 +247,13 @@ pub fn suite_start(rep: &CaptureReport, n: &Counts) -> String {
         } else {
             format!(" timestamp=\"{}\"", xml(stamp.trim_end_matches('Z')))
         }
+    )
+}
+
+/// The opening tag of the document, with the totals of its suites.
+pub fn suites_start(n: &Counts) -> String {
+    format!(
+        "<testsuites name=\"pcap-tls-audit\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.6}\">\n",
+        n.tests, n.failures, n.errors, n.skipped, n.time
     )
 }

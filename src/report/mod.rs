@@ -71,6 +71,83 @@ pub struct Summary {
     pub no_connection: u64,
 }
 
+impl Summary {
+    /// Adds another capture's counts.
+    pub fn add(&mut self, o: &Summary) {
+        self.connections += o.connections;
+        self.ok += o.ok;
+        self.failed += o.failed;
+        self.incomplete += o.incomplete;
+        self.not_tls += o.not_tls;
+        self.no_connection += o.no_connection;
+    }
+
+    /// The counts in words, most urgent first ("2 failed, 9 ok"), the
+    /// statuses with none left out.
+    pub fn words(&self) -> String {
+        let parts: Vec<String> = [
+            (self.failed, "failed"),
+            (self.incomplete, "incomplete"),
+            (self.no_connection, "no connection"),
+            (self.ok, "ok"),
+            (self.not_tls, "not TLS"),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, name)| format!("{n} {name}"))
+        .collect();
+        if parts.is_empty() {
+            "nothing to report".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+/// The totals of a batch (json's `total`, the text report's last line).
+#[derive(Serialize, Debug, Default, Clone, Copy)]
+pub struct BatchTotal {
+    pub captures: u64,
+    /// Captures that could not be read at all.
+    pub unreadable: u64,
+    /// Captures read only up to damage or a cut.
+    pub damaged: u64,
+    #[serde(flatten)]
+    pub summary: Summary,
+}
+
+impl BatchTotal {
+    /// Counts one capture.
+    pub fn add(&mut self, c: &CaptureReport) {
+        self.captures += 1;
+        self.unreadable += u64::from(c.error.is_some());
+        self.damaged += u64::from(c.read_stopped_early);
+        self.summary.add(&c.summary);
+    }
+
+    /// The text report's last line for a batch.
+    pub fn line(&self) -> String {
+        let mut bad = Vec::new();
+        if self.unreadable > 0 {
+            bad.push(format!("{} unreadable", self.unreadable));
+        }
+        if self.damaged > 0 {
+            bad.push(format!("{} read in part", self.damaged));
+        }
+        let bad = if bad.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", bad.join(", "))
+        };
+        format!(
+            "TOTAL: {}{bad}, {}: {}\n",
+            text::plural(self.captures, "capture", "captures"),
+            text::plural(self.summary.connections, "TCP connection", "TCP connections"),
+            self.summary.words()
+        )
+    }
+}
+
 #[derive(Serialize, Debug, Default)]
 pub struct CaptureReport {
     pub path: String,

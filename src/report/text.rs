@@ -223,18 +223,6 @@ fn render_header(o: &mut String, c: &CaptureReport) -> bool {
         return false;
     }
     let s = &c.summary;
-    let mut parts = vec![];
-    for (n, name) in [
-        (s.failed, "failed"),
-        (s.incomplete, "incomplete"),
-        (s.no_connection, "no connection"),
-        (s.ok, "ok"),
-        (s.not_tls, "not TLS"),
-    ] {
-        if n > 0 {
-            parts.push(format!("{n} {name}"));
-        }
-    }
     let _ = writeln!(
         o,
         "{}{}: {} {}, {}, {}: {}",
@@ -244,11 +232,7 @@ fn render_header(o: &mut String, c: &CaptureReport) -> bool {
         c.link_types.join("/"),
         plural(c.packets, "packet", "packets"),
         plural(s.connections, "TCP connection", "TCP connections"),
-        if parts.is_empty() {
-            "nothing to report".into()
-        } else {
-            parts.join(", ")
-        }
+        s.words()
     );
     if let (Some(a), Some(b)) = (&c.first_packet, &c.last_packet) {
         let _ = writeln!(o, "  captured {a} .. {b}");
