@@ -1,5 +1,5 @@
 //! The HTML report in a real browser: Debian's chromium, headless (installed
-//! by the README's test command through `scripts/install-tools.sh chromium`).
+//! by the README's test command through `scripts/install-tools.sh test`).
 //! The DOM chromium builds has one ladder arrow per handshake entry and the
 //! decisive one marked, hostile strings stay text, and no element of it can
 //! ask the network for anything (no src, href, srcset or CSS url(); the
@@ -30,7 +30,7 @@ fn render(page: &Path) -> String {
         ])
         .arg(format!("file://{}", page.display()))
         .output()
-        .expect("chromium (run scripts/install-tools.sh chromium, as the README's test command does)");
+        .expect("chromium (run scripts/install-tools.sh test, as the README's test command does)");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

@@ -73,3 +73,54 @@ fn ci_doc_shows_the_real_closing_block() {
         "docs/ci.md's block is not the output's end:\n{out}"
     );
 }
+
+/// The yaml blocks of docs/ci.md, in order.
+fn yaml_blocks(doc: &str) -> Vec<String> {
+    doc.split("```yaml\n")
+        .skip(1)
+        .filter_map(|b| b.split_once("\n```").map(|(y, _)| format!("{y}\n")))
+        .collect()
+}
+
+#[test]
+fn ci_doc_jobs_and_the_release_workflow_match_the_ci_schemas() {
+    // check-jsonschema (PyPI; scripts/install-tools.sh test installs it)
+    // with its copies of the GitHub workflow and GitLab CI schemas.
+    let top = common::top();
+    let doc = std::fs::read_to_string(top.join("docs/ci.md")).unwrap();
+    let blocks = yaml_blocks(&doc);
+    assert_eq!(blocks.len(), 3, "GitHub's audit job, GitLab's release and audit jobs");
+    assert!(blocks[0].contains("checks: write"), "the JUnit action needs it");
+    for b in &blocks {
+        assert!(b.contains("--write") || b.contains("package.sh"), "{b}");
+        assert!(
+            !b.contains("cargo install"),
+            "jobs install the package, never compile: {b}"
+        );
+        assert!(!b.contains("example.com"), "no placeholder URL: {b}");
+    }
+    let d = common::scratch("docs-ci-schemas");
+    let github = d.join("tls-audit.yml");
+    std::fs::write(&github, &blocks[0]).unwrap();
+    let gitlab = d.join("gitlab-ci.yml");
+    std::fs::write(&gitlab, format!("{}{}", blocks[1], blocks[2])).unwrap();
+    let release = top.join(".github/workflows/release.yml");
+    for (schema, file) in [
+        ("vendor.github-workflows", &github),
+        ("vendor.github-workflows", &release),
+        ("vendor.gitlab-ci", &gitlab),
+    ] {
+        let o = std::process::Command::new("check-jsonschema")
+            .args(["--builtin-schema", schema])
+            .arg(file)
+            .output()
+            .expect("check-jsonschema (scripts/install-tools.sh test installs it)");
+        assert!(
+            o.status.success(),
+            "{} against {schema}: {}{}",
+            file.display(),
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}

@@ -8,7 +8,11 @@ use common::{run, top};
 #[test]
 fn one_run_writes_every_format_as_runs_of_each_would() {
     let dir = common::scratch("write");
-    let inputs = ["samples/java-pkix-tls12.pcap", "samples/multi.pcap", "samples/tls12-ok.pcap"];
+    let inputs = [
+        "samples/java-pkix-tls12.pcap",
+        "samples/multi.pcap",
+        "samples/tls12-ok.pcap",
+    ];
     let file = |name: &str| dir.join(name).to_string_lossy().into_owned();
     let (junit, ecs, jsonl, json, html) = (
         file("junit.xml"),
