@@ -33,6 +33,7 @@ fn bench(c: &mut Criterion) {
         at: None,
         host: None,
         keylog: None,
+        filters: Default::default(),
     };
     let mut g = c.benchmark_group("hot");
     g.throughput(Throughput::Bytes(data.len() as u64));

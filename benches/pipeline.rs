@@ -19,6 +19,7 @@ fn bench(c: &mut Criterion) {
         at: None,
         host: None,
         keylog: None,
+        filters: Default::default(),
     };
     let top = env!("CARGO_MANIFEST_DIR");
     let mut g = c.benchmark_group("pipeline");

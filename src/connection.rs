@@ -171,9 +171,20 @@ pub struct Tracer {
     rst_at: Option<(u64, Dir, Timestamp)>,
     /// Frames that brought events, with their time (as many as events at most).
     times: Vec<(u64, Timestamp)>,
+    /// The run's filters leave this connection out: nothing is analysed.
+    left_out: bool,
 }
 
 impl Tracer {
+    /// The run's filters leave this connection out (`filter::Filters::may_keep`).
+    pub fn leave_out(&mut self) {
+        self.left_out = true;
+    }
+
+    pub fn is_left_out(&self) -> bool {
+        self.left_out
+    }
+
     /// Decrypts the connection's TLS with the secrets of this key log.
     pub fn set_keylog(&mut self, log: &std::sync::Arc<crate::keylog::KeyLog>) {
         self.tls.set_keylog(log);

@@ -16,6 +16,7 @@ pub mod dn;
 pub mod error;
 pub mod escape;
 pub mod export;
+pub mod filter;
 pub(crate) mod fingerprint;
 pub(crate) mod flow;
 pub(crate) mod keyexchange;

@@ -113,6 +113,7 @@ fn every_prefix_of_a_sample_is_read_without_panic() {
             at: None,
             host: None,
             keylog: None,
+            filters: Default::default(),
         };
         let _ = pcap_tls_audit::analyze::analyze_capture(&cf, &opts);
     }

@@ -179,6 +179,7 @@ fn frames_agree_with_tshark_on_the_public_corpus() {
         at: None,
         host: None,
         keylog: None,
+        filters: Default::default(),
     };
     let mut total = 0;
     let mut agreeing = 0;
@@ -331,6 +332,7 @@ fn statuses_agree_with_the_oracle_labels() {
         at: None,
         host: None,
         keylog: None,
+        filters: Default::default(),
     };
     let mut total = 0;
     let mut agree = 0;

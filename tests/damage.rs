@@ -23,6 +23,7 @@ fn opts() -> Options {
         at: None,
         host: None,
         keylog: None,
+        filters: Default::default(),
     }
 }
 

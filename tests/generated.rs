@@ -20,6 +20,7 @@ fn opts() -> Options {
         at: None,
         host: None,
         keylog: None,
+        filters: Default::default(),
     }
 }
 
@@ -303,5 +304,41 @@ fn a_generated_capture_with_clock_steps_and_acked_drops_matches_its_truth() {
             .count();
         assert!(gaps > 40, "{workers} workers: {gaps} connections with a gap");
         assert!(rep.error.is_none() && rep.warnings.is_empty(), "{:?}", rep.warnings);
+    }
+}
+
+#[test]
+fn filtered_runs_report_what_an_unfiltered_run_reports_of_those_connections() {
+    // Connections the filters cannot keep are never analysed (left out at
+    // their first packet); those kept are reported as in a run without
+    // filters, with the same ids, whatever the workers.
+    let cf = CaptureFile::from_bytes("generated", eight_hundred(17)).unwrap();
+    let all = analyze_capture(&cf, &opts());
+    let clients: Vec<std::net::IpAddr> = (all.connections.iter())
+        .step_by(7)
+        .map(|c| c.client.parse::<std::net::SocketAddr>().unwrap().ip())
+        .collect();
+    let want: Vec<_> = (all.connections.iter())
+        .filter(|c| clients.contains(&c.client.parse::<std::net::SocketAddr>().unwrap().ip()))
+        .collect();
+    let filtered = Options {
+        filters: pcap_tls_audit::filter::Filters {
+            client: clients,
+            ..Default::default()
+        },
+        ..opts()
+    };
+    for workers in [1, 2, 4] {
+        let mut got = Vec::new();
+        let rep = pcap_tls_audit::analyze::analyze_into(&cf, &filtered, &|_, _| {}, workers, &mut got);
+        assert!(
+            serde_json::to_value(&got).unwrap() == serde_json::to_value(&want).unwrap(),
+            "{workers} workers"
+        );
+        assert_eq!(rep.summary.connections, want.len() as u64);
+        assert_eq!(
+            rep.summary.filtered_out,
+            Some(all.summary.connections - want.len() as u64)
+        );
     }
 }

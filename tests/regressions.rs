@@ -19,6 +19,7 @@ fn fuzzer_finds_stay_fixed() {
         at: None,
         host: None,
         keylog: None,
+        filters: Default::default(),
     };
     let mut n = 0;
     for e in std::fs::read_dir(dir).unwrap() {

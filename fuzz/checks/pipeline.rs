@@ -24,6 +24,7 @@ pub fn run(data: &[u8]) {
         at: None,
         host: None,
         keylog: None,
+        filters: Default::default(),
     };
     let rep = analyze_capture(&cf, &opts);
     if !data.starts_with(&[0x1f, 0x8b]) {

@@ -55,18 +55,23 @@ fn chain_of(t: &Trace, side: Side, at: i64, host: Option<&str>, opts: &Options) 
 
 /// Judges one connection that is over and builds its report.
 pub(super) fn analyze_flow(f: &Flow, tracer: Tracer, nanos: bool, opts: &Options) -> ConnectionReport {
+    if tracer.is_left_out() {
+        return ConnectionReport::left_out(f.first_frame);
+    }
     let t: Trace = tracer.finish(f);
     let (client, server) = if t.client_is_a { (f.a, f.b) } else { (f.b, f.a) };
     let (ch, sh) = hellos(&t);
-    let host = opts
-        .host
-        .as_deref()
-        .map(|h| crate::escape::text(h.as_bytes()))
-        .or_else(|| {
-            // Escaped as every field shows it (an invalid byte as \xff): such a
-            // name matches no certificate name either way.
-            ch.and_then(|(_, c)| c.sni.as_ref()).map(|s| crate::escape::text(s))
-        });
+    if !opts.filters.is_empty() {
+        let sni = ch.and_then(|(_, c)| c.sni.as_ref()).map(|s| String::from_utf8_lossy(s));
+        if !opts.filters.keeps(client, server, sni.as_deref()) {
+            return ConnectionReport::left_out(f.first_frame);
+        }
+    }
+    // The SNI, escaped as every field shows it (an invalid byte as \xff:
+    // such a name matches no certificate name either way); --host only
+    // for a ClientHello without SNI (a Java client given an IP address).
+    let host = (ch.and_then(|(_, c)| c.sni.as_ref()).map(|s| crate::escape::text(s)))
+        .or_else(|| opts.host.as_deref().map(|h| crate::escape::text(h.as_bytes())));
     let at = opts.at.unwrap_or(f.start.secs);
     let mut server_chain = chain_of(&t, Side::Server, at, host.as_deref(), opts);
     let client_chain = chain_of(&t, Side::Client, at, None, opts);

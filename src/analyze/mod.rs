@@ -40,11 +40,14 @@ pub struct Options {
     pub chains: Arc<Chains>,
     /// Validate certificates at this time (Unix seconds) instead of the capture's.
     pub at: Option<i64>,
-    /// The host the client meant, overriding the SNI for name checks.
+    /// The host the client meant, for the name checks of connections whose
+    /// ClientHello carries no SNI (`--host`).
     pub host: Option<String>,
     /// Session secrets (`--keylog`, and the capture's secrets blocks) to
     /// decrypt TLS 1.3 handshakes.
     pub keylog: Option<Arc<crate::keylog::KeyLog>>,
+    /// The connections reported (`--sni`, `--server`, `--client`, `--port`).
+    pub filters: crate::filter::Filters,
 }
 
 /// Analyses one opened capture; the report holds every connection.
@@ -187,6 +190,9 @@ fn analyze_with(
     };
     pass.order.finish();
     rep.summary = pass.order.summary;
+    if !opts.filters.is_empty() {
+        rep.summary.filtered_out.get_or_insert(0);
+    }
     pass.first.over_limit = pass.workers.iter().map(Worker::packets_over_limit).sum();
     pass.first.late = pass.workers.iter().map(Worker::late_packets).sum();
     pass.first.one_direction = pass.order.one_direction;

@@ -56,6 +56,8 @@ pub(super) struct Order<'s> {
     ids: HashMap<u64, u64, foldhash::fast::RandomState>,
     /// Connections given an id so far.
     ranked: u64,
+    /// Connections emitted so far, left out by the filters or not.
+    seen: u64,
     pub(super) summary: Summary,
     /// Connections captured in one direction only.
     pub(super) one_direction: u64,
@@ -71,6 +73,7 @@ impl<'s> Order<'s> {
             created: vec![VecDeque::new(); workers],
             ids: HashMap::default(),
             ranked: 0,
+            seen: 0,
             summary: Summary::default(),
             one_direction: 0,
             sink,
@@ -161,6 +164,13 @@ impl<'s> Order<'s> {
     }
 
     fn emit(&mut self, mut r: ConnectionReport) {
+        if r.left_out {
+            self.ids.remove(&r.first_frame);
+            self.seen += 1;
+            *self.summary.filtered_out.get_or_insert(0) += 1;
+            return;
+        }
+        self.seen += 1;
         if r.partial.is_some_and(|p| p.missing_side().is_some()) {
             self.one_direction += 1;
         }
@@ -168,7 +178,7 @@ impl<'s> Order<'s> {
         s.connections += 1;
         // Every connection was ranked when it started; the count is the
         // rank when they come in first-frame order anyway.
-        r.id = self.ids.remove(&r.first_frame).unwrap_or(s.connections);
+        r.id = self.ids.remove(&r.first_frame).unwrap_or(self.seen);
         match r.status {
             Status::Ok => s.ok += 1,
             Status::Failed => s.failed += 1,

@@ -45,7 +45,14 @@ impl<'o> Worker<'o> {
     /// the same for all workers: `flow::advance_clock`).
     pub(super) fn packet(&mut self, number: u64, (ts, clock): (Timestamp, Timestamp), seg: &TcpSegment) {
         let keylog = self.opts.keylog.as_ref().filter(|k| !k.is_empty());
+        let filters = &self.opts.filters;
         self.table.add(number, (ts, clock), seg, &mut self.done, |open, s| {
+            // A connection the filters cannot keep is never analysed, only
+            // counted when it ends.
+            if !filters.is_empty() && !filters.may_keep(open.flow.a, open.flow.b) {
+                open.state.leave_out();
+                return;
+            }
             if let Some(k) = keylog {
                 open.state.set_keylog(k);
             }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
+use pcap_tls_audit::filter::{ServerSpec, SniPattern};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Format {
@@ -56,9 +57,23 @@ pub struct Cli {
     /// `--write junit=junit.xml --write ecs=ecs.ndjson`.
     #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_write)]
     pub write: Vec<WriteTo>,
-    /// Host name the client meant to reach (for name checks; overrides the SNI).
+    /// Host name the client meant to reach, for the name checks of
+    /// connections whose ClientHello has no SNI (a Java client given an IP).
     #[arg(long, value_name = "NAME")]
     pub host: Option<String>,
+    /// Filter: connections whose SNI matches (`*` as in a wildcard
+    /// certificate name: within one label; `-`: no SNI); repeatable.
+    #[arg(long, value_name = "GLOB", help_heading = "Filters")]
+    pub sni: Vec<SniPattern>,
+    /// Filter: connections to this server (IP, IP:PORT or [IPv6]:PORT); repeatable.
+    #[arg(long, value_name = "IP[:PORT]", help_heading = "Filters")]
+    pub server: Vec<ServerSpec>,
+    /// Filter: connections from this client; repeatable.
+    #[arg(long, value_name = "IP", help_heading = "Filters")]
+    pub client: Vec<std::net::IpAddr>,
+    /// Filter: connections to this server port; repeatable.
+    #[arg(long, value_name = "N", help_heading = "Filters")]
+    pub port: Vec<u16>,
     /// Trust store: PEM bundle or DER certificate (repeatable). Replaces the built-in Mozilla roots.
     #[arg(long = "ca-file", value_name = "PEM")]
     pub ca_file: Vec<PathBuf>,

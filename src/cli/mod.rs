@@ -71,6 +71,12 @@ fn options(cli: &Cli) -> Result<(Options, Vec<Gate>), UsageError> {
         at,
         host: cli.host.clone(),
         keylog: Some(Arc::new(keylog::read(&cli.keylog)?)),
+        filters: pcap_tls_audit::filter::Filters {
+            sni: cli.sni.clone(),
+            server: cli.server.clone(),
+            client: cli.client.clone(),
+            port: cli.port.clone(),
+        },
     };
     Ok((opts, gates))
 }

@@ -144,6 +144,7 @@ pub fn connection(f: ConnectionFacts) -> ConnectionReport {
             records: d.records,
             problem: d.problem.clone(),
         }),
+        left_out: false,
     }
 }
 

@@ -69,6 +69,10 @@ pub struct Summary {
     pub incomplete: u64,
     pub not_tls: u64,
     pub no_connection: u64,
+    /// Connections the run's filters left out (`--sni`, `--server`,
+    /// `--client`, `--port`); absent without filters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filtered_out: Option<u64>,
 }
 
 impl Summary {
@@ -80,6 +84,9 @@ impl Summary {
         self.incomplete += o.incomplete;
         self.not_tls += o.not_tls;
         self.no_connection += o.no_connection;
+        if let Some(n) = o.filtered_out {
+            *self.filtered_out.get_or_insert(0) += n;
+        }
     }
 
     /// The counts in words, most urgent first ("2 failed, 9 ok"), the
@@ -96,11 +103,18 @@ impl Summary {
         .filter(|(n, _)| *n > 0)
         .map(|(n, name)| format!("{n} {name}"))
         .collect();
-        if parts.is_empty() {
-            "nothing to report".into()
+        let mut w = if parts.is_empty() {
+            "nothing to report".to_string()
         } else {
             parts.join(", ")
+        };
+        if let Some(n) = self.filtered_out {
+            w.push_str(&format!(
+                "; {} left out by the filters",
+                text::plural(n, "connection", "connections")
+            ));
         }
+        w
     }
 }
 
@@ -310,6 +324,50 @@ pub struct ConnectionReport {
     /// (present when a key log or secrets block gave any secret).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decryption: Option<DecryptionReport>,
+    /// The run's filters left this connection out: it is counted, never
+    /// reported (`ConnectionReport::left_out`).
+    #[serde(skip)]
+    pub left_out: bool,
+}
+
+impl ConnectionReport {
+    /// What a connection the filters leave out hands on: its first frame,
+    /// so that it is counted and its id is taken (ids stay the ranks of
+    /// every connection of the capture, filtered or not).
+    pub fn left_out(first_frame: u64) -> ConnectionReport {
+        ConnectionReport {
+            id: 0,
+            client: String::new(),
+            server: String::new(),
+            first_frame,
+            start: String::new(),
+            wireshark_filter: String::new(),
+            sni: None,
+            ja3: None,
+            ja3s: None,
+            ja4: None,
+            ja4s: None,
+            status: Status::Ok,
+            tls_version: None,
+            cipher_suite: None,
+            alpn: None,
+            client_hello: None,
+            handshake: Vec::new(),
+            failure: None,
+            findings: Vec::new(),
+            server_chain: None,
+            client_chain: None,
+            close: CloseReport::default(),
+            note: None,
+            partial: None,
+            history: String::new(),
+            server_key_exchange: None,
+            acceptable_client_cas: Vec::new(),
+            warnings: Vec::new(),
+            decryption: None,
+            left_out: true,
+        }
+    }
 }
 
 pub mod build;
