@@ -15,10 +15,12 @@ pub enum CaptureError {
     IsDirectory { path: String },
     #[error("{path}: empty file, not a capture")]
     Empty { path: String },
-    #[error("{path}: not a pcap or pcapng capture: {detail}")]
+    #[error(
+        "{path}: {detail} (a capture is pcap or pcapng, also compressed with gzip, xz, zstd or bzip2, or in a tar or zip archive)"
+    )]
     NotACapture { path: String, detail: String },
-    #[error("{path}: gzip data is damaged: {message}")]
-    Gzip { path: String, message: String },
+    #[error("{path}: {compression} data is damaged or cut short before any capture could be read")]
+    Compressed { path: String, compression: &'static str },
 }
 
 /// Errors of options that come from the user (exit code 2).

@@ -43,10 +43,10 @@ fn not_a_capture_is_exit_2_and_the_others_are_still_analysed() {
     no_panic(&o);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    assert!(e.contains("notes.pcap") && e.contains("not a pcap or pcapng"), "{e}");
+    assert!(e.contains("notes.pcap") && e.contains("text, not a capture"), "{e}");
     assert_eq!(e.lines().count(), 1, "{e}");
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(v["captures"][0]["error"].as_str().unwrap().contains("not a pcap"));
+    assert!(v["captures"][0]["error"].as_str().unwrap().contains("not a capture"));
     assert_eq!(v["captures"][1]["summary"]["ok"], 1);
 }
 

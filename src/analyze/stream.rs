@@ -50,6 +50,10 @@ fn produce(mut r: Box<dyn Read + Send>, chunk: usize, tx: SyncSender<std::io::Re
                 }
             }
             Err(e) => {
+                // What was read before the damage is analysed first.
+                if block.len() > head {
+                    let _ = tx.send(Ok(block));
+                }
                 let _ = tx.send(Err(e));
                 return;
             }
@@ -161,10 +165,13 @@ fn read_chunks(
         start: 0,
     };
     // pcap's file header is 24 bytes; pcapng's first block is read like any other.
-    let mut eof = match r.fill(&mut buf, chunk.max(24)) {
-        Ok(e) => e,
+    let what = cf.compression.map_or("read", |c| c.name());
+    let (mut eof, mut early) = match r.fill(&mut buf, chunk.max(24)) {
+        Ok(e) => (e, None),
+        // Damage within the first chunk: what came before it is read.
+        Err(e) if buf.bytes().len() >= 24 => (true, Some(format!("{what} error after byte {}: {}", r.read, said(&e)))),
         Err(e) => {
-            rep.error = Some(format!("{name}: {}: {e}", if cf.gzip { "gzip" } else { "read error" }));
+            rep.error = Some(format!("{name}: {what} error: {}", said(&e)));
             return None;
         }
     };
@@ -182,6 +189,9 @@ fn read_chunks(
     };
     // The chunks go on after the file header (pcap's 24 bytes).
     buf.consume(header);
+    if let Some(msg) = early.take() {
+        state.stop_early(msg);
+    }
     let mut judged_all;
     loop {
         let mut reader = state.next_chunk(buf.bytes(), !eof);
@@ -199,11 +209,7 @@ fn read_chunks(
             Ok(e) => eof = e,
             Err(e) => {
                 // What could be read is analysed; the report says where it stopped.
-                let msg = format!(
-                    "{} error after byte {}: {e}",
-                    if cf.gzip { "gzip" } else { "read" },
-                    r.read
-                );
+                let msg = format!("{what} error after byte {}: {}", r.read, said(&e));
                 state.stop_early(msg);
                 let mut reader = state.next_chunk(buf.bytes(), false);
                 pass.run(&mut reader, true);
@@ -221,4 +227,14 @@ fn read_chunks(
         state = reader.next_chunk(&[], false);
     }
     Some(state)
+}
+
+/// A read error in our words: its kind, never a library's text.
+fn said(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => "the data ends before its end (cut short)".into(),
+        std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput => "damaged data".into(),
+        std::io::ErrorKind::Other => e.to_string(),
+        k => format!("{k}"),
+    }
 }

@@ -151,9 +151,7 @@ impl Format {
     }
 }
 
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-
-/// True when the first bytes say pcap, pcapng or gzip (used when walking directories).
+/// True when the first bytes say pcap, pcapng or a compression (used when walking directories).
 /// pcap magic numbers as they appear in the file: (magic, big-endian, nanoseconds).
 const PCAP_MAGICS: [([u8; 4], bool, bool); 4] = [
     ([0xd4, 0xc3, 0xb2, 0xa1], false, false),
@@ -165,7 +163,7 @@ const PCAP_MAGICS: [([u8; 4], bool, bool); 4] = [
 const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
 
 pub fn looks_like_capture(head: &[u8]) -> bool {
-    if head.starts_with(&GZIP_MAGIC) || head.starts_with(&PCAPNG_MAGIC) {
+    if compress::Compression::of(head).is_some() || head.starts_with(&PCAPNG_MAGIC) {
         return true;
     }
     PCAP_MAGICS.iter().any(|(m, _, _)| head.starts_with(m))
@@ -186,7 +184,8 @@ pub struct CaptureFile {
     /// How the file was given on the command line, for messages and the report.
     pub display_path: String,
     source: Source,
-    pub gzip: bool,
+    /// The compression the capture came in (read as a stream).
+    pub compression: Option<compress::Compression>,
 }
 
 fn io_error(display: &str) -> impl Fn(std::io::Error) -> CaptureError + '_ {
@@ -196,35 +195,22 @@ fn io_error(display: &str) -> impl Fn(std::io::Error) -> CaptureError + '_ {
     }
 }
 
-/// A stream that starts with the gzip magic is decompressed as it is read.
-fn stream(r: impl Read + Send + 'static) -> (Box<dyn Read + Send>, bool, std::io::Result<()>) {
-    let mut r = std::io::BufReader::with_capacity(1 << 16, r);
-    let head = std::io::BufRead::fill_buf(&mut r).map(|h| h.starts_with(&GZIP_MAGIC));
-    match head {
-        // MultiGzDecoder: `cat a.gz b.gz` is a valid gzip stream too.
-        Ok(true) => (Box::new(flate2::read::MultiGzDecoder::new(r)), true, Ok(())),
-        Ok(false) => (Box::new(r), false, Ok(())),
-        Err(e) => (Box::new(r), false, Err(e)),
-    }
-}
-
 impl CaptureFile {
     /// Opens a file (memory-mapped) or `-` (standard input, read as a
-    /// stream). Gzip is detected by its magic bytes and decompressed as it
-    /// is read.
+    /// stream). gzip, xz, zstd and bzip2 are told by their magic bytes and
+    /// decompressed as they are read.
     pub fn open(path: &Path) -> Result<CaptureFile, CaptureError> {
         let display_path = path.display().to_string();
         let mut cf = CaptureFile {
             path: path.to_path_buf(),
             display_path: display_path.clone(),
             source: Source::Whole(Bytes::Owned(Vec::new())),
-            gzip: false,
+            compression: None,
         };
         if path.as_os_str() == "-" {
-            let (r, gzip, res) = stream(std::io::stdin());
-            res.map_err(io_error(&display_path))?;
+            let (r, c) = compress::open_stream(std::io::stdin()).map_err(io_error(&display_path))?;
             cf.source = Source::Stream(std::sync::Mutex::new(Some(r)));
-            cf.gzip = gzip;
+            cf.compression = c;
             return Ok(cf);
         }
         let file = File::open(path).map_err(io_error(&display_path))?;
@@ -234,10 +220,9 @@ impl CaptureFile {
         }
         if !meta.is_file() {
             // A pipe or a special file: read as a stream.
-            let (r, gzip, res) = stream(file);
-            res.map_err(io_error(&display_path))?;
+            let (r, c) = compress::open_stream(file).map_err(io_error(&display_path))?;
             cf.source = Source::Stream(std::sync::Mutex::new(Some(r)));
-            cf.gzip = gzip;
+            cf.compression = c;
             return Ok(cf);
         }
         if meta.len() == 0 {
@@ -255,33 +240,41 @@ impl CaptureFile {
                 Bytes::Owned(v)
             }
         };
-        if bytes.as_slice().starts_with(&GZIP_MAGIC) {
+        if let Some(c) = compress::Compression::of(bytes.as_slice()) {
             let file = File::open(path).map_err(io_error(&display_path))?;
-            let (r, _, res) = stream(file);
-            res.map_err(io_error(&display_path))?;
-            cf.source = Source::Stream(std::sync::Mutex::new(Some(r)));
-            cf.gzip = true;
+            cf.source = Source::Stream(std::sync::Mutex::new(Some(c.decoder(std::io::BufReader::new(file)))));
+            cf.compression = Some(c);
             return Ok(cf);
         }
         cf.source = Source::Whole(bytes);
         Ok(cf)
     }
 
-    /// Wraps bytes already in memory (tests, fuzzing); gzip is read as a stream.
+    /// Wraps bytes already in memory (tests, fuzzing); compressed bytes are
+    /// read as a stream.
     pub fn from_bytes(name: &str, data: Vec<u8>) -> Result<CaptureFile, CaptureError> {
-        let gzip = data.starts_with(&GZIP_MAGIC);
-        let source = if gzip {
-            let (r, _, _) = stream(std::io::Cursor::new(data));
-            Source::Stream(std::sync::Mutex::new(Some(r)))
-        } else {
-            Source::Whole(Bytes::Owned(data))
+        let compression = compress::Compression::of(&data);
+        let source = match compression {
+            Some(c) => Source::Stream(std::sync::Mutex::new(Some(c.decoder(std::io::Cursor::new(data))))),
+            None => Source::Whole(Bytes::Owned(data)),
         };
         Ok(CaptureFile {
             path: PathBuf::from(name),
             display_path: name.to_string(),
             source,
-            gzip,
+            compression,
         })
+    }
+
+    /// A capture read from a stream already decompressed (a member of an
+    /// archive), named `name`.
+    pub fn from_stream(name: &str, r: Box<dyn Read + Send>) -> CaptureFile {
+        CaptureFile {
+            path: PathBuf::from(name),
+            display_path: name.to_string(),
+            source: Source::Stream(std::sync::Mutex::new(Some(r))),
+            compression: None,
+        }
     }
 
     /// The pages of a mapped capture, to map ahead and give back once read
@@ -326,6 +319,8 @@ impl CaptureFile {
     }
 }
 
+pub mod archive;
+pub mod compress;
 mod pcap;
 mod pcapng;
 mod reader;

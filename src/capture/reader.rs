@@ -149,12 +149,16 @@ impl<'a> FrameReader<'a> {
             return Ok(r);
         }
         let Some(&(_, be, nanos)) = PCAP_MAGICS.iter().find(|(m, _, _)| *m == magic) else {
+            let what = super::compress::what_is(data.get(..64).unwrap_or(data));
             return Err(CaptureError::NotACapture {
                 path: display.to_string(),
-                detail: format!(
-                    "unknown magic {:02x}{:02x}{:02x}{:02x} (not pcap, pcapng or gzip)",
-                    magic[0], magic[1], magic[2], magic[3]
-                ),
+                detail: match what {
+                    Some(w) => format!("{w}, not a capture"),
+                    None => format!(
+                        "unknown magic {:02x}{:02x}{:02x}{:02x}",
+                        magic[0], magic[1], magic[2], magic[3]
+                    ),
+                },
             });
         };
         let header = match parse_pcap_header(data) {

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use pcap_tls_audit::capture::archive::kind;
 use pcap_tls_audit::capture::looks_like_capture;
 
 /// The inputs named on the command line, directories walked (symbolic links
@@ -27,16 +28,19 @@ pub fn collect_inputs(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<PathBu
             if !ent.file_type().is_file() {
                 continue;
             }
-            let mut head = [0u8; 4];
-            match std::fs::File::open(ent.path()).and_then(|mut f| std::io::Read::read(&mut f, &mut head)) {
-                Ok(n) if looks_like_capture(&head[..n]) => found.push(ent.into_path()),
+            // (tar's magic is at byte 257.)
+            let mut head = Vec::with_capacity(512);
+            let read = std::fs::File::open(ent.path())
+                .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 512), &mut head));
+            match read {
+                Ok(_) if looks_like_capture(&head) || kind(&head).is_some() => found.push(ent.into_path()),
                 Ok(_) => {}
                 Err(e) => errors.push(format!("{}: cannot read: {e}", shown(ent.path()))),
             }
         }
         if found.is_empty() {
             errors.push(format!(
-                "{}: no pcap, pcapng or gzip capture found in this directory",
+                "{}: no capture found in this directory (pcap, pcapng, compressed, or an archive)",
                 shown(p)
             ));
         }

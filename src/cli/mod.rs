@@ -11,6 +11,7 @@ use std::sync::Mutex;
 
 use pcap_tls_audit::analyze::{Options, analyze_into};
 use pcap_tls_audit::capture::CaptureFile;
+use pcap_tls_audit::capture::archive::{Input, Item, open_input};
 use pcap_tls_audit::chain::Chains;
 use pcap_tls_audit::error::UsageError;
 use pcap_tls_audit::export::CertExporter;
@@ -81,34 +82,54 @@ fn options(cli: &Cli) -> Result<(Options, Vec<Gate>), UsageError> {
     Ok((opts, gates))
 }
 
-/// Reads and analyses one capture with `workers` threads, showing progress
-/// for a large one; its reports go to `outs` (one per report of the run) as
-/// they are made. Returns the capture's facts (without connections) and
-/// whether a connection matched a `--fail-on` word.
-fn analyze_one<'o>(
-    run: &'o Run,
+/// Reads and analyses one input with `workers` threads: a capture, or each
+/// capture of an archive in turn (`ARCHIVE!MEMBER`); their reports go to
+/// `outs` (one per report of the run) as they are made. Returns each
+/// capture's facts (without connections) and whether a connection matched
+/// a `--fail-on` word.
+fn analyze_input(
+    run: &Run,
     p: &Path,
     (i, n): (usize, usize),
     workers: usize,
-    outs: Vec<&'o mut dyn Write>,
-) -> (CaptureReport, bool) {
-    let name = shown(p);
-    run.progress.capture(i, n, &name);
-    let cf = match CaptureFile::open(p) {
-        Ok(cf) => cf,
-        Err(e) => {
-            let rep = CaptureReport {
-                path: p.display().to_string(),
-                error: Some(e.to_string()),
-                ..CaptureReport::default()
-            };
-            let fan = run.fan(i, &rep.path, outs);
-            let failing = run.finish(fan, &rep);
-            return (rep, failing);
-        }
+    outs: &mut [&mut dyn Write],
+) -> Vec<(CaptureReport, bool)> {
+    run.progress.capture(i, n, &shown(p));
+    let unreadable = |path: String, e: String| CaptureReport {
+        path,
+        error: Some(e),
+        ..CaptureReport::default()
     };
+    match open_input(p) {
+        Err(e) => vec![run.report_of(i, unreadable(p.display().to_string(), e.to_string()), outs, true)],
+        Ok(Input::Capture(cf)) => vec![analyze_one(run, &cf, (i, n), workers, outs, true)],
+        Ok(Input::Archive(members)) => {
+            let mut done = Vec::new();
+            for item in members {
+                let first = done.is_empty();
+                done.push(match item {
+                    Item::Member(cf) => analyze_one(run, &cf, (i, n), workers, outs, first),
+                    Item::Error(e) => run.report_of(i, unreadable(p.display().to_string(), e), outs, first),
+                });
+            }
+            done
+        }
+    }
+}
+
+/// Analyses one capture, showing progress for a large one (`first`: the
+/// first capture of its input).
+fn analyze_one(
+    run: &Run,
+    cf: &CaptureFile,
+    (i, n): (usize, usize),
+    workers: usize,
+    outs: &mut [&mut dyn Write],
+    first: bool,
+) -> (CaptureReport, bool) {
+    let name = pcap_tls_audit::escape::text(cf.display_path.as_bytes());
     // Large files show how far the reading got.
-    // Streams (standard input, gzip) have no size: they show what was read.
+    // Streams (standard input, compressed files) have no size: they show what was read.
     let big = run.cli.progress || cf.whole().is_none_or(|d| d.len() > PROGRESS_MIN_BYTES);
     let progress = run.progress;
     let report = |done: u64, total: u64| {
@@ -116,8 +137,8 @@ fn analyze_one<'o>(
             progress.bytes((i, n), &name, done, total);
         }
     };
-    let mut fan = run.fan(i, &cf.display_path, outs);
-    let rep = analyze_into(&cf, &run.opts, &report, stream_workers(run.cli, &cf, workers), &mut fan);
+    let mut fan = run.fan(i, &cf.display_path, outs, first);
+    let rep = analyze_into(cf, &run.opts, &report, stream_workers(run.cli, cf, workers), &mut fan);
     let failing = run.finish(fan, &rep);
     (rep, failing)
 }
@@ -150,13 +171,33 @@ struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    /// A capture's reports, one per report of the run.
-    fn fan<'o>(&'o self, i: usize, path: &str, outs: Vec<&'o mut dyn Write>) -> Fan<'o> {
+    /// A capture's reports, one per report of the run (`first`: the first
+    /// capture of its input; json separates the others from the one before).
+    fn fan<'o>(&'o self, i: usize, path: &str, outs: &'o mut [&mut dyn Write], first: bool) -> Fan<'o> {
         Fan(outs
-            .into_iter()
+            .iter_mut()
             .zip(&self.reports)
-            .map(|(out, (to, _))| CaptureOut::new(&self.settings, *to, i, path, out))
+            .map(|(out, (to, _))| {
+                if !first && matches!(to.format, flags::Format::Json) {
+                    // (An error shows when the report is written on.)
+                    let _ = out.write_all(b",\n");
+                }
+                CaptureOut::new(&self.settings, *to, i, path, &mut **out)
+            })
             .collect())
+    }
+
+    /// The report of a capture that could not be read.
+    fn report_of(
+        &self,
+        i: usize,
+        rep: CaptureReport,
+        outs: &mut [&mut dyn Write],
+        first: bool,
+    ) -> (CaptureReport, bool) {
+        let fan = self.fan(i, &rep.path, outs, first);
+        let failing = self.finish(fan, &rep);
+        (rep, failing)
     }
 
     /// The end of a capture's reports; keeps their errors; whether a
@@ -258,10 +299,14 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
     let outcomes: Vec<(bool, bool, CaptureReport)> = if inputs.len() == 1 {
         // One capture: its reports stream out, with every core on it.
         let mut d = docs.lock().unwrap_or_else(|e| e.into_inner());
-        let outs: Vec<&mut dyn Write> = d.iter_mut().map(|d| d.stream() as &mut dyn Write).collect();
-        let (rep, failing) = analyze_one(&run, &inputs[0], (0, 1), rayon::current_num_threads(), outs);
-        progress.messages(&capture_messages(&rep));
-        vec![(rep.error.is_some(), failing, rep)]
+        let mut outs: Vec<&mut dyn Write> = d.iter_mut().map(|d| d.stream()).collect();
+        let done = analyze_input(&run, &inputs[0], (0, 1), rayon::current_num_threads(), &mut outs);
+        for (rep, _) in &done {
+            progress.messages(&capture_messages(rep));
+        }
+        done.into_iter()
+            .map(|(rep, failing)| (rep.error.is_some(), failing, rep))
+            .collect()
     } else {
         // A batch: captures in parallel, one core each; each capture's
         // reports are written whole, in input order, as soon as those before
@@ -273,16 +318,24 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
             .enumerate()
             .map(|(i, p)| {
                 let mut bufs: Vec<spill::Spill> = dests.iter().map(|_| spill::Spill::default()).collect();
-                let outs: Vec<&mut dyn Write> = bufs.iter_mut().map(|b| b as &mut dyn Write).collect();
-                let (rep, failing) = analyze_one(&run, p, (i, inputs.len()), 1, outs);
-                progress.messages(&capture_messages(&rep));
+                let mut outs: Vec<&mut dyn Write> = bufs.iter_mut().map(|b| b as &mut dyn Write).collect();
+                let done = analyze_input(&run, p, (i, inputs.len()), 1, &mut outs);
+                drop(outs);
+                for (rep, _) in &done {
+                    progress.messages(&capture_messages(rep));
+                }
                 let mut d = docs.lock().unwrap_or_else(|e| e.into_inner());
                 for (doc, buf) in d.iter_mut().zip(bufs) {
                     doc.put(i, buf);
                 }
                 progress.done();
-                (rep.error.is_some(), failing, rep)
+                done.into_iter()
+                    .map(|(rep, failing)| (rep.error.is_some(), failing, rep))
+                    .collect::<Vec<_>>()
             })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .flatten()
             .collect()
     };
     progress.clear();
