@@ -181,12 +181,36 @@ fn key_of(random: &[u8; 32]) -> [u32; 2] {
 #[derive(Debug, Default)]
 pub struct KeyLog {
     by_random: RwLock<Index>,
-    /// Where lines came from (file names, secrets blocks), by `Stored::origin`.
-    origins: RwLock<Vec<String>>,
+    /// Where lines came from (file names, secrets blocks), by a record's origin.
+    origins: RwLock<Vec<Origin>>,
     /// Some secret is known: checked for every packet, so without a lock.
     any: AtomicBool,
     /// The run's log (`--keylog`), under this capture's.
     under: Option<Arc<KeyLog>>,
+}
+
+/// A file (or secrets block) of the log: its name, the sessions whose
+/// first line it gave, the connections its secrets were looked up for.
+#[derive(Debug)]
+struct Origin {
+    name: String,
+    /// Key log lines it held that were read.
+    lines: u64,
+    sessions: u64,
+    matched: std::sync::atomic::AtomicU64,
+}
+
+/// What a file of the log held and opened (`KeyLog::usage`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Usage {
+    pub name: String,
+    /// Key log lines read from it.
+    pub lines: u64,
+    /// Sessions whose first line it gave.
+    pub sessions: u64,
+    /// Lookups of connections' client randoms that it answered (0: it
+    /// opened no connection of the run).
+    pub matched: u64,
 }
 
 fn hex32(s: &str) -> Option<[u8; 32]> {
@@ -247,7 +271,11 @@ impl KeyLog {
         let first = *m.map.get(&key_of(r))?;
         let (origin, line) = m.record(first).map(|r| (r.origin, r.line))?;
         let origin = (self.origins.read().ok())
-            .and_then(|o| o.get(origin as usize).cloned())
+            .and_then(|o| {
+                let o = o.get(origin as usize)?;
+                o.matched.fetch_add(1, Ordering::Relaxed);
+                Some(o.name.clone())
+            })
             .unwrap_or_default();
         Some(Secrets {
             client_handshake: m.secret(first, 0),
@@ -305,7 +333,12 @@ impl KeyLog {
     fn add_lines(&self, origin: &str, mut next: impl FnMut() -> Option<Vec<u8>>) -> Vec<String> {
         let origin_id = match self.origins.write() {
             Ok(mut o) => {
-                o.push(origin.to_string());
+                o.push(Origin {
+                    name: origin.to_string(),
+                    lines: 0,
+                    sessions: 0,
+                    matched: Default::default(),
+                });
                 (o.len() - 1) as u32
             }
             Err(_) => return vec![format!("{origin}: not read")],
@@ -314,7 +347,7 @@ impl KeyLog {
         let Ok(mut m) = self.by_random.write() else {
             return vec![format!("{origin}: not read")];
         };
-        let mut i = 0usize;
+        let (mut i, before, mut used) = (0usize, m.map.len(), 0u64);
         while let Some(raw) = next() {
             i += 1;
             if i > MAX_LINES {
@@ -323,6 +356,7 @@ impl KeyLog {
             match parse_line(&raw) {
                 Ok(None) => {}
                 Ok(Some((k, r, secret))) => {
+                    used += 1;
                     if !m.add(key_of(&r), k, &secret, (origin_id, i as u32)) {
                         problems.push(format!(
                             "{origin} line {i}: the key log holds 4 GiB of secrets; the rest is not read"
@@ -340,7 +374,29 @@ impl KeyLog {
         if !m.map.is_empty() {
             self.any.store(true, Ordering::Release);
         }
+        if let Ok(mut o) = self.origins.write()
+            && let Some(o) = o.get_mut(origin_id as usize)
+        {
+            o.sessions = (m.map.len() - before) as u64;
+            o.lines = used;
+        }
         problems
+    }
+
+    /// Per file (or secrets block) of this log: the sessions it gave and
+    /// the connections whose secrets it held, so far.
+    pub fn usage(&self) -> Vec<Usage> {
+        (self.origins.read().map(|o| {
+            o.iter()
+                .map(|o| Usage {
+                    name: o.name.clone(),
+                    lines: o.lines,
+                    sessions: o.sessions,
+                    matched: o.matched.load(Ordering::Relaxed),
+                })
+                .collect()
+        }))
+        .unwrap_or_default()
     }
 }
 

@@ -399,3 +399,49 @@ fn an_input_error_names_its_file_once_in_the_report() {
         "{line}"
     );
 }
+
+#[test]
+fn a_key_log_that_opens_nothing_says_so_once_and_a_file_without_key_log_lines_is_an_error() {
+    let o = run(&[
+        "-q",
+        "--keylog",
+        "samples/keylog-go-tls13-reject.keylog",
+        "samples/keylog-curl-tls13-ok.pcap",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(
+        e.contains("keylog-go-tls13-reject.keylog: 1 session(s), none of them a connection"),
+        "{e}"
+    );
+    // The log of the capture: no such line.
+    let o = run(&[
+        "-q",
+        "--keylog",
+        "samples/keylog-curl-tls13-ok.keylog",
+        "samples/keylog-curl-tls13-ok.pcap",
+    ]);
+    assert!(o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+    // A PEM given as a key log: one error, exit 2, before any analysis.
+    let o = run(&[
+        "-q",
+        "--keylog",
+        "samples/pki/root.pem",
+        "samples/keylog-curl-tls13-ok.pcap",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(e.contains("no key log line in this file: a PEM file"), "{e}");
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn without_keys_the_report_says_how_to_get_them() {
+    let o = run(&["samples/java-pkix-tls13.pcap"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("SSLKEYLOGFILE given with --keylog"), "{text}");
+    assert!(text.contains("docs/decryption.md"), "{text}");
+    assert!(!text.contains("does not decrypt"), "{text}");
+}

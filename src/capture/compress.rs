@@ -139,7 +139,7 @@ pub fn what_is(head: &[u8]) -> Option<&'static str> {
         (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive (not read: tar and zip are)"),
         (b"Rar!", "a RAR archive (not read: tar and zip are)"),
         (b"SQLite format 3\0", "an SQLite database"),
-        (b"-----BEGIN ", "a PEM file (a certificate or key, not a capture)"),
+        (b"-----BEGIN ", "a PEM file (a certificate or key)"),
         (b"\xd0\xcf\x11\xe0", "an Office document"),
         (b"{", "JSON text"),
         (b"<", "markup (HTML or XML)"),

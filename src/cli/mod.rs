@@ -338,6 +338,11 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
             .flatten()
             .collect()
     };
+    if let Some(log) = &run.opts.keylog {
+        for m in keylog::unused(log) {
+            progress.message(&pcap_tls_audit::escape::text(m.as_bytes()));
+        }
+    }
     progress.clear();
     let docs = docs.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut problems = run.errors.into_inner().unwrap_or_else(|e| e.into_inner());

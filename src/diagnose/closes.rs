@@ -96,7 +96,7 @@ fn after_encryption(b: &Before, chain: &ChainContext) -> Option<Verdict> {
             who,
             d.frame,
             format!(
-                "The {} closed the connection ({how}, frame {}) after the TLS 1.3 ServerHello (frame {}); everything after the ServerHello is encrypted, so the reason is not visible without keys (the session keys, an SSLKEYLOGFILE given with --keylog, would show it).",
+                "The {} closed the connection ({how}, frame {}) after the TLS 1.3 ServerHello (frame {}); everything after the ServerHello is encrypted, so the reason is not visible without keys (the session keys would show it: the client's SSLKEYLOGFILE given with --keylog, or a pcapng holding the secrets; docs/decryption.md says where each gateway writes them).",
                 who.name(),
                 d.frame,
                 sh.map(|(_, e)| e.frame).unwrap_or(0)

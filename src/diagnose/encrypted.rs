@@ -55,7 +55,7 @@ pub(super) fn server_rejected_flight(b: &Before) -> Verdict {
     } else {
         (
             NamedCause::HandshakeFailedEncrypted,
-            "A server that gives up here most often rejected or missed the client's certificate; the session keys (an SSLKEYLOGFILE, given with --keylog) would show it.".to_string(),
+            "A server that gives up here most often rejected or missed the client's certificate; the session keys (the client's SSLKEYLOGFILE given with --keylog, or a pcapng holding the secrets; docs/decryption.md says where each gateway writes them) would show it.".to_string(),
         )
     };
     failed(
@@ -82,9 +82,9 @@ pub(super) fn encrypted_alert(b: &Before, chain: &ChainContext) -> Verdict {
         "the alert was sent after ChangeCipherSpec and is encrypted".to_string()
     };
     let hint = if d.from == Side::Client && tls13 {
-        " A client that gives up here most often rejected the server's certificate chain (an encrypted certificate alert); the session keys (an SSLKEYLOGFILE, given with --keylog) would show it."
+        " A client that gives up here most often rejected the server's certificate chain (an encrypted certificate alert); the session keys (the client's SSLKEYLOGFILE given with --keylog, or a pcapng holding the secrets; docs/decryption.md says where each gateway writes them) would show it."
     } else if d.from == Side::Server && tls13 {
-        " A server that gives up here most often rejected or missed the client's certificate, or the client's Finished; the session keys (an SSLKEYLOGFILE, given with --keylog) would show it."
+        " A server that gives up here most often rejected or missed the client's certificate, or the client's Finished; the session keys (the client's SSLKEYLOGFILE given with --keylog, or a pcapng holding the secrets; docs/decryption.md says where each gateway writes them) would show it."
     } else {
         ""
     };
@@ -135,7 +135,7 @@ fn alert_before_servers_finished(b: &Before, chain: &ChainContext) -> Option<Ver
         Blame::Client,
         d.frame,
         format!(
-            "{lead} The alert is encrypted and the chain gives no reason to reject it{}: the session keys (an SSLKEYLOGFILE, given with --keylog) would show the alert.",
+            "{lead} The alert is encrypted and the chain gives no reason to reject it{}: the session keys (the client's SSLKEYLOGFILE given with --keylog, or a pcapng holding the secrets; docs/decryption.md says where each gateway writes them) would show the alert.",
             if chain.checked && chain.trusted {
                 " against the trust store given (the client's store may differ)"
             } else {

@@ -282,7 +282,7 @@ fn note(f: &ConnectionFacts, version: Option<u16>) -> Option<String> {
                 "TLS 1.3: the server's certificate chain is encrypted, and the key log given did not open it ({}).",
                 d.problem.as_deref().unwrap_or("no secrets for this session")
             ),
-            None => "TLS 1.3: the server's certificate chain is encrypted; the session keys (an SSLKEYLOGFILE, given with --keylog) would show it.".to_string(),
+            None => "TLS 1.3: the server's certificate chain is encrypted; the session keys (the client's SSLKEYLOGFILE given with --keylog, or a pcapng holding the secrets; docs/decryption.md says where each gateway writes them) would show it.".to_string(),
         };
         note = Some(match note {
             Some(n) => format!("{n} {s}"),
