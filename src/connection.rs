@@ -75,6 +75,8 @@ pub struct Trace {
     pub events: Vec<Event>,
     /// SYNs sent by the client, retransmissions included.
     pub syn_count: u32,
+    /// When the last of them was sent.
+    pub last_syn: Option<Timestamp>,
     pub last_frame: u64,
     /// Payload bytes seen per side (client, server).
     pub client_bytes: u64,
@@ -166,6 +168,8 @@ pub struct Tracer {
     /// Per direction: its payload has begun.
     fed: PerDir<bool>,
     syn_count: u32,
+    /// The time of the last SYN (retransmissions included).
+    last_syn: Option<Timestamp>,
     last_frame: u64,
     fin_at: Option<(u64, Dir, Timestamp)>,
     rst_at: Option<(u64, Dir, Timestamp)>,
@@ -217,6 +221,7 @@ impl Tracer {
         self.syn_from[s.dir] = true;
         if s.flags & ACK == 0 {
             self.syn_count += 1;
+            self.last_syn = Some(s.ts);
             if !self.seen_syn {
                 self.seen_syn = true;
                 self.raw.push((s.frame, s.dir, EventKind::Syn));
@@ -338,6 +343,7 @@ impl Tracer {
         Trace {
             events,
             syn_count: self.syn_count,
+            last_syn: self.last_syn,
             last_frame: self.last_frame,
             client_bytes: flow.bytes[cd],
             server_bytes: flow.bytes[cd.other()],

@@ -18,6 +18,7 @@ pub mod escape;
 pub mod export;
 pub mod filter;
 pub(crate) mod fingerprint;
+pub mod fix;
 pub(crate) mod flow;
 pub(crate) mod keyexchange;
 pub mod keylog;

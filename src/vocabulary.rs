@@ -79,6 +79,16 @@ words! {
     }
 }
 
+words! {
+    /// Who must act on a failure's fix.
+    Who {
+        Client = "client",
+        Server = "server",
+        Network = "network",
+        Capture = "capture",
+    }
+}
+
 impl From<Side> for Blame {
     fn from(s: Side) -> Blame {
         match s {

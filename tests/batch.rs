@@ -76,6 +76,9 @@ fn text_batch_ends_with_the_groups_the_same_with_any_number_of_threads() {
     assert_eq!(one.stdout, two.stdout);
     let text = String::from_utf8(one.stdout).unwrap();
     let block = &text[text.find("ACROSS 5 CAPTURES").expect(&text)..];
+    // Lines wrapped at 100 columns go on four spaces in.
+    assert!(block.lines().all(|l| l.chars().count() <= 100), "{block}");
+    let block = block.replace("\n    ", " ");
     let lines: Vec<&str> = block.lines().collect();
     assert_eq!(lines[0], "ACROSS 5 CAPTURES: 3 groups of failures and findings");
     assert_eq!(

@@ -445,3 +445,81 @@ fn without_keys_the_report_says_how_to_get_them() {
     assert!(text.contains("docs/decryption.md"), "{text}");
     assert!(!text.contains("does not decrypt"), "{text}");
 }
+
+#[test]
+fn the_text_to_paste_is_wrapped_fixed_and_says_nothing_twice() {
+    let goldens = top().join("samples/golden");
+    let mut failed = 0;
+    for e in std::fs::read_dir(&goldens).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".txt") {
+            let text = std::fs::read_to_string(&p).unwrap();
+            for l in text.lines() {
+                assert!(l.chars().count() <= 100, "{name}: {l}");
+            }
+        }
+        if name.ends_with(".json") {
+            let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            for c in v["captures"].as_array().into_iter().flatten() {
+                for conn in c["connections"].as_array().into_iter().flatten() {
+                    if let Some(f) = conn["failure"].as_object() {
+                        failed += 1;
+                        let fix = &f["fix"];
+                        assert!(fix["summary"].as_str().is_some_and(|s| s.len() > 20), "{name}: {fix}");
+                        assert!(["client", "server", "network", "capture"].contains(&fix["who"].as_str().unwrap()));
+                        assert!(fix["commands"].is_array());
+                    }
+                }
+            }
+        }
+    }
+    assert!(failed > 30, "{failed} failures among the goldens");
+    let o = run(&["samples/java-pkix-tls12.pcap"]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[3].starts_with("FAILED #1 ") && lines[5].starts_with("  fix: [client] Add "),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("add it to the client's trust store").count(),
+        0,
+        "the fix says it, once: {text}"
+    );
+    assert!(text.contains("! untrusted_root: the verdict above"), "{text}");
+    assert!(text.contains("judged by mozilla-builtin ("), "{text}");
+    assert!(text.contains("+0.092 s  client  Alert"), "{text}");
+    assert!(
+        !text.contains("ja3") && !text.contains("ja4x"),
+        "fingerprints only with --verbose"
+    );
+    let v = run(&["--verbose", "samples/java-pkix-tls12.pcap", "samples/tls12-ok.pcap"]);
+    let verbose = String::from_utf8(v.stdout).unwrap();
+    assert!(
+        verbose.contains("fingerprints: ja4 ") && verbose.contains("ja4x"),
+        "{verbose}"
+    );
+    let flat = verbose.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(
+        flat.matches("the trust store (mozilla-builtin) lacks").count(),
+        2,
+        "once per connection: {verbose}"
+    );
+    assert!(
+        verbose.matches("server certificate chain").count() >= 2,
+        "ok chains too: {verbose}"
+    );
+}
+
+#[test]
+fn a_retransmitted_syn_is_counted_and_a_tls13_hello_labelled_by_its_highest_version() {
+    let o = run(&["samples/tcp-no-response.pcap"]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("client  SYN  sent 4 times, the last at +"), "{text}");
+    let o = run(&["--format", "json", "samples/java-pkix-tls13.pcap"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ch = &v["captures"][0]["connections"][0]["handshake"][2];
+    assert_eq!(ch["message"], "ClientHello");
+    assert!(ch["detail"].as_str().unwrap().starts_with("TLS 1.3"), "{ch}");
+}

@@ -54,6 +54,7 @@ fn document(c: CaptureReport) -> pcap_tls_audit::report::Document {
         trust_store: pcap_tls_audit::report::TrustStoreInfo {
             source: "mozilla-builtin".into(),
             anchors: 0,
+            files: Vec::new(),
         },
         captures: vec![c],
         groups: Vec::new(),

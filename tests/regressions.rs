@@ -36,6 +36,7 @@ fn fuzzer_finds_stay_fixed() {
             trust_store: TrustStoreInfo {
                 source: "mozilla-builtin".into(),
                 anchors: 0,
+                files: Vec::new(),
             },
             captures: vec![rep],
             groups: Vec::new(),

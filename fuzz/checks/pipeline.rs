@@ -46,6 +46,7 @@ pub fn run(data: &[u8]) {
         trust_store: TrustStoreInfo {
             source: "mozilla-builtin".into(),
             anchors: 0,
+            files: Vec::new(),
         },
         captures: vec![rep],
         groups: Vec::new(),

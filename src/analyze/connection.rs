@@ -78,8 +78,9 @@ pub(super) fn analyze_flow(f: &Flow, tracer: Tracer, nanos: bool, opts: &Options
     if let (Some(c), Some((_, s))) = (server_chain.as_mut(), sh) {
         key_usage_check(c, s);
     }
+    let reason = server_chain.as_ref().and_then(chain_problem).cloned();
     let mut ctx = ChainContext {
-        problem: server_chain.as_ref().and_then(chain_problem),
+        problem: reason.as_ref().map(Defect::explanation),
         rejected_after_handshake: server_chain.as_ref().is_some_and(post_handshake_rejectable),
         trusted: server_chain
             .as_ref()
@@ -112,6 +113,7 @@ pub(super) fn analyze_flow(f: &Flow, tracer: Tracer, nanos: bool, opts: &Options
         client_chain,
         key_check,
         verdict,
+        reason,
     })
 }
 
@@ -176,7 +178,7 @@ fn on_path(c: &ChainAnalysis, d: &Defect) -> bool {
 /// Why a client would reject this chain, for the failure's explanation: the
 /// first defect on the path in this order (a defect off the path, such as an
 /// expired cross-sign, never explains a failure), in the defect's own words.
-fn chain_problem(c: &ChainAnalysis) -> Option<String> {
+fn chain_problem(c: &ChainAnalysis) -> Option<&Defect> {
     use FindingCode::*;
     let pick = |codes: &[FindingCode]| {
         codes
@@ -194,5 +196,5 @@ fn chain_problem(c: &ChainAnalysis) -> Option<String> {
                 .then(|| pick(&[VerificationFailed]))
                 .flatten()
         })?;
-    Some(reason.explanation())
+    Some(reason)
 }

@@ -6,6 +6,7 @@
 
 use super::{Finding, FindingCode};
 use crate::timefmt;
+use crate::vocabulary::Who;
 
 /// Which usage the leaf's key or extended key usage lacks.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -167,88 +168,279 @@ impl Defect {
 
     /// The finding's message: what is wrong and what to change.
     pub fn message(&self) -> String {
+        let (fact, action) = self.parts();
+        match (action, self) {
+            (None, _) => fact,
+            (Some(a), Defect::HostnameMismatch { .. }) => format!("{fact}. {}", capitalized(&a)),
+            (Some(a), _) => format!("{fact}: {a}"),
+        }
+    }
+
+    /// What is wrong, and what to change (the finding's two halves).
+    fn parts(&self) -> (String, Option<String>) {
         use Defect::*;
         let key = |k: &Option<String>| k.as_ref().map(|k| format!(" (key identifier {k})")).unwrap_or_default();
-        match self {
-            Unparsable { index, len } => format!("certificate {index} could not be decoded ({len} bytes)"),
-            SelfSigned => "the certificate is self-signed: clients trust it only if it is in their trust store; use a certificate issued by a CA the clients trust".into(),
-            WeakKey { algorithm, bits, .. } => format!(
-                "{algorithm} key of {bits} bits is too small (RSA needs 2048, EC 224); modern clients refuse it: reissue with a larger key"
+        let (fact, action): (String, &str) = match self {
+            Unparsable { index, len } => (format!("certificate {index} could not be decoded ({len} bytes)"), ""),
+            SelfSigned => (
+                "the certificate is self-signed: clients trust it only if it is in their trust store".into(),
+                "use a certificate issued by a CA the clients trust",
             ),
-            KeyTooLarge { bits, max, .. } => format!(
-                "RSA key of {bits} bits is larger than the {max} bits allowed (--max-key-bits): some gateways refuse such keys"
+            WeakKey { algorithm, bits, .. } => (
+                format!(
+                    "{algorithm} key of {bits} bits is too small (RSA needs 2048, EC 224); modern clients refuse it"
+                ),
+                "reissue with a larger key",
             ),
-            WeakSignatureAlgorithm { algorithm, .. } => {
-                format!("signed with {algorithm}, which clients no longer accept: reissue it with SHA-256")
+            KeyTooLarge { bits, max, .. } => (
+                format!(
+                    "RSA key of {bits} bits is larger than the {max} bits allowed (--max-key-bits): some gateways refuse such keys"
+                ),
+                "",
+            ),
+            WeakSignatureAlgorithm { algorithm, .. } => (
+                format!("signed with {algorithm}, which clients no longer accept"),
+                "reissue it with SHA-256",
+            ),
+            BadSignature { index, issuer } => (
+                format!(
+                    "the signature of certificate {index} does not verify with the key of its issuer, certificate {issuer} (same name, another key): the chain mixes certificates of different issuances"
+                ),
+                "send the intermediate that issued this certificate",
+            ),
+            WrongOrder { path } => (
+                format!(
+                    "the certificates are not sent in path order: the path from the leaf is {}; strict clients reject this",
+                    path.iter()
+                        .map(|j| format!("certificate {j}"))
+                        .collect::<Vec<_>>()
+                        .join(" -> ")
+                ),
+                "send the leaf first, then its issuer, and so on",
+            ),
+            Extra {
+                index,
+                cross_sign: Some((subject, issuer)),
+            } => (
+                format!(
+                    "certificate {index} (\"{subject}\", issued by \"{issuer}\") is a cross-signed copy of a CA the path goes through, and the path does not need it: it does not affect the verdict"
+                ),
+                "remove it from the server's chain file unless old clients need it",
+            ),
+            StaleCopy { index, subject, of } => (
+                format!(
+                    "certificate {index} has the name of certificate {of} (\"{subject}\") but another key: a stale copy (an old or renewed-away intermediate) that signs nothing on the path; it does not affect the verdict (clients that take the first certificate of that name may fail)"
+                ),
+                "",
+            ),
+            Extra {
+                index,
+                cross_sign: None,
+            } => (
+                format!("certificate {index} is on no path from the leaf to a root"),
+                "remove it from the server's chain file",
+            ),
+            RootNotTrusted {
+                subject, public, store, ..
+            } => (
+                format!(
+                    "the chain ends at the root \"{subject}\", which the trust store ({store}) lacks{}",
+                    if *public {
+                        " (it is a public root of the Mozilla program)"
+                    } else {
+                        ""
+                    }
+                ),
+                "add it to the client's trust store, or use a certificate from a CA the client trusts",
+            ),
+            MissingRoot {
+                index,
+                issuer,
+                key_id,
+                public,
+                store,
+            } => (
+                format!(
+                    "the trust store ({store}) lacks \"{issuer}\"{}, the issuer of certificate {index}{}",
+                    key(key_id),
+                    if *public {
+                        ", a public root of the Mozilla program"
+                    } else {
+                        ""
+                    }
+                ),
+                "add it to the client's trust store (if it is an intermediate CA, the server must send it instead)",
+            ),
+            MissingIntermediate { index, issuer, key_id } => (
+                format!(
+                    "the server did not send the intermediate \"{issuer}\"{} that issued certificate {index}, and the trust store does not have it",
+                    key(key_id)
+                ),
+                "add it to the server's chain file (if it is a root, add it to the client's trust store instead)",
+            ),
+            Expired {
+                not_after,
+                days,
+                on_path: true,
+                ..
+            } => (
+                format!(
+                    "expired on {} ({days} days before the capture)",
+                    timefmt::seconds(*not_after)
+                ),
+                "",
+            ),
+            Expired {
+                not_after,
+                days,
+                on_path: false,
+                ..
+            } => (
+                format!(
+                    "expired on {} ({days} days before the capture); it is not on the path to the trust anchor, so it does not affect the verdict",
+                    timefmt::seconds(*not_after)
+                ),
+                "remove it from the server's chain file",
+            ),
+            NotYetValid { not_before, days, .. } => (
+                format!(
+                    "not valid before {} ({days} days after the capture)",
+                    timefmt::seconds(*not_before)
+                ),
+                "check the server's and the client's clocks, or the certificate's dates",
+            ),
+            ExpiresSoon { not_after, days, .. } => (
+                format!(
+                    "expires on {}, {days} days after the capture",
+                    timefmt::seconds(*not_after)
+                ),
+                "renew it",
+            ),
+            HostnameMismatch { host, presented } => (
+                format!("the certificate is not valid for \"{host}\": it names {presented}"),
+                "use a certificate whose subjectAltName includes the host the client connects to, or make the client use a name in it",
+            ),
+            WrongKeyUsage(UsageGap::KeyUsage { bit, suite }) => (
+                format!(
+                    "the certificate's keyUsage lacks {bit}, which {suite} needs: strict clients (Java, GnuTLS, Go) reject it"
+                ),
+                "",
+            ),
+            WrongKeyUsage(UsageGap::Extended { purpose }) => (
+                format!(
+                    "the certificate's extendedKeyUsage does not include {purpose}: clients refuse it for this use"
+                ),
+                "reissue it with that usage",
+            ),
+            VerificationFailed { reason } => (format!("the chain does not verify: {reason}"), ""),
+        };
+        // The actions that name what they act on.
+        let named = match self {
+            StaleCopy { index, of, .. } => Some(format!(
+                "remove certificate {index} from the server's chain file and keep certificate {of}"
+            )),
+            Expired {
+                subject, on_path: true, ..
+            } => Some(format!("renew \"{subject}\"")),
+            WrongKeyUsage(UsageGap::KeyUsage { bit, .. }) => Some(format!("reissue the certificate with {bit}")),
+            _ => None,
+        };
+        (fact, named.or_else(|| (!action.is_empty()).then(|| action.to_string())))
+    }
+
+    /// What to change, as one sentence of its own that names the
+    /// certificate (for `failure.fix`), and who must act.
+    pub fn fix(&self) -> Option<(Who, String)> {
+        use Defect::*;
+        let key = |k: &Option<String>| k.as_ref().map(|k| format!(" (key identifier {k})")).unwrap_or_default();
+        Some(match self {
+            MissingRoot {
+                issuer, key_id, store, ..
+            } => (
+                Who::Client,
+                format!(
+                    "Add \"{issuer}\"{} to the client's trust store (the run's: {store}); if it is an intermediate CA, the server must send it instead.",
+                    key(key_id)
+                ),
+            ),
+            RootNotTrusted { subject, store, .. } => (
+                Who::Client,
+                format!(
+                    "Add the root \"{subject}\" to the client's trust store (the run's: {store}), or use a certificate from a CA the client trusts."
+                ),
+            ),
+            MissingIntermediate { issuer, key_id, .. } => (
+                Who::Server,
+                format!(
+                    "The server must send the intermediate \"{issuer}\"{}: add it to its chain file after its certificate (if it is a root, add it to the client's trust store instead).",
+                    key(key_id)
+                ),
+            ),
+            HostnameMismatch { host, presented } => (
+                Who::Server,
+                format!(
+                    "Use a certificate whose subjectAltName includes \"{host}\", or make the client connect with a name the certificate holds ({presented})."
+                ),
+            ),
+            Expired { subject, not_after, .. } => (
+                Who::Server,
+                format!(
+                    "Renew \"{subject}\", which expired on {}.",
+                    timefmt::seconds(*not_after)
+                ),
+            ),
+            NotYetValid { index, not_before, .. } => (
+                Who::Server,
+                format!(
+                    "Check the server's and the client's clocks, or the dates of certificate {index}: it is valid from {} only.",
+                    timefmt::seconds(*not_before)
+                ),
+            ),
+            WrongKeyUsage(UsageGap::KeyUsage { bit, suite }) => (
+                Who::Server,
+                format!("Reissue the server's certificate with {bit} in its keyUsage ({suite} needs it)."),
+            ),
+            WrongKeyUsage(UsageGap::Extended { purpose }) => (
+                Who::Server,
+                format!("Reissue the certificate with {purpose} in its extendedKeyUsage."),
+            ),
+            WeakKey { index, .. } => (
+                Who::Server,
+                format!("Reissue certificate {index} with a larger key (RSA 2048 bits or more, or EC)."),
+            ),
+            WeakSignatureAlgorithm { index, .. } => {
+                (Who::Server, format!("Reissue certificate {index} signed with SHA-256."))
             }
-            BadSignature { index, issuer } => format!(
-                "the signature of certificate {index} does not verify with the key of its issuer, certificate {issuer} (same name, another key): the chain mixes certificates of different issuances; send the intermediate that issued this certificate"
+            BadSignature { index, .. } => (
+                Who::Server,
+                format!("Send the intermediate that issued certificate {index} in place of the one in the chain."),
             ),
-            WrongOrder { path } => format!(
-                "the certificates are not sent in path order: the path from the leaf is {}; strict clients reject this: send the leaf first, then its issuer, and so on",
-                path.iter().map(|j| format!("certificate {j}")).collect::<Vec<_>>().join(" -> ")
+            WrongOrder { .. } => (
+                Who::Server,
+                "Send the chain in path order: the leaf first, then its issuer, and so on.".into(),
             ),
-            Extra { index, cross_sign: Some((subject, issuer)) } => format!(
-                "certificate {index} (\"{subject}\", issued by \"{issuer}\") is a cross-signed copy of a CA the path goes through, and the path does not need it: it does not affect the verdict; remove it from the server's chain file unless old clients need it"
+            SelfSigned => (
+                Who::Server,
+                "Use a certificate issued by a CA the clients trust, or add this one to the clients' trust stores."
+                    .into(),
             ),
-            StaleCopy { index, subject, of } => format!(
-                "certificate {index} has the name of certificate {of} (\"{subject}\") but another key: a stale copy (an old or renewed-away intermediate) that signs nothing on the path; it does not affect the verdict (clients that take the first certificate of that name may fail): remove certificate {index} from the server's chain file and keep certificate {of}"
+            Unparsable { index, .. } => (
+                Who::Server,
+                format!("Check the server's certificate file: certificate {index} cannot be decoded."),
             ),
-            Extra { index, cross_sign: None } => {
-                format!("certificate {index} is on no path from the leaf to a root: remove it from the server's chain file")
-            }
-            RootNotTrusted { subject, public, store, .. } => format!(
-                "the chain ends at the root \"{subject}\", which the trust store ({store}) lacks{}: add it to the client's trust store, or use a certificate from a CA the client trusts",
-                if *public { " (it is a public root of the Mozilla program)" } else { "" }
+            KeyTooLarge { max, .. } => (
+                Who::Server,
+                format!("Reissue the certificate with an RSA key of at most {max} bits, or raise the gateway's limit."),
             ),
-            MissingRoot { index, issuer, key_id, public, store } => format!(
-                "the trust store ({store}) lacks \"{issuer}\"{}, the issuer of certificate {index}{}: add it to the client's trust store (if it is an intermediate CA, the server must send it instead)",
-                key(key_id),
-                if *public { ", a public root of the Mozilla program" } else { "" }
-            ),
-            MissingIntermediate { index, issuer, key_id } => format!(
-                "the server did not send the intermediate \"{issuer}\"{} that issued certificate {index}, and the trust store does not have it: add it to the server's chain file (if it is a root, add it to the client's trust store instead)",
-                key(key_id)
-            ),
-            Expired { subject, not_after, days, on_path, .. } => {
-                if *on_path {
-                    format!(
-                        "expired on {} ({days} days before the capture): renew \"{subject}\"",
-                        timefmt::seconds(*not_after)
-                    )
-                } else {
-                    format!(
-                        "expired on {} ({days} days before the capture); it is not on the path to the trust anchor, so it does not affect the verdict: remove it from the server's chain file",
-                        timefmt::seconds(*not_after)
-                    )
-                }
-            }
-            NotYetValid { not_before, days, .. } => format!(
-                "not valid before {} ({days} days after the capture): check the server's and the client's clocks, or the certificate's dates",
-                timefmt::seconds(*not_before)
-            ),
-            ExpiresSoon { not_after, days, .. } => format!(
-                "expires on {}, {days} days after the capture: renew it",
-                timefmt::seconds(*not_after)
-            ),
-            HostnameMismatch { host, presented } => format!(
-                "the certificate is not valid for \"{host}\": it names {presented}. Use a certificate whose subjectAltName includes the host the client connects to, or make the client use a name in it"
-            ),
-            WrongKeyUsage(UsageGap::KeyUsage { bit, suite }) => format!(
-                "the certificate's keyUsage lacks {bit}, which {suite} needs: strict clients (Java, GnuTLS, Go) reject it; reissue the certificate with {bit}"
-            ),
-            WrongKeyUsage(UsageGap::Extended { purpose }) => format!(
-                "the certificate's extendedKeyUsage does not include {purpose}: clients refuse it for this use; reissue it with that usage"
-            ),
-            VerificationFailed { reason } => format!("the chain does not verify: {reason}"),
-        }
+            Extra { .. } | StaleCopy { .. } | ExpiresSoon { .. } | VerificationFailed { .. } => return None,
+        })
     }
 
     /// The sentence a failure's explanation gives for a client's rejection of
     /// the chain because of this defect.
     pub fn explanation(&self) -> String {
         use Defect::*;
-        let m = self.message();
+        let m = self.parts().0;
         match self {
             Unparsable { .. } => {
                 let mut m = m;
@@ -270,4 +462,12 @@ impl Defect {
             _ => format!("{m}."),
         }
     }
+}
+
+/// `s` with its first letter in upper case.
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

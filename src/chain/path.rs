@@ -87,7 +87,7 @@ impl Chains {
                 index: r,
                 subject: name,
                 public,
-                store: self.store.source.clone(),
+                store: self.store.name(),
             });
         }
         if let Some(m) = &missing {
@@ -117,7 +117,7 @@ impl Chains {
                 issuer: m.to_string(),
                 key_id,
                 public: public_root,
-                store: self.store.source.clone(),
+                store: self.store.name(),
             }
         } else {
             Defect::MissingIntermediate {

@@ -95,6 +95,9 @@ pub struct Cli {
     /// Validate certificates at this time (RFC 3339) instead of the capture time.
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<String>,
+    /// Text: also the fingerprints (JA3/JA3S/JA4/JA4S/JA4X) and every good connection's chain.
+    #[arg(short, long)]
+    pub verbose: bool,
     /// List only connections whose status is not ok.
     #[arg(long)]
     pub only_failed: bool,

@@ -274,12 +274,18 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
     let store = TrustStoreInfo {
         source: opts.chains.store.source.clone(),
         anchors: opts.chains.store.len(),
+        files: opts.chains.store.files.clone(),
     };
     let groups = Mutex::new(BatchGroups::default());
+    let run_store_label = opts.chains.store.label();
     let run = Run {
         cli,
         opts,
         settings: Settings {
+            text: pcap_tls_audit::report::TextStyle {
+                verbose: cli.verbose,
+                store: run_store_label.clone(),
+            },
             gates: &gates,
             only_failed: cli.only_failed,
             export: export.as_ref(),

@@ -145,6 +145,8 @@ pub struct Finished {
 
 /// What the writing of every capture shares.
 pub struct Settings<'a> {
+    /// How the text report is written (`--verbose`, the trust store's label).
+    pub text: pcap_tls_audit::report::TextStyle,
     pub gates: &'a [Gate],
     pub only_failed: bool,
     pub export: Option<&'a Mutex<CertExporter>>,
@@ -271,7 +273,7 @@ impl<'a> CaptureOut<'a> {
             path: path.to_string(),
             path_json: json_string(path),
             out,
-            text: TextCapture::default(),
+            text: TextCapture::new(s.text.clone()),
             groups: BatchGroups::default(),
             junit: None,
             html: HtmlPart::default(),

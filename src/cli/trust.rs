@@ -57,15 +57,15 @@ pub fn trust_store(cli: &Cli) -> Result<TrustStore, UsageError> {
             }
         }
     }
-    TrustStore::from_certificates(&ders).map_err(|message| UsageError::TrustStore {
-        path: cli
-            .ca_file
-            .iter()
-            .chain(cli.ca_dir.iter())
-            .chain(cli.keystore.iter())
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", "),
+    let files: Vec<String> = (cli.keystore.iter())
+        .chain(cli.ca_file.iter())
+        .chain(cli.ca_dir.iter())
+        .map(|p| p.display().to_string())
+        .collect();
+    let mut store = TrustStore::from_certificates(&ders).map_err(|message| UsageError::TrustStore {
+        path: files.join(", "),
         message,
-    })
+    })?;
+    store.files = files;
+    Ok(store)
 }

@@ -63,6 +63,7 @@ pub(super) fn trace_of(events: Vec<Event>) -> Trace {
     Trace {
         events,
         syn_count,
+        last_syn: None,
         last_frame,
         client_bytes: if has_data { 100 } else { 0 },
         server_bytes: if has_data { 100 } else { 0 },

@@ -35,6 +35,8 @@ pub struct ConnectionFacts<'a> {
     pub client_chain: Option<ChainAnalysis>,
     pub key_check: Option<SkeCheck>,
     pub verdict: Verdict,
+    /// The server chain's defect that explains a rejection, if one does.
+    pub reason: Option<crate::chain::Defect>,
 }
 
 #[cfg(test)]
@@ -56,6 +58,7 @@ impl<'a> ConnectionFacts<'a> {
             client_chain: None,
             key_check: None,
             verdict,
+            reason: None,
         }
     }
 }
@@ -111,8 +114,26 @@ pub fn connection(f: ConnectionFacts) -> ConnectionReport {
             sni: c.sni.as_ref().map(|s| crate::escape::text(s)),
             sslv2_format: c.sslv2_format,
         }),
-        handshake: t.events.iter().map(|e| entry(e, offset(t, e.frame))).collect(),
+        handshake: {
+            let syn = syn_detail(t);
+            t.events
+                .iter()
+                .map(|e| entry(e, offset(t, e.frame), syn.as_ref()))
+                .collect()
+        },
         failure: verdict.failure.map(|fl| FailureReport {
+            fix: crate::fix::of_failure(
+                &fl,
+                &endpoint(server),
+                ch.map(|(_, c)| c),
+                f.reason.as_ref(),
+                &acceptable_client_cas,
+            ),
+            because: f
+                .reason
+                .as_ref()
+                .filter(|_| fl.cause == Cause::Named(crate::vocabulary::NamedCause::CertificateRejectedByClient))
+                .map(|d| (d.code(), d.cert_index())),
             cause: fl.cause,
             side: fl.side,
             frame: fl.frame,
@@ -451,9 +472,29 @@ fn offset(t: &Trace, frame: u64) -> Option<f64> {
     Some((d.max(0.0) * 1e6).round() / 1e6)
 }
 
-fn entry(e: &Event, t: Option<f64>) -> HandshakeEntry {
+/// The SYN's detail when it was sent again: how often, and when last.
+fn syn_detail(t: &Trace) -> Option<String> {
+    let last = t
+        .last_syn
+        .map(|l| crate::connection::seconds_between(t.timing.start, l));
+    (t.syn_count > 1).then(|| match last {
+        Some(l) => format!("sent {} times, the last at +{l:.3} s", t.syn_count),
+        None => format!("sent {} times", t.syn_count),
+    })
+}
+
+/// The highest version a ClientHello offers (supported_versions, GREASE
+/// left out; its legacy version without them).
+fn highest_offered(c: &ClientHello) -> u16 {
+    (c.supported_versions.iter().copied())
+        .filter(|v| !crate::names::is_grease(*v))
+        .max()
+        .unwrap_or(c.legacy_version)
+}
+
+fn entry(e: &Event, t: Option<f64>, syn: Option<&String>) -> HandshakeEntry {
     let (message, detail): (Cow<'static, str>, Option<String>) = match &e.kind {
-        EventKind::Syn => ("SYN".into(), None),
+        EventKind::Syn => ("SYN".into(), syn.cloned()),
         EventKind::SynAck => ("SYN-ACK".into(), None),
         EventKind::Fin => ("FIN".into(), None),
         EventKind::Rst => ("RST".into(), None),
@@ -462,7 +503,7 @@ fn entry(e: &Event, t: Option<f64>) -> HandshakeEntry {
             let name = m.name();
             let detail = match m {
                 TlsMsg::ClientHello(c) => {
-                    let mut d = version_name(c.legacy_version).into_owned();
+                    let mut d = version_name(highest_offered(c)).into_owned();
                     if let Some(s) = &c.sni {
                         d.push_str(", SNI ");
                         d.push_str(&crate::escape::text(s));

@@ -59,6 +59,10 @@ pub struct Tool {
 pub struct TrustStoreInfo {
     pub source: String,
     pub anchors: usize,
+    /// Extension: the files the store was read from (`--ca-file`,
+    /// `--ca-dir`, `--keystore`); absent for the built-in roots.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
 }
 
 #[derive(Serialize, Debug, Default, Clone, Copy)]
@@ -239,6 +243,12 @@ pub struct FailureReport {
     pub frame: Option<u64>,
     pub alert: Option<AlertReport>,
     pub explanation: String,
+    /// What to change, and who must.
+    pub fix: crate::fix::Fix,
+    /// The chain's finding that explains the failure (code, certificate):
+    /// the text report refers to the verdict there instead of saying it twice.
+    #[serde(skip)]
+    pub because: Option<(crate::vocabulary::FindingCode, Option<usize>)>,
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -380,10 +390,12 @@ pub mod junit;
 pub mod stacks;
 mod text;
 mod text_batch;
+mod text_parts;
 
 pub use groups::{BatchGroups, GroupReport};
 pub use text::{TextCapture, render_text};
 pub use text_batch::render_groups;
+pub use text_parts::Style as TextStyle;
 
 #[cfg(test)]
 mod tests;

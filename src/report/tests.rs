@@ -114,6 +114,7 @@ fn the_text_report_groups_the_same_failure() {
         trust_store: TrustStoreInfo {
             source: "files".into(),
             anchors: 1,
+            files: Vec::new(),
         },
         captures: vec![CaptureReport {
             path: "x.pcap".into(),

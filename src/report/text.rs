@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use super::text_parts::{Style, label, render_failed, render_findings, render_other, sni_label, wrapped};
 use super::*;
 use crate::vocabulary::{Blame, Status};
 
@@ -64,6 +65,7 @@ struct OtherGroup {
 /// connections is rendered in the memory of its distinct failures.
 #[derive(Default)]
 pub struct TextCapture {
+    style: Style,
     failed: Vec<FailedGroup>,
     failed_index: Index,
     others: Vec<OtherGroup>,
@@ -74,6 +76,14 @@ pub struct TextCapture {
 }
 
 impl TextCapture {
+    /// A capture's text written in `style` (`--verbose`, the trust store's label).
+    pub fn new(style: Style) -> Self {
+        TextCapture {
+            style,
+            ..Self::default()
+        }
+    }
+
     /// One connection. They may come in any order: each group keeps its
     /// earliest connection (by first frame) in full and its lowest ids, and
     /// groups are written in the order of their earliest connection, so the
@@ -156,7 +166,12 @@ impl TextCapture {
     }
 
     /// The capture's text: `c` gives everything but the connections.
+    /// The capture's text, wrapped for a ticket.
     pub fn render(&self, c: &CaptureReport) -> String {
+        wrapped(&self.unwrapped(c))
+    }
+
+    fn unwrapped(&self, c: &CaptureReport) -> String {
         let mut o = String::new();
         if !render_header(&mut o, c) {
             return o;
@@ -167,9 +182,9 @@ impl TextCapture {
         for g in failed {
             o.push('\n');
             if g.count == 1 {
-                render_failed(&mut o, &g.first);
+                render_failed(&mut o, &g.first, &self.style);
             } else {
-                render_failed_group(&mut o, g);
+                render_failed_group(&mut o, g, &self.style);
             }
         }
         if self.others_count > 0 {
@@ -177,7 +192,7 @@ impl TextCapture {
         }
         if self.others_count <= MAX_LISTED {
             for conn in &self.first_others {
-                render_other(&mut o, conn);
+                render_other(&mut o, conn, &self.style);
             }
             return o;
         }
@@ -186,7 +201,7 @@ impl TextCapture {
         others.sort_by_key(|g| g.first.first_frame);
         for g in others {
             if g.count == 1 {
-                render_other(&mut o, &g.first);
+                render_other(&mut o, &g.first, &self.style);
                 continue;
             }
             let first = &g.first;
@@ -204,7 +219,7 @@ impl TextCapture {
                 if g.count > NAMED_IN_GROUP as u64 { ", ..." } else { "" },
                 first.first_frame
             );
-            render_findings(&mut o, first);
+            render_findings(&mut o, first, true);
         }
         o
     }
@@ -290,7 +305,7 @@ fn other_key(c: &ConnectionReport) -> impl std::hash::Hash + Eq + '_ {
     (c.status, &c.server, &c.sni, &c.tls_version, &c.cipher_suite, leaf_of(c))
 }
 
-fn render_failed_group(o: &mut String, g: &FailedGroup) {
+fn render_failed_group(o: &mut String, g: &FailedGroup, style: &Style) {
     let first = &g.first;
     let Some(f) = &first.failure else { return };
     let clients = g.clients.len();
@@ -325,237 +340,5 @@ fn render_failed_group(o: &mut String, g: &FailedGroup) {
             String::new()
         }
     );
-    render_failed(o, first);
-}
-
-fn label(status: Status) -> &'static str {
-    match status {
-        Status::Ok => "ok",
-        Status::Failed => "FAILED",
-        Status::Incomplete => "INCOMPLETE",
-        Status::NotTls => "not TLS",
-        Status::NoConnection => "NO CONNECTION",
-    }
-}
-
-fn render_other(o: &mut String, conn: &ConnectionReport) {
-    let _ = writeln!(o, "{}", one_line(conn));
-    if conn.status == Status::Incomplete
-        && let Some(n) = &conn.note
-    {
-        let _ = writeln!(o, "    {n}");
-    }
-    render_findings(o, conn);
-}
-
-/// Findings matter on good connections too (a chain in the wrong order, a certificate about to expire).
-fn render_findings(o: &mut String, conn: &ConnectionReport) {
-    let chain_findings = conn.server_chain.iter().flat_map(|c| c.findings.iter());
-    for f in conn.findings.iter().chain(chain_findings) {
-        let at = f.cert_index.map(|i| format!(" (certificate {i})")).unwrap_or_default();
-        let _ = writeln!(o, "    ! {}{at}: {}", f.code, f.message);
-    }
-}
-
-/// " SNI name", or " (no SNI)".
-fn sni_label(c: &ConnectionReport) -> String {
-    match &c.sni {
-        Some(s) => format!(" SNI {s}"),
-        None => " (no SNI)".into(),
-    }
-}
-
-fn endpoint_line(c: &ConnectionReport) -> String {
-    format!("#{} {} -> {}{}", c.id, c.client, c.server, sni_label(c))
-}
-
-fn one_line(c: &ConnectionReport) -> String {
-    let mut s = format!("{:<13} {}", label(c.status), endpoint_line(c));
-    if let Some(v) = &c.tls_version {
-        let _ = write!(s, "  {v}");
-    }
-    if let Some(cs) = &c.cipher_suite {
-        let _ = write!(s, " {cs}");
-    }
-    if let Some(ch) = &c.server_chain
-        && let Some(leaf) = ch.certificates.first()
-    {
-        let _ = write!(s, "  cert {} [{}]", leaf.subject, ch.trust.verdict);
-    }
-    if c.server_chain.is_none() && c.tls_version.as_deref().is_some_and(|v| v.starts_with("TLS 1.3")) {
-        // Never a blank that reads as "no certificate" (PEER-NOTES: silence on TLS 1.3).
-        let resumed = c
-            .handshake
-            .iter()
-            .any(|h| h.from == "server" && h.message == "Finished")
-            && c.decryption.as_ref().is_some_and(|d| d.records > 0);
-        let _ = write!(
-            s,
-            "{}",
-            if resumed {
-                "  no certificate (session resumed)"
-            } else {
-                "  chain encrypted (TLS 1.3)"
-            }
-        );
-    }
-    if let Some(ch) = &c.client_chain
-        && let Some(leaf) = ch.certificates.first()
-    {
-        let _ = write!(s, "  client cert {} [{}]", leaf.subject, ch.trust.verdict);
-    }
-    let _ = write!(s, "  (frame {})", c.first_frame);
-    s
-}
-
-/// One line with the hello fingerprints, for matching a client or server
-/// against a JA4+ or JA3 database.
-fn render_fingerprints(o: &mut String, c: &ConnectionReport) {
-    let parts: Vec<String> = [("ja4", &c.ja4), ("ja4s", &c.ja4s), ("ja3", &c.ja3), ("ja3s", &c.ja3s)]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
-        .collect();
-    if !parts.is_empty() {
-        let _ = writeln!(o, "  fingerprints: {}", parts.join(", "));
-    }
-}
-
-fn render_failed(o: &mut String, c: &ConnectionReport) {
-    let Some(f) = &c.failure else { return };
-    let status = if c.status == Status::NoConnection {
-        "NO CONNECTION"
-    } else {
-        "FAILED"
-    };
-    let at = match f.frame {
-        Some(fr) => format!("frame {fr}"),
-        None => "no frame".into(),
-    };
-    let version = c.tls_version.as_ref().map(|v| format!("  {v}")).unwrap_or_default();
-    let who = if f.side == Blame::Network {
-        "no answer from the network".to_string()
-    } else {
-        format!("{} gave up", f.side)
-    };
-    let _ = writeln!(o, "{status} {}{version}  {}: {who}, {at}", endpoint_line(c), f.cause);
-    let _ = writeln!(o, "  {}", f.explanation);
-    if let Some(ch) = &c.client_hello {
-        let vs = if ch.supported_versions.is_empty() {
-            ch.legacy_version.to_string()
-        } else {
-            ch.supported_versions.join(", ")
-        };
-        let _ = writeln!(
-            o,
-            "  client offered: {}; {} cipher suites{}",
-            vs,
-            ch.cipher_suites.len(),
-            if ch.alpn.is_empty() {
-                String::new()
-            } else {
-                format!("; ALPN {}", ch.alpn.join(","))
-            }
-        );
-    }
-    render_fingerprints(o, c);
-    if let Some(d) = &c.decryption {
-        let line = match (&d.keys, d.decrypted) {
-            (Some(k), true) => format!("decrypted: {} records opened with the secrets of {k}", d.records),
-            _ => format!(
-                "not decrypted: {}",
-                d.problem.as_deref().unwrap_or("no secrets for this session")
-            ),
-        };
-        let _ = writeln!(o, "  {line}");
-    }
-    let _ = writeln!(o, "  handshake:");
-    for h in &c.handshake {
-        let _ = writeln!(
-            o,
-            "    frame {:>6}  {:<6}  {}{}",
-            h.frame,
-            h.from,
-            h.message,
-            h.detail.as_ref().map(|d| format!("  {d}")).unwrap_or_default()
-        );
-    }
-    if !c.acceptable_client_cas.is_empty() {
-        let _ = writeln!(
-            o,
-            "  the server asked for a client certificate issued by: {}",
-            c.acceptable_client_cas.join("; ")
-        );
-    }
-    for w in &c.warnings {
-        let _ = writeln!(o, "  warning: {w}");
-    }
-    for fnd in &c.findings {
-        let _ = writeln!(o, "  ! {}: {}", fnd.code, fnd.message);
-    }
-    if let Some(ch) = &c.server_chain {
-        render_chain(o, "server certificate chain", ch);
-    } else if let Some(n) = &c.note {
-        let _ = writeln!(o, "  {n}");
-    }
-    if let Some(ch) = &c.client_chain {
-        render_chain(o, "client certificate chain", ch);
-    }
-    let _ = writeln!(o, "  wireshark: {}", c.wireshark_filter);
-}
-
-fn render_chain(o: &mut String, title: &str, ch: &ChainReport) {
-    let mut trust = format!("trust: {}", ch.trust.verdict);
-    if let Some(a) = &ch.trust.anchor {
-        let _ = write!(trust, " (anchor {a})");
-    }
-    if let Some(m) = &ch.trust.missing_issuer {
-        let _ = write!(trust, " (missing: {m})");
-    }
-    if let Some(r) = &ch.trust.reason {
-        let _ = write!(trust, " ({r})");
-    }
-    let _ = writeln!(
-        o,
-        "  {title} (frame {}, {}), {trust}:",
-        ch.frame,
-        plural(ch.certificates.len() as u64, "certificate", "certificates")
-    );
-    for cert in ch.certificates.iter() {
-        if let Some(e) = &cert.parse_error {
-            let _ = writeln!(o, "   {} (unreadable: {e}) sha256 {}", cert.index, cert.sha256);
-            continue;
-        }
-        let _ = writeln!(o, "   {} s:{}", cert.index, cert.subject);
-        let _ = writeln!(o, "     i:{}", cert.issuer);
-        let key = match cert.key.bits {
-            Some(b) => format!("{} {b}", cert.key.algorithm),
-            None => cert.key.algorithm.clone(),
-        };
-        let _ = writeln!(
-            o,
-            "     valid {} to {}; {}; {}{}",
-            cert.not_before,
-            cert.not_after,
-            key,
-            cert.signature_algorithm,
-            if cert.is_ca { "; CA" } else { "" }
-        );
-        if !cert.san.is_empty() {
-            let shown: Vec<&str> = cert.san.iter().take(8).map(|s| s.as_str()).collect();
-            let more = if cert.san.len() > 8 {
-                format!(" (+{} more)", cert.san.len() - 8)
-            } else {
-                String::new()
-            };
-            let _ = writeln!(o, "     SAN {}{more}", shown.join(", "));
-        }
-        let ja4x = cert.ja4x.as_ref().map(|j| format!("  ja4x {j}")).unwrap_or_default();
-        let _ = writeln!(o, "     sha256 {}{ja4x}", cert.sha256);
-        for f in ch.findings.iter().filter(|f| f.cert_index == Some(cert.index)) {
-            let _ = writeln!(o, "     ! {}: {}", f.code, f.message);
-        }
-    }
-    for f in ch.findings.iter().filter(|f| f.cert_index.is_none()) {
-        let _ = writeln!(o, "   ! {}: {}", f.code, f.message);
-    }
+    render_failed(o, first, style);
 }

@@ -53,5 +53,5 @@ pub fn render_groups(groups: &[GroupReport], captures: usize, not_grouped: u64) 
             super::groups::MAX_GROUPS
         );
     }
-    o
+    super::text_parts::wrapped(&o)
 }

@@ -13,6 +13,9 @@ pub mod pem;
 pub struct TrustStore {
     /// `mozilla-builtin` or `files`.
     pub source: String,
+    /// The files it was read from (PEM and DER files, directories,
+    /// keystores), as given; empty for the built-in roots.
+    pub files: Vec<String>,
     anchors: Vec<TrustAnchor<'static>>,
     /// Anchor subject (DER, without the outer SEQUENCE header) to its readable name.
     names: HashMap<Vec<u8>, String>,
@@ -32,9 +35,25 @@ impl TrustStore {
             .collect();
         TrustStore {
             source: source.to_string(),
+            files: Vec::new(),
             anchors,
             names,
         }
+    }
+
+    /// How reports name it: `mozilla-builtin`, or its files.
+    pub fn name(&self) -> String {
+        if self.files.is_empty() {
+            self.source.clone()
+        } else {
+            crate::escape::text(self.files.join(", ").as_bytes())
+        }
+    }
+
+    /// Its name and size: `mozilla-builtin (146 roots)`.
+    pub fn label(&self) -> String {
+        let n = self.anchors.len();
+        format!("{} ({n} {})", self.name(), if n == 1 { "root" } else { "roots" })
     }
 
     /// Trust anchors from DER certificates (from PEM or DER files, directories, keystores).
