@@ -47,38 +47,68 @@ pub struct CertExporter {
     written: HashSet<String>,
     /// Several captures: chain files carry the capture's number too.
     several: bool,
+    /// `index.tsv`: a row per certificate of each chain file.
+    index: std::io::BufWriter<std::fs::File>,
+}
+
+/// Where a connection was: its capture's place in the run (0-based), its
+/// member's place in an archive, the capture's name as reports show it.
+pub struct Place<'a> {
+    pub input: usize,
+    pub member: Option<usize>,
+    pub capture: &'a str,
 }
 
 impl CertExporter {
-    /// Creates the directory.
+    /// Exports into `dir` (made if missing), starting its `index.tsv`;
+    /// `several`: the run has more than one input.
     pub fn new(dir: &Path, several: bool) -> std::io::Result<CertExporter> {
         std::fs::create_dir_all(dir)?;
+        write_new(dir, "index.tsv", "file\tcapture\tconnection\tsubject\tsha256\n")?;
+        let index = OpenOptions::new().append(true).open(dir.join("index.tsv"))?;
         Ok(CertExporter {
             dir: dir.to_path_buf(),
             written: HashSet::new(),
             several,
+            index: std::io::BufWriter::new(index),
         })
     }
 
-    /// The chains of one connection of capture `ci` (0-based).
-    pub fn connection(&mut self, ci: usize, conn: &ConnectionReport) -> std::io::Result<()> {
+    /// The chain file's name: `chain-<id>.pem` for a run of one capture;
+    /// `chain-<capture>-<id>.pem` in a batch and
+    /// `chain-<capture>-<member>-<id>.pem` for an archive's member (1-based
+    /// numbers, in the order of the inputs and of the archive).
+    fn chain_name(&self, which: &str, at: &Place, id: u64) -> String {
+        match (at.member, self.several) {
+            (Some(m), _) => format!("{which}chain-{}-{}-{id}.pem", at.input + 1, m + 1),
+            (None, true) => format!("{which}chain-{}-{id}.pem", at.input + 1),
+            (None, false) => format!("{which}chain-{id}.pem"),
+        }
+    }
+
+    /// Flushes `index.tsv`.
+    pub fn finish(&mut self) -> std::io::Result<()> {
+        self.index.flush()
+    }
+
+    /// The chains of one connection, and their rows of `index.tsv`.
+    pub fn connection(&mut self, at: &Place, conn: &ConnectionReport) -> std::io::Result<()> {
         for (which, chain) in [("", &conn.server_chain), ("client-", &conn.client_chain)] {
             let Some(chain) = chain else { continue };
             let mut bundle = String::new();
-            for der in chain.der.iter() {
+            let name = self.chain_name(which, at, conn.id);
+            for (i, der) in chain.der.iter().enumerate() {
                 let fp = hex::encode(Sha256::digest(der));
                 let p = pem(der);
+                let subject = chain.certificates.get(i).map_or("", |c| c.subject.as_str());
+                let capture = crate::escape::text(at.capture.as_bytes());
+                writeln!(self.index, "{name}\t{capture}\t{}\t{subject}\t{fp}", conn.id)?;
                 if !self.written.contains(&fp) {
                     write_new(&self.dir, &format!("{fp}.pem"), &p)?;
                     self.written.insert(fp);
                 }
                 bundle.push_str(&p);
             }
-            let name = if self.several {
-                format!("{which}chain-{}-{}.pem", ci + 1, conn.id)
-            } else {
-                format!("{which}chain-{}.pem", conn.id)
-            };
             write_new(&self.dir, &name, &bundle)?;
         }
         Ok(())

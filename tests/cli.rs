@@ -24,8 +24,21 @@ fn export_certs_writes_fingerprint_names_and_never_follows_symlinks() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 3, "{names:?}");
+    assert_eq!(names.len(), 4, "{names:?}");
     assert_eq!(names[2], "chain-1.pem");
+    assert_eq!(names[3], "index.tsv");
+    let index = std::fs::read_to_string(dir.join("index.tsv")).unwrap();
+    let rows: Vec<Vec<&str>> = index.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(rows[0], ["file", "capture", "connection", "subject", "sha256"]);
+    assert_eq!(rows.len(), 3, "a row per certificate of the chain: {index}");
+    assert_eq!(rows[1][..3], ["chain-1.pem", "samples/java-pkix-tls12.pcap", "1"]);
+    for r in &rows[1..] {
+        assert!(
+            names.contains(&format!("{}.pem", r[4])),
+            "{r:?}: its certificate's file"
+        );
+    }
+    assert_eq!(rows[1][3], "C=US, O=Company Backend, CN=backend.company.com");
     for n in &names[..2] {
         assert_eq!(n.len(), 64 + 4);
         assert!(n.trim_end_matches(".pem").chars().all(|c| c.is_ascii_hexdigit()));
@@ -252,7 +265,38 @@ fn completions_and_the_man_page_come_from_the_options() {
             text.contains("fail-on") && text.contains("export-certs"),
             "{what}: every option is in it"
         );
+        if what == "man" {
+            for section in [
+                "EXIT STATUS",
+                "ENVIRONMENT",
+                "NO_COLOR",
+                "SSLKEYLOGFILE",
+                "EXAMPLES",
+                "SEE ALSO",
+                ".SH FILTERS",
+            ] {
+                assert!(text.contains(section), "man: {section}");
+            }
+        } else if what != "complete-powershell" {
+            // --fail-on's words, --write's formats, the filters (clap's
+            // PowerShell script completes option names only).
+            for word in [
+                "untrusted_root",
+                "alert_decode_error",
+                "damaged",
+                "junit=",
+                "sni",
+                "server",
+            ] {
+                assert!(text.contains(word), "{what}: {word}");
+            }
+        }
     }
+    // The completions' words are not the check: an unknown --fail-on word
+    // is still our own message, listing the words.
+    let o = run(&["--fail-on", "faild", "samples/tls12-ok.pcap"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Valid words"));
     let o = run(&["--generate", "complete-tcsh"]);
     assert_eq!(o.status.code(), Some(2), "an unknown word is a usage error");
 }

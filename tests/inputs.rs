@@ -218,3 +218,28 @@ fn a_directory_takes_compressed_captures_and_archives() {
     assert!(out.contains("d.tar!d.pcap"));
     assert!(out.contains("b.tar.bz2!b.pcap"));
 }
+
+#[test]
+fn exported_chains_of_an_archive_are_named_by_capture_and_member() {
+    let dir = common::scratch("inputs-export");
+    let a = dir.join("case.tar");
+    std::fs::write(
+        &a,
+        tar(&[
+            ("one.pcap", sample("java-pkix-tls12.pcap")),
+            ("two.pcap", sample("tls12-ok.pcap")),
+        ]),
+    )
+    .unwrap();
+    let out = dir.join("certs");
+    let o = run(&["-q", "--export-certs", out.to_str().unwrap(), a.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    for f in ["chain-1-1-1.pem", "chain-1-2-1.pem", "index.tsv"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    let index = std::fs::read_to_string(out.join("index.tsv")).unwrap();
+    assert!(
+        index.contains(&format!("chain-1-2-1.pem\t{}!two.pcap\t1\t", a.display())),
+        "{index}"
+    );
+}

@@ -101,7 +101,8 @@ pub struct Cli {
     /// List only connections whose status is not ok.
     #[arg(long)]
     pub only_failed: bool,
-    /// Write every distinct certificate as DIR/<sha256>.pem and each chain as DIR/chain-<id>.pem.
+    /// Write every distinct certificate as DIR/<sha256>.pem, each chain as
+    /// DIR/chain-<id>.pem (chain-<capture>-<id>.pem in a batch), and DIR/index.tsv.
     #[arg(long, value_name = "DIR")]
     pub export_certs: Option<PathBuf>,
     /// Statuses, causes and finding codes that make the exit code 1;

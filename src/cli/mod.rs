@@ -101,15 +101,20 @@ fn analyze_input(
         ..CaptureReport::default()
     };
     match open_input(p) {
-        Err(e) => vec![run.report_of(i, unreadable(p.display().to_string(), e.to_string()), outs, true)],
-        Ok(Input::Capture(cf)) => vec![analyze_one(run, &cf, (i, n), workers, outs, true)],
+        Err(e) => vec![run.report_of(
+            (i, None),
+            unreadable(p.display().to_string(), e.to_string()),
+            outs,
+            true,
+        )],
+        Ok(Input::Capture(cf)) => vec![analyze_one(run, &cf, ((i, None), n), workers, outs, true)],
         Ok(Input::Archive(members)) => {
             let mut done = Vec::new();
-            for item in members {
-                let first = done.is_empty();
+            for (k, item) in members.enumerate() {
+                let (first, at) = (done.is_empty(), (i, Some(k)));
                 done.push(match item {
-                    Item::Member(cf) => analyze_one(run, &cf, (i, n), workers, outs, first),
-                    Item::Error(e) => run.report_of(i, unreadable(p.display().to_string(), e), outs, first),
+                    Item::Member(cf) => analyze_one(run, &cf, (at, n), workers, outs, first),
+                    Item::Error(e) => run.report_of(at, unreadable(p.display().to_string(), e), outs, first),
                 });
             }
             done
@@ -122,7 +127,7 @@ fn analyze_input(
 fn analyze_one(
     run: &Run,
     cf: &CaptureFile,
-    (i, n): (usize, usize),
+    ((i, member), n): ((usize, Option<usize>), usize),
     workers: usize,
     outs: &mut [&mut dyn Write],
     first: bool,
@@ -137,7 +142,7 @@ fn analyze_one(
             progress.bytes((i, n), &name, done, total);
         }
     };
-    let mut fan = run.fan(i, &cf.display_path, outs, first);
+    let mut fan = run.fan((i, member), &cf.display_path, outs, first);
     let rep = analyze_into(cf, &run.opts, &report, stream_workers(run.cli, cf, workers), &mut fan);
     let failing = run.finish(fan, &rep);
     (rep, failing)
@@ -173,7 +178,13 @@ struct Run<'a> {
 impl<'a> Run<'a> {
     /// A capture's reports, one per report of the run (`first`: the first
     /// capture of its input; json separates the others from the one before).
-    fn fan<'o>(&'o self, i: usize, path: &str, outs: &'o mut [&mut dyn Write], first: bool) -> Fan<'o> {
+    fn fan<'o>(
+        &'o self,
+        i: (usize, Option<usize>),
+        path: &str,
+        outs: &'o mut [&mut dyn Write],
+        first: bool,
+    ) -> Fan<'o> {
         Fan(outs
             .iter_mut()
             .zip(&self.reports)
@@ -190,7 +201,7 @@ impl<'a> Run<'a> {
     /// The report of a capture that could not be read.
     fn report_of(
         &self,
-        i: usize,
+        i: (usize, Option<usize>),
         rep: CaptureReport,
         outs: &mut [&mut dyn Write],
         first: bool,
@@ -372,6 +383,17 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
                 source: e,
             });
         }
+    }
+    if let (Some(x), Some(dir)) = (&export, &cli.export_certs)
+        && let Err(e) = x
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))
+            .and_then(|mut x| x.finish())
+    {
+        problems.push(UsageError::Output {
+            path: dir.display().to_string(),
+            source: e,
+        });
     }
     // A closed pipe ends the writing quietly; any other error is the run's.
     if let Some(e) = problems.into_iter().find(|e| !is_broken_pipe(e)) {

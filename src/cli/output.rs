@@ -236,8 +236,10 @@ pub struct CaptureOut<'a> {
     /// The first of the run's reports: it alone gates, groups and exports
     /// (the others, of `--write`, only write).
     primary: bool,
-    /// The capture's place in the batch (0-based), for exported chain names.
+    /// The capture's place in the batch (0-based) and in its archive, for
+    /// exported chain names.
     index: usize,
+    member: Option<usize>,
     /// The capture's path as shown, and as a JSON string.
     path: String,
     path_json: String,
@@ -263,13 +265,20 @@ pub struct CaptureOut<'a> {
 
 impl<'a> CaptureOut<'a> {
     /// Starts the capture's report (`path` as shown) in `to`'s format.
-    pub fn new(s: &'a Settings<'a>, to: Report, index: usize, path: &str, out: &'a mut dyn Write) -> Self {
+    pub fn new(
+        s: &'a Settings<'a>,
+        to: Report,
+        (index, member): (usize, Option<usize>),
+        path: &str,
+        out: &'a mut dyn Write,
+    ) -> Self {
         let mut c = CaptureOut {
             s,
             format: to.format,
             color: to.color,
             primary: to.primary,
             index,
+            member,
             path: path.to_string(),
             path_json: json_string(path),
             out,
@@ -426,7 +435,14 @@ impl ConnectionSink for CaptureOut<'_> {
             && let Err(e) = x
                 .lock()
                 .map_err(|_| std::io::Error::other("poisoned"))
-                .and_then(|mut x| x.connection(self.index, &c))
+                .and_then(|mut x| {
+                    let at = pcap_tls_audit::export::Place {
+                        input: self.index,
+                        member: self.member,
+                        capture: &self.path,
+                    };
+                    x.connection(&at, &c)
+                })
         {
             self.export_error = Some(e);
         }
