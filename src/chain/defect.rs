@@ -450,8 +450,10 @@ impl Defect {
                 format!("{m}: nothing is claimed about its names or dates.")
             }
             HostnameMismatch { .. } => format!("The certificate's names do not match: {m}."),
-            Expired { index: 0, .. } | NotYetValid { index: 0, .. } => format!("The server's certificate {m}."),
-            Expired { index, .. } | NotYetValid { index, .. } => format!("Certificate {index} {m}."),
+            Expired { index: 0, .. } => format!("The server's certificate {m}."),
+            NotYetValid { index: 0, .. } => format!("The server's certificate is {m}."),
+            Expired { index, .. } => format!("Certificate {index} {m}."),
+            NotYetValid { index, .. } => format!("Certificate {index} is {m}."),
             WrongKeyUsage(_) => format!("The server's certificate has the wrong key usage: {m}."),
             RootNotTrusted { .. } | MissingRoot { .. } | MissingIntermediate { .. } => {
                 format!("The chain does not lead to a trusted root: {m}.")
