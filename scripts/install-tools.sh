@@ -7,12 +7,13 @@
 # (benches/compare.sh), socat (a backend's idle timeout) and libnss3-tools (tstclnt,
 # NSS's client). Debian packages only.
 # The test suite itself needs none of them (it runs on the committed samples),
-# only chromium, cargo-deb and check-jsonschema: `install-tools.sh test`.
+# only chromium, tshark, cargo-deb and check-jsonschema: `install-tools.sh test`.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 # `install-tools.sh test`: what the test suite needs beyond the Rust
 # toolchain, each only when missing: chromium (Debian; the HTML report is
-# rendered in it, tests/browser.rs), cargo-deb (crates.io; the package test,
+# rendered in it, tests/browser.rs), tshark (Debian; it reads the files of
+# --annotate back, tests/annotate.rs), cargo-deb (crates.io; the package test,
 # tests/package.rs) and check-jsonschema (PyPI; docs/ci.md's jobs are checked
 # against the GitHub and GitLab schemas, tests/docs.rs). The README's test
 # command runs this. `install-tools.sh chromium`: the browser alone.
@@ -30,6 +31,12 @@ if [[ "${1:-}" == chromium ]]; then
 fi
 if [[ "${1:-}" == test ]]; then
   chromium
+  if ! command -v tshark >/dev/null 2>&1; then
+    echo "install-tools: installing tshark (Debian) for the --annotate tests" >&2
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections
+    $sudo apt-get install -y -qq tshark >/dev/null 2>&1 || { $sudo apt-get update -qq && $sudo apt-get install -y -qq tshark >/dev/null; }
+    command -v tshark >/dev/null 2>&1 || { echo "install-tools: tshark could not be installed" >&2; exit 1; }
+  fi
   if ! command -v cargo-deb >/dev/null 2>&1; then
     echo "install-tools: installing cargo-deb (crates.io) for the package test" >&2
     cargo install --locked --quiet cargo-deb

@@ -7,6 +7,7 @@
 //! `chain` -> `diagnose` -> `report`, tied together by `analyze`.
 
 pub mod analyze;
+pub mod annotate;
 pub mod capture;
 pub mod chain;
 pub(crate) mod connection;

@@ -101,6 +101,11 @@ pub struct Cli {
     /// List only connections whose status is not ok.
     #[arg(long)]
     pub only_failed: bool,
+    /// Write the capture back as pcapng with the verdicts as packet comments
+    /// (Wireshark: frame.comment) and the key log; with several captures OUT
+    /// is a directory that gets one file per capture.
+    #[arg(long, value_name = "OUT.pcapng")]
+    pub annotate: Option<PathBuf>,
     /// Write every distinct certificate as DIR/<sha256>.pem, each chain as
     /// DIR/chain-<id>.pem (chain-<capture>-<id>.pem in a batch), and DIR/index.tsv.
     #[arg(long, value_name = "DIR")]

@@ -20,6 +20,7 @@ use pcap_tls_audit::report::{BatchGroups, BatchTotal, CaptureReport, Tool, Trust
 use pcap_tls_audit::timefmt;
 use pcap_tls_audit::vocabulary::Gate;
 
+mod annotate;
 mod color;
 mod destinations;
 mod document;
@@ -142,8 +143,25 @@ fn analyze_one(
             progress.bytes((i, n), &name, done, total);
         }
     };
-    let mut fan = run.fan((i, member), &cf.display_path, outs, first);
-    let rep = analyze_into(cf, &run.opts, &report, stream_workers(run.cli, cf, workers), &mut fan);
+    let fan = run.fan((i, member), &cf.display_path, outs, first);
+    let workers = stream_workers(run.cli, cf, workers);
+    let (rep, fan) = match &run.annotate {
+        None => {
+            let mut fan = fan;
+            (analyze_into(cf, &run.opts, &report, workers, &mut fan), fan)
+        }
+        Some(a) => {
+            let mut sink = output::Annotating {
+                fan,
+                comments: Default::default(),
+            };
+            let rep = analyze_into(cf, &run.opts, &report, workers, &mut sink);
+            if rep.error.is_none() {
+                run.annotate_one(a, cf, (i, member), &sink.comments);
+            }
+            (rep, sink.fan)
+        }
+    };
     let failing = run.finish(fan, &rep);
     (rep, failing)
 }
@@ -168,6 +186,8 @@ struct Run<'a> {
     settings: Settings<'a>,
     /// The run's reports: the first (`-o` or standard output), then `--write`'s.
     reports: Vec<(Report, String)>,
+    /// `--annotate`: where, and the key log to put in.
+    annotate: Option<annotate::Target>,
     /// Per report, the counts of its JUnit suites (for `<testsuites>`).
     junit: Mutex<Vec<Counts>>,
     progress: &'a Progress,
@@ -196,6 +216,19 @@ impl<'a> Run<'a> {
                 CaptureOut::new(&self.settings, *to, i, path, &mut **out)
             })
             .collect())
+    }
+
+    /// `--annotate`: the annotated copy of one capture; an error is the run's.
+    fn annotate_one(
+        &self,
+        a: &annotate::Target,
+        cf: &CaptureFile,
+        at: (usize, Option<usize>),
+        comments: &pcap_tls_audit::annotate::Comments,
+    ) {
+        if let Err(e) = a.write(cf, at, comments) {
+            self.errors.lock().unwrap_or_else(|e| e.into_inner()).push(e);
+        }
     }
 
     /// The report of a capture that could not be read.
@@ -303,6 +336,7 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
             groups: &groups,
         },
         reports: dests.iter().map(|d| (d.report, d.label.clone())).collect(),
+        annotate: annotate::target(cli, &inputs)?,
         junit: Mutex::new(vec![Counts::default(); dests.len()]),
         progress: &progress,
         errors: Mutex::new(Vec::new()),

@@ -187,6 +187,23 @@ impl ConnectionSink for Fan<'_> {
     }
 }
 
+/// `--annotate`: each connection's comments gathered on its way to the reports.
+pub struct Annotating<'a> {
+    pub fan: Fan<'a>,
+    pub comments: pcap_tls_audit::annotate::Comments,
+}
+
+impl ConnectionSink for Annotating<'_> {
+    fn order(&self) -> Emit {
+        self.fan.order()
+    }
+
+    fn connection(&mut self, c: ConnectionReport) {
+        self.comments.connection(&c);
+        self.fan.connection(c);
+    }
+}
+
 /// The first `--fail-on` word a connection matches.
 fn matched<'g>(conn: &ConnectionReport, gates: &'g [Gate]) -> Option<&'g Gate> {
     let codes = || {
