@@ -1,9 +1,8 @@
 //! What to change after a failure (`failure.fix`), written from typed facts:
 //! who must act and one sentence that names the server, the name, the
 //! certificate, the version or suite concerned. A chain's defect writes its
-//! own (`chain::Defect::fix`); the other causes are written here. Commands
-//! come with the stores and servers the run knows (not yet: `commands` is
-//! empty until then).
+//! own (`chain::Defect::fix`, and `fix_commands`: a missing intermediate
+//! fetched from its caIssuers URL); the other causes are written here.
 
 use serde::Serialize;
 
@@ -82,6 +81,10 @@ pub fn of_failure(
 
 /// The fix of a failure.
 pub fn fix(f: &Facts) -> Fix {
+    let commands = match f.cause {
+        Cause::Named(NamedCause::CertificateRejectedByClient) => f.reason.map(Defect::fix_commands).unwrap_or_default(),
+        _ => Vec::new(),
+    };
     let (w, summary) = match f.cause {
         Cause::Named(NamedCause::CertificateRejectedByClient) => match f.reason.and_then(Defect::fix) {
             Some(d) => d,
@@ -103,7 +106,7 @@ pub fn fix(f: &Facts) -> Fix {
     Fix {
         who: w,
         summary,
-        commands: Vec::new(),
+        commands,
     }
 }
 
@@ -226,6 +229,7 @@ mod tests {
             index: 0,
             issuer: "CN=Issuing CA".into(),
             key_id: Some("aa:bb".into()),
+            published: Some("http://pki.example/issuing.crt".into()),
         };
         let mut f = facts(Cause::Named(NamedCause::CertificateRejectedByClient), Blame::Client);
         f.reason = Some(&d);

@@ -76,11 +76,13 @@ pub enum Defect {
         public: bool,
         store: String,
     },
-    /// The issuer of certificate `index` (an intermediate) is neither sent nor an anchor.
+    /// The issuer of certificate `index` (an intermediate) is neither sent
+    /// nor an anchor; `published`: the caIssuers URL of certificate `index`.
     MissingIntermediate {
         index: usize,
         issuer: String,
         key_id: Option<String>,
+        published: Option<String>,
     },
     /// `on_path`: false for an extra certificate, whose expiry decides nothing.
     Expired {
@@ -271,7 +273,9 @@ impl Defect {
                 ),
                 "add it to the client's trust store (if it is an intermediate CA, the server must send it instead)",
             ),
-            MissingIntermediate { index, issuer, key_id } => (
+            MissingIntermediate {
+                index, issuer, key_id, ..
+            } => (
                 format!(
                     "the server did not send the intermediate \"{issuer}\"{} that issued certificate {index}, and the trust store does not have it",
                     key(key_id)
@@ -348,6 +352,33 @@ impl Defect {
         (fact, named.or_else(|| (!action.is_empty()).then(|| action.to_string())))
     }
 
+    /// Commands that fetch what the fix needs, runnable as they are: the
+    /// missing intermediate from its caIssuers URL, made PEM. Only for a
+    /// plain http(s) URL (nothing a shell would read as more than a word).
+    pub fn fix_commands(&self) -> Vec<String> {
+        let Defect::MissingIntermediate {
+            published: Some(url), ..
+        } = self
+        else {
+            return Vec::new();
+        };
+        let plain = (url.starts_with("http://") || url.starts_with("https://"))
+            && url
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&()*+,;=%".contains(&b))
+            && !url.contains('\'');
+        if !plain {
+            return Vec::new();
+        }
+        let lower = url.to_ascii_lowercase();
+        let convert = if lower.ends_with(".p7c") || lower.ends_with(".p7b") {
+            "openssl pkcs7 -inform DER -print_certs -in intermediate.der -out intermediate.pem"
+        } else {
+            "openssl x509 -inform DER -in intermediate.der -out intermediate.pem"
+        };
+        vec![format!("curl -fsSL -o intermediate.der '{url}'"), convert.to_string()]
+    }
+
     /// What to change, as one sentence of its own that names the
     /// certificate (for `failure.fix`), and who must act.
     pub fn fix(&self) -> Option<(Who, String)> {
@@ -369,11 +400,20 @@ impl Defect {
                     "Add the root \"{subject}\" to the client's trust store (the run's: {store}), or use a certificate from a CA the client trusts."
                 ),
             ),
-            MissingIntermediate { issuer, key_id, .. } => (
+            MissingIntermediate {
+                issuer,
+                key_id,
+                published,
+                index,
+            } => (
                 Who::Server,
                 format!(
-                    "The server must send the intermediate \"{issuer}\"{}: add it to its chain file after its certificate (if it is a root, add it to the client's trust store instead).",
-                    key(key_id)
+                    "The server must send the intermediate \"{issuer}\"{}: add it to its chain file after its certificate (if it is a root, add it to the client's trust store instead){}.",
+                    key(key_id),
+                    published
+                        .as_ref()
+                        .map(|u| format!("; certificate {index} says it is published at {u}"))
+                        .unwrap_or_default()
                 ),
             ),
             HostnameMismatch { host, presented } => (

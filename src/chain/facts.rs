@@ -121,6 +121,25 @@ fn rsa_bits(modulus: &[u8]) -> u32 {
     }
 }
 
+/// The caIssuers URLs of a certificate's authorityInfoAccess (where its
+/// issuer's certificate is published), escaped; at most four.
+pub(super) fn ca_issuers(c: &X509Certificate) -> Vec<String> {
+    use x509_parser::extensions::ParsedExtension;
+    let ca_issuers = x509_parser::oid_registry::OID_PKIX_ACCESS_DESCRIPTOR_CA_ISSUERS;
+    let mut urls = Vec::new();
+    for e in c.extensions() {
+        if let ParsedExtension::AuthorityInfoAccess(aia) = e.parsed_extension() {
+            for d in aia.accessdescs.iter().filter(|d| d.access_method == ca_issuers) {
+                if let GeneralName::URI(u) = d.access_location {
+                    urls.push(escape::text(u.as_bytes()));
+                }
+            }
+        }
+    }
+    urls.truncate(4);
+    urls
+}
+
 pub(super) fn cert_info(index: usize, der: &[u8], p: Option<&X509Certificate>) -> CertInfo {
     let sha256 = hexlower(&Sha256::digest(der));
     let sha1 = hexlower(&Sha1::digest(der));
@@ -142,6 +161,7 @@ pub(super) fn cert_info(index: usize, der: &[u8], p: Option<&X509Certificate>) -
             sha256,
             sha1,
             ja4x: None,
+            ca_issuers: Vec::new(),
             parse_error: Some(if der.len() > MAX_CERT_LEN {
                 format!("{} bytes, over the limit of {MAX_CERT_LEN}", der.len())
             } else {
@@ -185,6 +205,7 @@ pub(super) fn cert_info(index: usize, der: &[u8], p: Option<&X509Certificate>) -
         sha256,
         sha1,
         ja4x: Some(ja4x(c)),
+        ca_issuers: ca_issuers(c),
         parse_error: None,
     }
 }

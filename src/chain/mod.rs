@@ -60,6 +60,10 @@ pub struct CertInfo {
     /// FoxIO's JA4X; absent when the certificate was not parsed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ja4x: Option<String>,
+    /// Extension: where the issuer's certificate is published (its
+    /// authorityInfoAccess caIssuers URLs); omitted when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ca_issuers: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parse_error: Option<String>,
 }

@@ -124,6 +124,7 @@ impl Chains {
                 index: cur_i,
                 issuer: m.to_string(),
                 key_id,
+                published: super::facts::ca_issuers(cur).into_iter().next(),
             }
         }
     }
