@@ -34,6 +34,7 @@ fn bench(c: &mut Criterion) {
         host: None,
         keylog: None,
         filters: Default::default(),
+        stores: Default::default(),
     };
     let mut g = c.benchmark_group("hot");
     g.throughput(Throughput::Bytes(data.len() as u64));

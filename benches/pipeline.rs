@@ -20,6 +20,7 @@ fn bench(c: &mut Criterion) {
         host: None,
         keylog: None,
         filters: Default::default(),
+        stores: Default::default(),
     };
     let top = env!("CARGO_MANIFEST_DIR");
     let mut g = c.benchmark_group("pipeline");

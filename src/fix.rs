@@ -33,6 +33,76 @@ pub struct Facts<'a> {
     pub reason: Option<&'a Defect>,
     /// The CAs the server asked client certificates of.
     pub client_cas: &'a [String],
+    /// The trust stores the run knows, and where a certificate the server
+    /// sent is exported (`--export-certs`): for the commands.
+    pub stores: &'a Stores,
+    /// The file the chain's root (sent by the server, missing from the
+    /// store) is exported as, when it is.
+    pub root_file: Option<String>,
+}
+
+/// The trust stores of the run (`--keystore`, `--ca-file`; both empty: the
+/// built-in roots) and `--export-certs`' directory.
+#[derive(Clone, Debug, Default)]
+pub struct Stores {
+    pub keystores: Vec<String>,
+    pub ca_files: Vec<String>,
+    pub export_dir: Option<String>,
+}
+
+/// `s` quoted for a POSIX shell; none when it holds a quote or a control
+/// character (then no command is given).
+fn quoted(s: &str) -> Option<String> {
+    (!s.contains('\'') && !s.chars().any(char::is_control)).then(|| format!("'{s}'"))
+}
+
+/// An alias for a keystore entry: the subject's CN (or the whole subject),
+/// lower case, with `-` for anything but letters and digits.
+fn alias_of(subject: &str) -> String {
+    let cn = subject.rsplit("CN=").next().unwrap_or(subject);
+    let a: String = cn
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let a = a.trim_matches('-').to_string();
+    if a.is_empty() {
+        "ca".into()
+    } else {
+        a.chars().take(40).collect()
+    }
+}
+
+/// The commands that add the root in `file` (exported) to the run's trust
+/// stores, or, with the built-in roots, to the stores gateways run, each
+/// labelled.
+fn import_commands(subject: &str, file: &str, stores: &Stores) -> Vec<String> {
+    let (Some(f), alias) = (quoted(file), alias_of(subject)) else {
+        return Vec::new();
+    };
+    let mut c: Vec<String> = (stores.keystores.iter())
+        .filter_map(|k| quoted(k))
+        .map(|k| format!("keytool -importcert -noprompt -alias {alias} -file {f} -keystore {k}"))
+        .collect();
+    c.extend(
+        stores
+            .ca_files
+            .iter()
+            .filter_map(|b| quoted(b))
+            .map(|b| format!("cat {f} >> {b}")),
+    );
+    if stores.keystores.is_empty() && stores.ca_files.is_empty() {
+        c.push(format!("keytool -importcert -noprompt -alias {alias} -file {f} -cacerts  # a Java client or gateway: the JDK's cacerts"));
+        c.push(format!(
+            "sudo cp {f} /usr/local/share/ca-certificates/{alias}.crt && sudo update-ca-certificates  # Debian or Ubuntu: the system store (OpenSSL, curl, nginx's proxy_ssl_trusted_certificate when it points there)"
+        ));
+    }
+    c
 }
 
 fn who(side: Blame) -> Who {
@@ -48,10 +118,10 @@ fn who(side: Blame) -> Who {
 /// CAs the server asked client certificates of.
 pub fn of_failure(
     fl: &crate::diagnose::Failure,
-    server: &str,
-    ch: Option<&ClientHello>,
-    reason: Option<&Defect>,
+    (server, ch): (&str, Option<&ClientHello>),
+    (reason, root_sha256): (Option<&Defect>, Option<&str>),
     client_cas: &[String],
+    stores: &Stores,
 ) -> Fix {
     let sni = ch.and_then(|c| c.sni.as_ref()).map(|s| crate::escape::text(s));
     let versions: Vec<String> = ch
@@ -76,13 +146,21 @@ pub fn of_failure(
         offered_suites: ch.map_or(0, |c| c.cipher_suites.len()),
         reason,
         client_cas,
+        stores,
+        root_file: (stores.export_dir.as_ref())
+            .zip(root_sha256)
+            .map(|(d, sha)| format!("{}/{sha}.pem", d.trim_end_matches('/'))),
     })
 }
 
 /// The fix of a failure.
 pub fn fix(f: &Facts) -> Fix {
-    let commands = match f.cause {
-        Cause::Named(NamedCause::CertificateRejectedByClient) => f.reason.map(Defect::fix_commands).unwrap_or_default(),
+    let commands = match (f.cause, f.reason) {
+        (Cause::Named(NamedCause::CertificateRejectedByClient), Some(Defect::RootNotTrusted { subject, .. })) => f
+            .root_file
+            .as_deref()
+            .map_or_else(Vec::new, |file| import_commands(subject, file, f.stores)),
+        (Cause::Named(NamedCause::CertificateRejectedByClient), Some(d)) => d.fix_commands(),
         _ => Vec::new(),
     };
     let (w, summary) = match f.cause {
@@ -193,6 +271,8 @@ mod tests {
             offered_suites: 17,
             reason: None,
             client_cas: &[],
+            stores: Box::leak(Box::default()),
+            root_file: None,
         }
     }
 

@@ -114,6 +114,7 @@ fn every_prefix_of_a_sample_is_read_without_panic() {
             host: None,
             keylog: None,
             filters: Default::default(),
+            stores: Default::default(),
         };
         let _ = pcap_tls_audit::analyze::analyze_capture(&cf, &opts);
     }

@@ -499,7 +499,7 @@ fn the_text_to_paste_is_wrapped_fixed_and_says_nothing_twice() {
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
         if name.ends_with(".txt") {
             let text = std::fs::read_to_string(&p).unwrap();
-            for l in text.lines() {
+            for l in text.lines().filter(|l| !l.trim_start().starts_with("$ ")) {
                 assert!(l.chars().count() <= 100, "{name}: {l}");
             }
         }
@@ -566,4 +566,53 @@ fn a_retransmitted_syn_is_counted_and_a_tls13_hello_labelled_by_its_highest_vers
     let ch = &v["captures"][0]["connections"][0]["handshake"][2];
     assert_eq!(ch["message"], "ClientHello");
     assert!(ch["detail"].as_str().unwrap().starts_with("TLS 1.3"), "{ch}");
+}
+
+#[test]
+fn a_root_the_server_sent_gets_the_commands_that_add_it_to_the_stores() {
+    let dir = common::scratch("fix-commands");
+    let d = dir.to_str().unwrap();
+    let o = run(&["--format", "json", "--export-certs", d, "samples/self-signed.pcap"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let fix = &v["captures"][0]["connections"][0]["failure"]["fix"];
+    assert_eq!(fix["who"], "client");
+    let cmds: Vec<&str> = fix["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(cmds.len(), 2, "{cmds:?}");
+    assert!(
+        cmds[0].starts_with("keytool -importcert -noprompt -alias backend-company-com -file '")
+            && cmds[0].contains(" -cacerts")
+    );
+    // The file it names is the one --export-certs wrote.
+    let file = cmds[0].split('\'').nth(1).unwrap();
+    assert!(std::path::Path::new(file).is_file(), "{file}");
+    // With the run's own store: the line for that store only.
+    let pem = top().join("samples/pki/root.pem");
+    let o = run(&[
+        "--format",
+        "json",
+        "--export-certs",
+        d,
+        "--ca-file",
+        pem.to_str().unwrap(),
+        "samples/self-signed.pcap",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let cmds = &v["captures"][0]["connections"][0]["failure"]["fix"]["commands"];
+    assert_eq!(cmds.as_array().unwrap().len(), 1, "{cmds}");
+    assert!(
+        cmds[0].as_str().unwrap().ends_with(&format!(">> '{}'", pem.display())),
+        "{cmds}"
+    );
+    // Without --export-certs there is no file to name: no command.
+    let o = run(&["--format", "json", "samples/self-signed.pcap"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["captures"][0]["connections"][0]["failure"]["fix"]["commands"],
+        serde_json::json!([])
+    );
 }

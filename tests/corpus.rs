@@ -180,6 +180,7 @@ fn frames_agree_with_tshark_on_the_public_corpus() {
         host: None,
         keylog: None,
         filters: Default::default(),
+        stores: Default::default(),
     };
     let mut total = 0;
     let mut agreeing = 0;
@@ -333,6 +334,7 @@ fn statuses_agree_with_the_oracle_labels() {
         host: None,
         keylog: None,
         filters: Default::default(),
+        stores: Default::default(),
     };
     let mut total = 0;
     let mut agree = 0;

@@ -24,6 +24,7 @@ fn opts() -> Options {
         host: None,
         keylog: None,
         filters: Default::default(),
+        stores: Default::default(),
     }
 }
 

@@ -37,6 +37,7 @@ fn ja3_and_ja3s_agree_with_tshark_on_every_sample() {
         host: None,
         keylog: None,
         filters: Default::default(),
+        stores: Default::default(),
     };
     let (mut checked, mut bad) = (0, Vec::new());
     let samples = std::fs::read_dir(top.join("samples")).unwrap();
@@ -78,6 +79,7 @@ fn ja4_ja4s_and_ja4x_agree_with_foxio_snapshots() {
         // The capture's own secrets blocks decrypt its TLS 1.3 chains.
         keylog: Some(Arc::new(pcap_tls_audit::keylog::KeyLog::new())),
         filters: Default::default(),
+        stores: Default::default(),
     };
     let mut reports = HashMap::new();
     let (mut checked, mut bad) = (0, Vec::new());

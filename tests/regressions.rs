@@ -20,6 +20,7 @@ fn fuzzer_finds_stay_fixed() {
         host: None,
         keylog: None,
         filters: Default::default(),
+        stores: Default::default(),
     };
     let mut n = 0;
     for e in std::fs::read_dir(dir).unwrap() {

@@ -25,6 +25,7 @@ pub fn run(data: &[u8]) {
         host: None,
         keylog: None,
         filters: Default::default(),
+        stores: Default::default(),
     };
     let rep = analyze_capture(&cf, &opts);
     if !data.starts_with(&[0x1f, 0x8b]) {

@@ -114,6 +114,7 @@ pub(super) fn analyze_flow(f: &Flow, tracer: Tracer, nanos: bool, opts: &Options
         key_check,
         verdict,
         reason,
+        stores: &opts.stores,
     })
 }
 

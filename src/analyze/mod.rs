@@ -48,6 +48,8 @@ pub struct Options {
     pub keylog: Option<Arc<crate::keylog::KeyLog>>,
     /// The connections reported (`--sni`, `--server`, `--client`, `--port`).
     pub filters: crate::filter::Filters,
+    /// The run's trust stores and export directory, for fixes' commands.
+    pub stores: crate::fix::Stores,
 }
 
 /// Analyses one opened capture; the report holds every connection.

@@ -386,12 +386,21 @@ impl Defect {
         let key = |k: &Option<String>| k.as_ref().map(|k| format!(" (key identifier {k})")).unwrap_or_default();
         Some(match self {
             MissingRoot {
-                issuer, key_id, store, ..
+                issuer,
+                key_id,
+                store,
+                public,
+                ..
             } => (
                 Who::Client,
                 format!(
-                    "Add \"{issuer}\"{} to the client's trust store (the run's: {store}); if it is an intermediate CA, the server must send it instead.",
-                    key(key_id)
+                    "Add \"{issuer}\"{} to the client's trust store (the run's: {store}); if it is an intermediate CA, the server must send it instead. {}",
+                    key(key_id),
+                    if *public {
+                        "It is a public root of the Mozilla program: an up-to-date CA bundle on the client has it."
+                    } else {
+                        "The capture does not hold its certificate: the CA's owner supplies it."
+                    }
                 ),
             ),
             RootNotTrusted { subject, store, .. } => (

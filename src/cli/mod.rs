@@ -79,6 +79,11 @@ fn options(cli: &Cli) -> Result<(Options, Vec<Gate>), UsageError> {
             client: cli.client.clone(),
             port: cli.port.clone(),
         },
+        stores: pcap_tls_audit::fix::Stores {
+            keystores: cli.keystore.iter().map(|p| p.display().to_string()).collect(),
+            ca_files: cli.ca_file.iter().map(|p| p.display().to_string()).collect(),
+            export_dir: cli.export_certs.as_ref().map(|p| p.display().to_string()),
+        },
     };
     Ok((opts, gates))
 }

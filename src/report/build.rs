@@ -37,6 +37,8 @@ pub struct ConnectionFacts<'a> {
     pub verdict: Verdict,
     /// The server chain's defect that explains a rejection, if one does.
     pub reason: Option<crate::chain::Defect>,
+    /// The run's trust stores, for the fix's commands.
+    pub stores: &'a crate::fix::Stores,
 }
 
 #[cfg(test)]
@@ -59,6 +61,7 @@ impl<'a> ConnectionFacts<'a> {
             key_check: None,
             verdict,
             reason: None,
+            stores: Box::leak(Box::default()),
         }
     }
 }
@@ -83,6 +86,13 @@ pub fn connection(f: ConnectionFacts) -> ConnectionReport {
         .unwrap_or_default();
     let verdict = f.verdict;
     let (client, server) = (f.client, f.server);
+    // The root the server sent and the store lacks, as `--export-certs` names it.
+    let root_sha256 = match (&f.reason, &f.server_chain) {
+        (Some(crate::chain::Defect::RootNotTrusted { index, .. }), Some(c)) => {
+            c.certificates.get(*index).map(|x| x.sha256.clone())
+        }
+        _ => None,
+    };
     let (server_chain, client_chain, key_check) = (f.server_chain, f.client_chain, f.key_check);
     let (nanos, first_frame, start) = (f.nanos, f.first_frame, f.start);
     let sni = ch.and_then(|(_, c)| c.sni.as_ref()).map(|s| crate::escape::text(s));
@@ -124,10 +134,10 @@ pub fn connection(f: ConnectionFacts) -> ConnectionReport {
         failure: verdict.failure.map(|fl| FailureReport {
             fix: crate::fix::of_failure(
                 &fl,
-                &endpoint(server),
-                ch.map(|(_, c)| c),
-                f.reason.as_ref(),
+                (&endpoint(server), ch.map(|(_, c)| c)),
+                (f.reason.as_ref(), root_sha256.as_deref()),
                 &acceptable_client_cas,
+                f.stores,
             ),
             because: f
                 .reason

@@ -304,12 +304,14 @@ fn said(f: &Finding, because: Because) -> &str {
 
 /// Lines longer than `WIDTH` columns wrapped at spaces (a ticket's width),
 /// the rest of a line indented two more than its start; words are never
-/// split (a fingerprint, a filter's terms).
+/// split (a fingerprint, a filter's terms), and a fix's command (`$ `) is
+/// never wrapped.
 pub(super) fn wrapped(text: &str) -> String {
     const WIDTH: usize = 100;
     let mut o = String::with_capacity(text.len() + text.len() / 50);
     for line in text.lines() {
-        if line.chars().count() <= WIDTH {
+        // A command is pasted into a shell: never wrapped.
+        if line.chars().count() <= WIDTH || line.trim_start().starts_with("$ ") {
             o.push_str(line);
             o.push('\n');
             continue;
