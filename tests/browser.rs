@@ -156,3 +156,64 @@ fn every_sample_is_drawn_right_in_the_browser() {
     assert!(drawn > 40, "{drawn}");
     assert!(fetching(&dom).is_empty(), "{:?}", fetching(&dom));
 }
+
+/// The page in chromium at `width` pixels: the elements whose right edge
+/// passes the window's (the page's copy gets a script that marks them,
+/// its policy relaxed for that script alone).
+fn too_wide(page: &str, width: u32) -> (String, String) {
+    let d = dir();
+    let start = page.find("<meta http-equiv=\"Content-Security-Policy\"").unwrap();
+    let end = start + page[start..].find("/>").unwrap() + 2;
+    let probe = "<script>var w=document.documentElement.clientWidth,bad=[];\
+document.querySelectorAll('body *').forEach(function(e){var r=e.getBoundingClientRect();\
+if(r.width>0&&r.right>w+1){bad.push(e.tagName+'.'+e.getAttribute('class'));}});\
+document.body.setAttribute('data-wide',bad.join(' '));</script></body>";
+    let copy = format!("{}{}", &page[..start], &page[end..]).replace("</body>", probe);
+    let p = d.join("page.html");
+    std::fs::write(&p, copy).unwrap();
+    let o = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--dump-dom",
+        ])
+        .arg(format!("--window-size={width},3000"))
+        .arg(format!("file://{}", p.display()))
+        .output()
+        .expect("chromium (run scripts/install-tools.sh test, as the README's test command does)");
+    let dom = String::from_utf8_lossy(&o.stdout).into_owned();
+    let wide = dom
+        .split("data-wide=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or("(the probe did not run)")
+        .to_string();
+    (wide, dom)
+}
+
+#[test]
+fn at_1280_and_420_pixels_nothing_is_wider_than_the_window_and_the_verdict_comes_first() {
+    let d = dir();
+    let certs = d.join("certs");
+    let page = String::from_utf8(tool(&[
+        "--format",
+        "html",
+        "--export-certs",
+        certs.to_str().unwrap(),
+        "samples/self-signed.pcap",
+        "samples/java-pkix-tls12.pcap",
+        "samples/multi.pcap",
+    ]))
+    .unwrap();
+    for width in [1280, 420] {
+        let (wide, dom) = too_wide(&page, width);
+        assert_eq!(wide, "", "{width} px: elements wider than the window");
+        assert!(
+            dom.contains("class=\"verdict\"") && dom.contains("Fix (client):"),
+            "{width} px"
+        );
+        assert!(dom.contains("class=\"context\""), "the page says what made it");
+    }
+}

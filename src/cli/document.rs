@@ -12,6 +12,37 @@ use super::flags::Format;
 use super::output::Report;
 use super::spill::Spill;
 
+/// The command line as it was given, for the page's context (each
+/// argument escaped; a keystore password never shown).
+fn command_line() -> String {
+    let mut hide = false;
+    let args: Vec<String> = std::env::args()
+        .map(|a| {
+            let shown = if hide {
+                "***".to_string()
+            } else {
+                pcap_tls_audit::escape::text(a.as_bytes())
+            };
+            hide = a == "--keystore-password";
+            if a.starts_with("--keystore-password=") {
+                "--keystore-password=***".into()
+            } else {
+                shown
+            }
+        })
+        .collect();
+    args.join(" ")
+}
+
+/// The trust store as the page names it: the built-in roots, or its files.
+fn store_name(store: &TrustStoreInfo) -> String {
+    if store.files.is_empty() {
+        store.source.clone()
+    } else {
+        pcap_tls_audit::escape::text(store.files.join(", ").as_bytes())
+    }
+}
+
 /// What the end of every document of the run shares.
 pub struct End<'a> {
     pub groups: &'a [GroupReport],
@@ -48,7 +79,16 @@ impl Document {
             error: None,
         };
         if let Format::Html = format {
-            d.write(html::page_start("pcap-tls-audit report").as_bytes());
+            let context = [
+                ("tool", format!("{} {}", tool.name, tool.version)),
+                ("command", command_line()),
+                (
+                    "trust store",
+                    format!("{} ({} roots)", store_name(store), store.anchors),
+                ),
+                ("generated", pcap_tls_audit::timefmt::now()),
+            ];
+            d.write(html::page_start_with("pcap-tls-audit report", &context).as_bytes());
         }
         if let Format::Json = format {
             let head = format!(

@@ -27,8 +27,12 @@ section.capture h2{order:-2}.summary{order:-1}.conn{border:1px solid #ccc;border
 .decisive text{fill:#b00020;font-weight:bold}svg text{font:12px system-ui,sans-serif}\
 .cert{border:1px solid #999;border-radius:4px;padding:.3em .6em;margin:.2em 0 .2em 1.5em;font-family:monospace;font-size:12px}\
 .anchor{border-color:#1b5e20}.missing{border:2px dashed #b00020;color:#b00020}\
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:12px}th{cursor:pointer;background:#eee}\
-code{background:#f4f4f4;padding:1px 4px}@media print{button{display:none}}";
+table{border-collapse:collapse;width:100%;table-layout:fixed}td,th{border:1px solid #ccc;padding:2px 6px;font-size:12px;overflow-wrap:anywhere}th{cursor:pointer;background:#eee}\
+code{background:#f4f4f4;padding:1px 4px}svg.ladder{max-width:720px;height:auto;display:block}\
+.verdict{border-left:4px solid #b00020;padding:.2em .8em;margin:.4em 0;background:#fff5f5}.fix{margin:.3em 0}\
+pre.cmd{white-space:pre-wrap;word-break:break-all;background:#f4f4f4;padding:.3em .5em;margin:.2em 0}\
+.cert,code,p{overflow-wrap:anywhere}.context{color:#555;font-size:12px;order:-1}\
+@media print{button{display:none}.conn{border-color:#999}body{margin:0}}";
 
 const SCRIPT: &str = "document.querySelectorAll('button.copy').forEach(function(b){b.onclick=function(){navigator.clipboard.writeText(b.getAttribute('data-filter'));};});\
 document.querySelectorAll('table.sortable th').forEach(function(h,i){h.onclick=function(){var t=h.closest('table'),b=t.tBodies[0],r=Array.from(b.rows);\
@@ -38,6 +42,18 @@ var n=parseFloat(p)-parseFloat(q);var c=isNaN(n)?p.localeCompare(q):n;return d==
 /// Escapes text for the page (`escape::markup`).
 pub fn esc(s: &str) -> String {
     crate::escape::markup(s)
+}
+
+/// The page's start with its context: which tool and options made it,
+/// with which trust store, when.
+pub fn page_start_with(title: &str, context: &[(&str, String)]) -> String {
+    let mut o = page_start(title);
+    o.push_str("<p class=\"context\">");
+    for (i, (k, v)) in context.iter().enumerate() {
+        let _ = write!(o, "{}{}: {}", if i == 0 { "" } else { " · " }, esc(k), esc(v));
+    }
+    o.push_str("</p>\n");
+    o
 }
 
 /// The page's start: the policy, the style, the title.
@@ -69,16 +85,12 @@ pub fn capture_start(path: &str) -> String {
 pub fn capture_end(rep: &CaptureReport, (drawn_left, rows_left): (u64, u64), extra: &str, ok_rows: &str) -> String {
     let s = &rep.summary;
     let mut o = format!(
-        "<div class=\"summary\"><p>{} {}, {} packets, {} TCP connection(s): {} ok, {} failed, {} incomplete, {} not TLS, {} no connection{}</p>",
+        "<div class=\"summary\"><p>{} {}, {}, {}: {}{}</p>",
         esc(rep.format.as_deref().unwrap_or("")),
         esc(&rep.link_types.join(", ")),
-        rep.packets,
-        s.connections,
-        s.ok,
-        s.failed,
-        s.incomplete,
-        s.not_tls,
-        s.no_connection,
+        super::text::plural(rep.packets, "packet", "packets"),
+        super::text::plural(s.connections, "TCP connection", "TCP connections"),
+        esc(&s.words()),
         match (&rep.first_packet, &rep.last_packet) {
             (Some(a), Some(b)) => format!("; captured {} .. {}", esc(a), esc(b)),
             _ => String::new(),
@@ -148,7 +160,7 @@ pub fn ladder(c: &ConnectionReport) -> String {
     let h = 40 + row * c.handshake.len();
     let decisive = decisive_entry(c);
     let mut o = format!(
-        "<svg class=\"ladder\" xmlns=\"http://www.w3.org/2000/svg\" width=\"720\" height=\"{h}\" viewBox=\"0 0 720 {h}\" role=\"img\">\
+        "<svg class=\"ladder\" xmlns=\"http://www.w3.org/2000/svg\" width=\"100%\" viewBox=\"0 0 720 {h}\" role=\"img\">\
 <text x=\"{cx}\" y=\"16\" text-anchor=\"middle\">client {}</text><text x=\"{sx}\" y=\"16\" text-anchor=\"middle\">server {}</text>\
 <line x1=\"{cx}\" y1=\"22\" x2=\"{cx}\" y2=\"{h}\" stroke=\"#999\"/><line x1=\"{sx}\" y1=\"22\" x2=\"{sx}\" y2=\"{h}\" stroke=\"#999\"/>",
         esc(&c.client),
@@ -243,13 +255,25 @@ pub fn failed(c: &ConnectionReport) -> String {
     );
     if let Some(f) = &c.failure {
         let at = f.frame.map(|fr| format!(", frame {fr}")).unwrap_or_default();
+        let who = match f.side {
+            crate::vocabulary::Blame::Network => "no answer".to_string(),
+            side => format!("{side} gave up"),
+        };
         let _ = write!(
             o,
-            "<p><b>{}: {} gave up{at}.</b> {}</p>",
+            "<div class=\"verdict\"><p><b>{}: {who}{at}.</b></p><p class=\"fix\"><b>Fix ({}):</b> {}</p>",
             f.cause,
-            f.side,
-            esc(&f.explanation)
+            f.fix.who,
+            esc(&f.fix.summary)
         );
+        for cmd in &f.fix.commands {
+            let _ = write!(
+                o,
+                "<pre class=\"cmd\"><code>{0}</code></pre><button class=\"copy\" type=\"button\" data-filter=\"{0}\">copy</button>",
+                esc(cmd)
+            );
+        }
+        let _ = write!(o, "</div><p>{}</p>", esc(&f.explanation));
     } else if let Some(n) = &c.note {
         let _ = write!(o, "<p>{}</p>", esc(n));
     }
@@ -373,6 +397,7 @@ pub fn drawn(c: &ConnectionReport) -> bool {
 /// The groups across a batch (placed first by the style).
 pub fn groups(groups: &[GroupReport], captures: usize) -> String {
     let mut o = format!("<section class=\"groups\"><h2>Across {captures} captures</h2><ul>");
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     for g in groups {
         let place = match &g.sni {
             Some(s) => format!("{}:{}", s, g.server.rsplit_once(':').map_or("", |(_, p)| p)),
@@ -387,12 +412,12 @@ pub fn groups(groups: &[GroupReport], captures: usize) -> String {
             .collect();
         let _ = write!(
             o,
-            "<li><b>{} {}</b> {}: {} connections in {} captures, e.g. {}</li>",
+            "<li><b>{} {}</b> {}: {} in {}, e.g. {}</li>",
             esc(&place),
             esc(&what),
             esc(&codes.join(" ")),
-            g.connections,
-            g.captures,
+            plural(g.connections, "connection", "connections"),
+            plural(g.captures, "capture", "captures"),
             eg.join(", ")
         );
     }
