@@ -172,16 +172,23 @@ pub fn ladder(c: &ConnectionReport) -> String {
         let head = if x2 > x1 { x2 - 8 } else { x2 + 8 };
         let is_decisive = decisive == Some(i);
         let gap = e.message.to_ascii_lowercase().contains("gap");
-        let label = match &e.detail {
+        let full = match &e.detail {
             Some(d) => format!("{} ({})", e.message, d),
             None => e.message.to_string(),
+        };
+        // What fits between the lifelines (about 60 characters); the whole
+        // on hover.
+        let label = if full.chars().count() > 60 {
+            format!("{}…", full.chars().take(58).collect::<String>())
+        } else {
+            full.clone()
         };
         let _ = write!(
             o,
             "<g class=\"arrow{}{}\" data-frame=\"{}\"><text x=\"8\" y=\"{}\">frame {}{}</text>\
 <line x1=\"{x1}\" y1=\"{y}\" x2=\"{head}\" y2=\"{y}\" stroke=\"#333\"{}/>\
 <polygon points=\"{x2},{y} {head},{} {head},{}\" fill=\"#333\"/>\
-<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text></g>",
+<text x=\"{}\" y=\"{}\" text-anchor=\"middle\"><title>{}</title>{}</text></g>",
             if is_decisive { " decisive" } else { "" },
             if gap { " gap" } else { "" },
             e.frame,
@@ -193,6 +200,7 @@ pub fn ladder(c: &ConnectionReport) -> String {
             y + 4,
             (cx + sx) / 2,
             y - 6,
+            esc(&full),
             esc(&label)
         );
     }
@@ -217,7 +225,7 @@ pub fn chain_tree(title: &str, ch: &ChainReport) -> String {
     for cert in ch.certificates.iter().rev() {
         let _ = write!(
             o,
-            "<div class=\"cert\" data-index=\"{}\">{} s: {}<br/>i: {}<br/>valid {} to {}; {} {}<br/>sha256 {}",
+            "<div class=\"cert\" data-index=\"{}\">{} s: {}<br/>i: {}<br/>valid {} to {}; {} {}; {}{}{}<br/>sha256 {}",
             cert.index,
             cert.index,
             esc(&cert.subject),
@@ -226,6 +234,13 @@ pub fn chain_tree(title: &str, ch: &ChainReport) -> String {
             esc(&cert.not_after),
             esc(&cert.key.algorithm),
             cert.key.bits.map(|b| b.to_string()).unwrap_or_default(),
+            esc(&cert.signature_algorithm),
+            if cert.is_ca { "; CA" } else { "" },
+            if cert.san.is_empty() {
+                String::new()
+            } else {
+                format!("<br/>SAN {}", esc(&cert.san.join(", ")))
+            },
             esc(&cert.sha256)
         );
         for f in ch.findings.iter().filter(|f| f.cert_index == Some(cert.index)) {
@@ -274,6 +289,34 @@ pub fn failed(c: &ConnectionReport) -> String {
             );
         }
         let _ = write!(o, "</div><p>{}</p>", esc(&f.explanation));
+        if let Some(ch) = &c.client_hello {
+            let vs = if ch.supported_versions.is_empty() {
+                ch.legacy_version.to_string()
+            } else {
+                ch.supported_versions.join(", ")
+            };
+            let _ = write!(
+                o,
+                "<p>Client offered: {}; {} cipher suites{}.</p>",
+                esc(&vs),
+                ch.cipher_suites.len(),
+                if ch.alpn.is_empty() {
+                    String::new()
+                } else {
+                    format!("; ALPN {}", esc(&ch.alpn.join(",")))
+                }
+            );
+        }
+        if let Some(d) = &c.decryption {
+            let line = match (&d.keys, d.decrypted) {
+                (Some(k), true) => format!("Decrypted: {} records opened with the secrets of {k}.", d.records),
+                _ => format!(
+                    "Not decrypted: {}.",
+                    d.problem.as_deref().unwrap_or("no secrets for this session")
+                ),
+            };
+            let _ = write!(o, "<p>{}</p>", esc(&line));
+        }
     } else if let Some(n) = &c.note {
         let _ = write!(o, "<p>{}</p>", esc(n));
     }
