@@ -40,7 +40,7 @@ fn fetching(dom: &str) -> Vec<String> {
     let mut found = Vec::new();
     for tag in dom.split('<').skip(1) {
         let head = tag.split('>').next().unwrap_or("");
-        // In-page anchors (href="#conn-3") fetch nothing.
+        // In-page anchors (href="#c1-conn-3") fetch nothing.
         let head = head.replace(" href=\"#", " anchor=\"");
         for a in [" src=", " href=", " srcset=", " action=", "url("] {
             if head.contains(a) {
@@ -128,9 +128,9 @@ fn every_sample_is_drawn_right_in_the_browser() {
     let sections: Vec<&str> = dom.split("<section class=\"capture\">").skip(1).collect();
     assert_eq!(sections.len(), samples.len());
     let mut drawn = 0;
-    for (section, capture) in sections.iter().zip(json["captures"].as_array().unwrap()) {
+    for (k, (section, capture)) in sections.iter().zip(json["captures"].as_array().unwrap()).enumerate() {
         for c in capture["connections"].as_array().unwrap() {
-            let marker = format!("id=\"conn-{}\"", c["id"]);
+            let marker = format!("id=\"c{}-conn-{}\"", k + 1, c["id"]);
             let Some(at) = section.find(&marker) else { continue };
             let block = &section[at..];
             let block = &block[..block[1..].find("<div class=\"conn ").map_or(block.len(), |e| e + 1)];

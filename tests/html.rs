@@ -2,8 +2,8 @@
 //! page is well-formed): the policy forbids network access and allows only
 //! its own inline script; each failed connection has a ladder with one
 //! arrow per handshake entry and the decisive one marked, and its chain as
-//! a tree; strings from the capture stay text. (Rendering in a browser is
-//! not tested yet: see docs/report-format.md.)
+//! a tree; strings from the capture stay text; element ids are unique in a
+//! batch page. (Rendered in chromium: `tests/browser.rs`.)
 
 mod common;
 use common::{tool, top};
@@ -187,4 +187,29 @@ fn a_batch_page_has_its_groups_and_every_capture() {
         .find(|n| n.has_tag_name("table") && class_has(n, "sortable"))
         .unwrap();
     assert!(table.descendants().filter(|n| n.has_tag_name("tr")).count() >= 2);
+}
+
+#[test]
+fn element_ids_are_unique_in_a_batch_page_and_links_resolve() {
+    // The same capture twice: connection ids repeat, element ids do not.
+    let page = String::from_utf8(run(
+        "html",
+        &[
+            "samples/java-pkix-tls12.pcap",
+            "samples/java-pkix-tls12.pcap",
+            "samples/multi.pcap",
+        ],
+    ))
+    .unwrap();
+    let doc = parse(&page);
+    let ids: Vec<&str> = doc.descendants().filter_map(|n| n.attribute("id")).collect();
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len(), "{ids:?}");
+    for n in doc.descendants().filter(|n| n.has_tag_name("a")) {
+        if let Some(target) = n.attribute("href").and_then(|h| h.strip_prefix('#')) {
+            assert!(ids.contains(&target), "a link to #{target}");
+        }
+    }
 }

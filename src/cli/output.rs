@@ -22,6 +22,8 @@ use super::flags::Format;
 /// `html::MAX_DRAWN`), ok ones gathered into the table (up to `MAX_ROWS`).
 #[derive(Default)]
 struct HtmlPart {
+    /// The capture's prefix of element ids (`c2-conn-7`): ids restart per capture.
+    anchor: String,
     drawn: u64,
     drawn_left: u64,
     listed: u64,
@@ -57,7 +59,7 @@ impl HtmlPart {
                 self.drawn += 1;
                 self.seen.insert(key, self.repeats.len());
                 self.repeats.push((c.id, Vec::new(), 0));
-                return Some(html::failed(c));
+                return Some(html::failed(c, &self.anchor));
             }
             self.drawn_left += 1;
         } else if self.listed < html::MAX_ROWS {
@@ -72,7 +74,7 @@ impl HtmlPart {
     /// The end of the capture's section.
     fn finish(self, rep: &CaptureReport) -> String {
         let repeats: Vec<_> = self.repeats.into_iter().filter(|r| r.2 > 0).collect();
-        let mut extra = html::repeats(&repeats);
+        let mut extra = html::repeats(&repeats, &self.anchor);
         if self.points.len() > 20 {
             extra.push_str(&html::timeline(&self.points));
         }
@@ -302,7 +304,14 @@ impl<'a> CaptureOut<'a> {
             text: TextCapture::new(s.text.clone()),
             groups: BatchGroups::default(),
             junit: None,
-            html: HtmlPart::default(),
+            html: HtmlPart {
+                anchor: format!(
+                    "c{}{}-",
+                    index + 1,
+                    member.map(|m| format!("-{}", m + 1)).unwrap_or_default()
+                ),
+                ..HtmlPart::default()
+            },
             ecs: Default::default(),
             line: Vec::new(),
             listed: 0,

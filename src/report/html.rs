@@ -257,10 +257,11 @@ pub fn chain_tree(title: &str, ch: &ChainReport) -> String {
     o
 }
 
-/// A connection that did not succeed, drawn in full.
-pub fn failed(c: &ConnectionReport) -> String {
+/// A connection that did not succeed, drawn in full; `anchor`: the
+/// capture's prefix of its element id (ids restart per capture).
+pub fn failed(c: &ConnectionReport, anchor: &str) -> String {
     let mut o = format!(
-        "<div class=\"conn failed\" id=\"conn-{}\"><h3>{} #{} {} -&gt; {}{}</h3>",
+        "<div class=\"conn failed\" id=\"{anchor}conn-{}\"><h3>{} #{} {} -&gt; {}{}</h3>",
         c.id,
         esc(&c.status.to_string().to_uppercase()),
         c.id,
@@ -359,7 +360,7 @@ pub fn same_failure(c: &ConnectionReport) -> String {
 }
 
 /// The connections like one drawn above: `(first id, ids of the others, how many)`.
-pub fn repeats(list: &[(u64, Vec<u64>, u64)]) -> String {
+pub fn repeats(list: &[(u64, Vec<u64>, u64)], anchor: &str) -> String {
     if list.is_empty() {
         return String::new();
     }
@@ -373,7 +374,7 @@ pub fn repeats(list: &[(u64, Vec<u64>, u64)]) -> String {
         };
         let _ = write!(
             o,
-            "<li>like <a href=\"#conn-{first}\">#{first}</a>: {}{more}</li>",
+            "<li>like <a href=\"#{anchor}conn-{first}\">#{first}</a>: {}{more}</li>",
             shown.join(", ")
         );
     }
