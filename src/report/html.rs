@@ -291,32 +291,10 @@ pub fn failed(c: &ConnectionReport, anchor: &str) -> String {
         }
         let _ = write!(o, "</div><p>{}</p>", esc(&f.explanation));
         if let Some(ch) = &c.client_hello {
-            let vs = if ch.supported_versions.is_empty() {
-                ch.legacy_version.to_string()
-            } else {
-                ch.supported_versions.join(", ")
-            };
-            let _ = write!(
-                o,
-                "<p>Client offered: {}; {} cipher suites{}.</p>",
-                esc(&vs),
-                ch.cipher_suites.len(),
-                if ch.alpn.is_empty() {
-                    String::new()
-                } else {
-                    format!("; ALPN {}", esc(&ch.alpn.join(",")))
-                }
-            );
+            let _ = write!(o, "<p>Client offered: {}.</p>", esc(&super::text_parts::offer(ch)));
         }
         if let Some(d) = &c.decryption {
-            let line = match (&d.keys, d.decrypted) {
-                (Some(k), true) => format!("Decrypted: {} records opened with the secrets of {k}.", d.records),
-                _ => format!(
-                    "Not decrypted: {}.",
-                    d.problem.as_deref().unwrap_or("no secrets for this session")
-                ),
-            };
-            let _ = write!(o, "<p>{}</p>", esc(&line));
+            let _ = write!(o, "<p>{}.</p>", esc(&super::text_parts::decryption(d)));
         }
     } else if let Some(n) = &c.note {
         let _ = write!(o, "<p>{}</p>", esc(n));

@@ -150,35 +150,13 @@ pub(super) fn render_failed(o: &mut String, c: &ConnectionReport, style: &Style)
     }
     let _ = writeln!(o, "  {}", f.explanation);
     if let Some(ch) = &c.client_hello {
-        let vs = if ch.supported_versions.is_empty() {
-            ch.legacy_version.to_string()
-        } else {
-            ch.supported_versions.join(", ")
-        };
-        let _ = writeln!(
-            o,
-            "  client offered: {}; {} cipher suites{}",
-            vs,
-            ch.cipher_suites.len(),
-            if ch.alpn.is_empty() {
-                String::new()
-            } else {
-                format!("; ALPN {}", ch.alpn.join(","))
-            }
-        );
+        let _ = writeln!(o, "  client offered: {}", offer(ch));
     }
     if style.verbose {
         render_fingerprints(o, c);
     }
     if let Some(d) = &c.decryption {
-        let line = match (&d.keys, d.decrypted) {
-            (Some(k), true) => format!("decrypted: {} records opened with the secrets of {k}", d.records),
-            _ => format!(
-                "not decrypted: {}",
-                d.problem.as_deref().unwrap_or("no secrets for this session")
-            ),
-        };
-        let _ = writeln!(o, "  {line}");
+        let _ = writeln!(o, "  {}", decryption(d));
     }
     render_ladder(o, c);
     if !c.acceptable_client_cas.is_empty() {
@@ -329,4 +307,31 @@ pub(super) fn wrapped(text: &str) -> String {
         }
     }
     o
+}
+
+/// What the client offered, in a few words: its versions, how many suites,
+/// its ALPN (the text and the page say it alike).
+pub(super) fn offer(ch: &ClientHelloReport) -> String {
+    let vs = if ch.supported_versions.is_empty() {
+        ch.legacy_version.to_string()
+    } else {
+        ch.supported_versions.join(", ")
+    };
+    let alpn = if ch.alpn.is_empty() {
+        String::new()
+    } else {
+        format!("; ALPN {}", ch.alpn.join(","))
+    };
+    format!("{vs}; {} cipher suites{alpn}", ch.cipher_suites.len())
+}
+
+/// Whether the connection's records were decrypted, and with what.
+pub(super) fn decryption(d: &DecryptionReport) -> String {
+    match (&d.keys, d.decrypted) {
+        (Some(k), true) => format!("decrypted: {} records opened with the secrets of {k}", d.records),
+        _ => format!(
+            "not decrypted: {}",
+            d.problem.as_deref().unwrap_or("no secrets for this session")
+        ),
+    }
 }
