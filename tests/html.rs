@@ -212,4 +212,11 @@ fn element_ids_are_unique_in_a_batch_page_and_links_resolve() {
             assert!(ids.contains(&target), "a link to #{target}");
         }
     }
+    // Each capture's size and hash, as the file lies on disk.
+    let bytes = std::fs::read(top().join("samples/multi.pcap")).unwrap();
+    let hash = hex::encode(sha2::Sha256::digest(&bytes));
+    assert!(
+        page.contains(&format!("{} bytes; file sha256 {hash}", bytes.len())),
+        "the capture's hash"
+    );
 }

@@ -167,8 +167,33 @@ fn analyze_one(
             (rep, sink.fan)
         }
     };
+    let mut rep = rep;
+    if member.is_none() && run.reports.iter().any(|(r, _)| matches!(r.format, flags::Format::Html)) {
+        rep.file_sha256 = file_sha256(cf);
+    }
     let failing = run.finish(fan, &rep);
     (rep, failing)
+}
+
+/// The SHA-256 of a capture's file as it lies on disk (the mapped bytes, or
+/// the compressed file read again); none for standard input.
+fn file_sha256(cf: &CaptureFile) -> Option<String> {
+    use sha2::Digest;
+    if let Some(b) = cf.whole() {
+        return Some(hex::encode(sha2::Sha256::digest(b)));
+    }
+    if cf.path.as_os_str() == "-" {
+        return None;
+    }
+    let mut f = std::fs::File::open(&cf.path).ok()?;
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match std::io::Read::read(&mut f, &mut buf).ok()? {
+            0 => return Some(hex::encode(h.finalize())),
+            n => h.update(&buf[..n]),
+        }
+    }
 }
 
 /// The workers for capture `cf`: a stream (standard input, gzip) has a

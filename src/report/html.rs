@@ -85,7 +85,7 @@ pub fn capture_start(path: &str) -> String {
 pub fn capture_end(rep: &CaptureReport, (drawn_left, rows_left): (u64, u64), extra: &str, ok_rows: &str) -> String {
     let s = &rep.summary;
     let mut o = format!(
-        "<div class=\"summary\"><p>{} {}, {}, {}: {}{}</p>",
+        "<div class=\"summary\"><p>{} {}, {}, {}: {}{}</p><p class=\"context\">{}{}</p>",
         esc(rep.format.as_deref().unwrap_or("")),
         esc(&rep.link_types.join(", ")),
         super::text::plural(rep.packets, "packet", "packets"),
@@ -94,7 +94,12 @@ pub fn capture_end(rep: &CaptureReport, (drawn_left, rows_left): (u64, u64), ext
         match (&rep.first_packet, &rep.last_packet) {
             (Some(a), Some(b)) => format!("; captured {} .. {}", esc(a), esc(b)),
             _ => String::new(),
-        }
+        },
+        super::text::plural(rep.bytes, "byte", "bytes"),
+        rep.file_sha256
+            .as_ref()
+            .map(|h| format!("; file sha256 {}", esc(h)))
+            .unwrap_or_default()
     );
     if let Some(e) = &rep.error {
         let _ = write!(o, "<p class=\"failed\">{}</p>", esc(e));

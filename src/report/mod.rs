@@ -182,6 +182,10 @@ pub struct CaptureReport {
     pub warnings: Vec<String>,
     pub summary: Summary,
     pub connections: Vec<ConnectionReport>,
+    /// The SHA-256 of the capture's file as it is on disk (for the page's
+    /// context; computed only for the html report).
+    #[serde(skip)]
+    pub file_sha256: Option<String>,
 }
 
 /// Extension: how a connection's records were decrypted.
