@@ -181,29 +181,27 @@ impl Defect {
     /// What is wrong, and what to change (the finding's two halves).
     fn parts(&self) -> (String, Option<String>) {
         use Defect::*;
-        let key = |k: &Option<String>| k.as_ref().map(|k| format!(" (key identifier {k})")).unwrap_or_default();
-        let (fact, action): (String, &str) = match self {
-            Unparsable { index, len } => (format!("certificate {index} could not be decoded ({len} bytes)"), ""),
-            SelfSigned => (
-                "the certificate is self-signed: clients trust it only if it is in their trust store".into(),
-                "use a certificate issued by a CA the clients trust",
-            ),
-            WeakKey { algorithm, bits, .. } => (
-                format!(
-                    "{algorithm} key of {bits} bits is too small (RSA needs 2048, EC 224); modern clients refuse it"
-                ),
-                "reissue with a larger key",
-            ),
-            KeyTooLarge { bits, max, .. } => (
-                format!(
-                    "RSA key of {bits} bits is larger than the {max} bits allowed (--max-key-bits): some gateways refuse such keys"
-                ),
-                "",
-            ),
-            WeakSignatureAlgorithm { algorithm, .. } => (
-                format!("signed with {algorithm}, which clients no longer accept"),
-                "reissue it with SHA-256",
-            ),
+        let (fact, action) = self.path_parts().unwrap_or_else(|| self.certificate_parts());
+        // The actions that name what they act on.
+        let named = match self {
+            StaleCopy { index, of, .. } => Some(format!(
+                "remove certificate {index} from the server's chain file and keep certificate {of}"
+            )),
+            Expired {
+                subject, on_path: true, ..
+            } => Some(format!("renew \"{subject}\"")),
+            WrongKeyUsage(UsageGap::KeyUsage { bit, .. }) => Some(format!("reissue the certificate with {bit}")),
+            _ => None,
+        };
+        (fact, named.or_else(|| (!action.is_empty()).then(|| action.to_string())))
+    }
+
+    /// The two halves for a defect of the chain's path and trust (none for
+    /// a certificate's own).
+    fn path_parts(&self) -> Option<(String, &'static str)> {
+        use Defect::*;
+        let key = key_text;
+        Some(match self {
             BadSignature { index, issuer } => (
                 format!(
                     "the signature of certificate {index} does not verify with the key of its issuer, certificate {issuer} (same name, another key): the chain mixes certificates of different issuances"
@@ -282,6 +280,36 @@ impl Defect {
                 ),
                 "add it to the server's chain file (if it is a root, add it to the client's trust store instead)",
             ),
+            _ => return None,
+        })
+    }
+
+    /// The two halves for a defect of one certificate (dates, key, usage,
+    /// names); `path_parts` has the others.
+    fn certificate_parts(&self) -> (String, &'static str) {
+        use Defect::*;
+        match self {
+            Unparsable { index, len } => (format!("certificate {index} could not be decoded ({len} bytes)"), ""),
+            SelfSigned => (
+                "the certificate is self-signed: clients trust it only if it is in their trust store".into(),
+                "use a certificate issued by a CA the clients trust",
+            ),
+            WeakKey { algorithm, bits, .. } => (
+                format!(
+                    "{algorithm} key of {bits} bits is too small (RSA needs 2048, EC 224); modern clients refuse it"
+                ),
+                "reissue with a larger key",
+            ),
+            KeyTooLarge { bits, max, .. } => (
+                format!(
+                    "RSA key of {bits} bits is larger than the {max} bits allowed (--max-key-bits): some gateways refuse such keys"
+                ),
+                "",
+            ),
+            WeakSignatureAlgorithm { algorithm, .. } => (
+                format!("signed with {algorithm}, which clients no longer accept"),
+                "reissue it with SHA-256",
+            ),
             Expired {
                 not_after,
                 days,
@@ -337,19 +365,9 @@ impl Defect {
                 "reissue it with that usage",
             ),
             VerificationFailed { reason } => (format!("the chain does not verify: {reason}"), ""),
-        };
-        // The actions that name what they act on.
-        let named = match self {
-            StaleCopy { index, of, .. } => Some(format!(
-                "remove certificate {index} from the server's chain file and keep certificate {of}"
-            )),
-            Expired {
-                subject, on_path: true, ..
-            } => Some(format!("renew \"{subject}\"")),
-            WrongKeyUsage(UsageGap::KeyUsage { bit, .. }) => Some(format!("reissue the certificate with {bit}")),
-            _ => None,
-        };
-        (fact, named.or_else(|| (!action.is_empty()).then(|| action.to_string())))
+            // (The chain's path and trust: `path_parts`.)
+            _ => (String::new(), ""),
+        }
     }
 
     /// Commands that fetch what the fix needs, runnable as they are: the
@@ -383,7 +401,7 @@ impl Defect {
     /// certificate (for `failure.fix`), and who must act.
     pub fn fix(&self) -> Option<(Who, String)> {
         use Defect::*;
-        let key = |k: &Option<String>| k.as_ref().map(|k| format!(" (key identifier {k})")).unwrap_or_default();
+        let key = key_text;
         Some(match self {
             MissingRoot {
                 issuer,
@@ -425,63 +443,57 @@ impl Defect {
                         .unwrap_or_default()
                 ),
             ),
-            HostnameMismatch { host, presented } => (
-                Who::Server,
-                format!(
-                    "Use a certificate whose subjectAltName includes \"{host}\", or make the client connect with a name the certificate holds ({presented})."
-                ),
+            _ => (Who::Server, self.server_fix()?),
+        })
+    }
+
+    /// The fix of a defect the server's certificates must change for: one
+    /// sentence (none for a defect that decides nothing).
+    fn server_fix(&self) -> Option<String> {
+        use Defect::*;
+        Some(match self {
+            HostnameMismatch { host, presented } => format!(
+                "Use a certificate whose subjectAltName includes \"{host}\", or make the client connect with a name the certificate holds ({presented})."
             ),
-            Expired { subject, not_after, .. } => (
-                Who::Server,
-                format!(
-                    "Renew \"{subject}\", which expired on {}.",
-                    timefmt::seconds(*not_after)
-                ),
+            Expired { subject, not_after, .. } => format!(
+                "Renew \"{subject}\", which expired on {}.",
+                timefmt::seconds(*not_after)
             ),
-            NotYetValid { index, not_before, .. } => (
-                Who::Server,
-                format!(
-                    "Check the server's and the client's clocks, or the dates of certificate {index}: it is valid from {} only.",
-                    timefmt::seconds(*not_before)
-                ),
+            NotYetValid { index, not_before, .. } => format!(
+                "Check the server's and the client's clocks, or the dates of certificate {index}: it is valid from {} only.",
+                timefmt::seconds(*not_before)
             ),
-            WrongKeyUsage(UsageGap::KeyUsage { bit, suite }) => (
-                Who::Server,
-                format!("Reissue the server's certificate with {bit} in its keyUsage ({suite} needs it)."),
-            ),
-            WrongKeyUsage(UsageGap::Extended { purpose }) => (
-                Who::Server,
-                format!("Reissue the certificate with {purpose} in its extendedKeyUsage."),
-            ),
-            WeakKey { index, .. } => (
-                Who::Server,
-                format!("Reissue certificate {index} with a larger key (RSA 2048 bits or more, or EC)."),
-            ),
-            WeakSignatureAlgorithm { index, .. } => {
-                (Who::Server, format!("Reissue certificate {index} signed with SHA-256."))
+            WrongKeyUsage(UsageGap::KeyUsage { bit, suite }) => {
+                format!("Reissue the server's certificate with {bit} in its keyUsage ({suite} needs it).")
             }
-            BadSignature { index, .. } => (
-                Who::Server,
-                format!("Send the intermediate that issued certificate {index} in place of the one in the chain."),
-            ),
-            WrongOrder { .. } => (
-                Who::Server,
-                "Send the chain in path order: the leaf first, then its issuer, and so on.".into(),
-            ),
-            SelfSigned => (
-                Who::Server,
+            WrongKeyUsage(UsageGap::Extended { purpose }) => {
+                format!("Reissue the certificate with {purpose} in its extendedKeyUsage.")
+            }
+            WeakKey { index, .. } => {
+                format!("Reissue certificate {index} with a larger key (RSA 2048 bits or more, or EC).")
+            }
+            WeakSignatureAlgorithm { index, .. } => format!("Reissue certificate {index} signed with SHA-256."),
+            BadSignature { index, .. } => {
+                format!("Send the intermediate that issued certificate {index} in place of the one in the chain.")
+            }
+            WrongOrder { .. } => "Send the chain in path order: the leaf first, then its issuer, and so on.".into(),
+            SelfSigned => {
                 "Use a certificate issued by a CA the clients trust, or add this one to the clients' trust stores."
-                    .into(),
-            ),
-            Unparsable { index, .. } => (
-                Who::Server,
-                format!("Check the server's certificate file: certificate {index} cannot be decoded."),
-            ),
-            KeyTooLarge { max, .. } => (
-                Who::Server,
-                format!("Reissue the certificate with an RSA key of at most {max} bits, or raise the gateway's limit."),
-            ),
-            Extra { .. } | StaleCopy { .. } | ExpiresSoon { .. } | VerificationFailed { .. } => return None,
+                    .into()
+            }
+            Unparsable { index, .. } => {
+                format!("Check the server's certificate file: certificate {index} cannot be decoded.")
+            }
+            KeyTooLarge { max, .. } => {
+                format!("Reissue the certificate with an RSA key of at most {max} bits, or raise the gateway's limit.")
+            }
+            MissingRoot { .. }
+            | RootNotTrusted { .. }
+            | MissingIntermediate { .. }
+            | Extra { .. }
+            | StaleCopy { .. }
+            | ExpiresSoon { .. }
+            | VerificationFailed { .. } => return None,
         })
     }
 
@@ -513,6 +525,11 @@ impl Defect {
             _ => format!("{m}."),
         }
     }
+}
+
+/// ` (key identifier aa:bb:...)`, or nothing.
+fn key_text(k: &Option<String>) -> String {
+    k.as_ref().map(|k| format!(" (key identifier {k})")).unwrap_or_default()
 }
 
 /// `s` with its first letter in upper case.
