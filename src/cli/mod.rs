@@ -1,7 +1,7 @@
 //! The command line: flags, inputs, the trust store, the run over the
 //! captures (with progress and messages on stderr), the exit code, the output.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -315,6 +315,90 @@ fn capture_messages(rep: &CaptureReport) -> Vec<String> {
         .collect()
 }
 
+/// Analyses every input: one with all the cores, its reports streamed
+/// out; a batch with a core per capture, each capture's reports written in
+/// input order as soon as those before it are (ripgrep's per-file buffers;
+/// a large one waits in a temporary file, not in memory). Per capture:
+/// whether it failed a gate, and its facts (without connections).
+fn analyze_all(
+    run: &Run,
+    inputs: &[PathBuf],
+    reports: usize,
+    docs: &Mutex<Vec<Document>>,
+) -> Vec<(bool, CaptureReport)> {
+    if inputs.len() == 1 {
+        // One capture: its reports stream out, with every core on it.
+        let mut d = docs.lock().unwrap_or_else(|e| e.into_inner());
+        let mut outs: Vec<&mut dyn Write> = d.iter_mut().map(|d| d.stream()).collect();
+        let done = analyze_input(run, &inputs[0], (0, 1), rayon::current_num_threads(), &mut outs);
+        for (rep, _) in &done {
+            run.progress.messages(&capture_messages(rep));
+        }
+        done.into_iter().map(|(rep, failing)| (failing, rep)).collect()
+    } else {
+        // A batch: captures in parallel, one core each; each capture's
+        // reports are written whole, in input order, as soon as those before
+        // it are (ripgrep's per-file buffers; a large one waits in a
+        // temporary file, not in memory).
+        run.progress.batch(inputs.len());
+        inputs
+            .par_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let mut bufs: Vec<spill::Spill> = (0..reports).map(|_| spill::Spill::default()).collect();
+                let mut outs: Vec<&mut dyn Write> = bufs.iter_mut().map(|b| b as &mut dyn Write).collect();
+                let done = analyze_input(run, p, (i, inputs.len()), 1, &mut outs);
+                drop(outs);
+                for (rep, _) in &done {
+                    run.progress.messages(&capture_messages(rep));
+                }
+                let mut d = docs.lock().unwrap_or_else(|e| e.into_inner());
+                for (doc, buf) in d.iter_mut().zip(bufs) {
+                    doc.put(i, buf);
+                }
+                run.progress.done();
+                done.into_iter()
+                    .map(|(rep, failing)| (failing, rep))
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+}
+
+/// The end of every document of the run (`dests`, with their JUnit
+/// counts): the groups and the total of its captures; the errors writing them.
+fn end_documents(
+    docs: Vec<Document>,
+    (dests, junit): (&[destinations::Destination], &[Counts]),
+    groups: BatchGroups,
+    outcomes: &[(bool, CaptureReport)],
+) -> Vec<UsageError> {
+    let not_grouped = groups.not_grouped;
+    let groups = groups.finish();
+    let mut total = BatchTotal::default();
+    for (_, c) in outcomes {
+        total.add(c);
+    }
+    let end = document::End {
+        groups: &groups,
+        not_grouped,
+        total: &total,
+    };
+    let mut problems = Vec::new();
+    for ((doc, d), counts) in docs.into_iter().zip(dests).zip(junit) {
+        if let Some(e) = doc.end(&end, counts) {
+            problems.push(UsageError::Output {
+                path: d.label.clone(),
+                source: e,
+            });
+        }
+    }
+    problems
+}
+
 /// Runs the command line; the exit code of the contract.
 pub fn run(cli: &Cli) -> Result<u8, UsageError> {
     if let Some(what) = cli.generate {
@@ -376,49 +460,8 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
         docs.push(Document::begin(destinations::open(d)?, d.report, &tool, &store));
     }
     let docs = Mutex::new(docs);
-    // Per capture: unreadable, failing a gate, its facts (without connections).
-    let outcomes: Vec<(bool, bool, CaptureReport)> = if inputs.len() == 1 {
-        // One capture: its reports stream out, with every core on it.
-        let mut d = docs.lock().unwrap_or_else(|e| e.into_inner());
-        let mut outs: Vec<&mut dyn Write> = d.iter_mut().map(|d| d.stream()).collect();
-        let done = analyze_input(&run, &inputs[0], (0, 1), rayon::current_num_threads(), &mut outs);
-        for (rep, _) in &done {
-            progress.messages(&capture_messages(rep));
-        }
-        done.into_iter()
-            .map(|(rep, failing)| (rep.error.is_some(), failing, rep))
-            .collect()
-    } else {
-        // A batch: captures in parallel, one core each; each capture's
-        // reports are written whole, in input order, as soon as those before
-        // it are (ripgrep's per-file buffers; a large one waits in a
-        // temporary file, not in memory).
-        progress.batch(inputs.len());
-        inputs
-            .par_iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let mut bufs: Vec<spill::Spill> = dests.iter().map(|_| spill::Spill::default()).collect();
-                let mut outs: Vec<&mut dyn Write> = bufs.iter_mut().map(|b| b as &mut dyn Write).collect();
-                let done = analyze_input(&run, p, (i, inputs.len()), 1, &mut outs);
-                drop(outs);
-                for (rep, _) in &done {
-                    progress.messages(&capture_messages(rep));
-                }
-                let mut d = docs.lock().unwrap_or_else(|e| e.into_inner());
-                for (doc, buf) in d.iter_mut().zip(bufs) {
-                    doc.put(i, buf);
-                }
-                progress.done();
-                done.into_iter()
-                    .map(|(rep, failing)| (rep.error.is_some(), failing, rep))
-                    .collect::<Vec<_>>()
-            })
-            .collect::<Vec<_>>()
-            .into_iter()
-            .flatten()
-            .collect()
-    };
+    // Per capture: failing a gate, its facts (without connections).
+    let outcomes = analyze_all(&run, &inputs, dests.len(), &docs);
     if let Some(log) = &run.opts.keylog {
         for m in keylog::unused(log) {
             progress.message(&pcap_tls_audit::escape::text(m.as_bytes()));
@@ -429,25 +472,7 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
     let mut problems = run.errors.into_inner().unwrap_or_else(|e| e.into_inner());
     let junit = run.junit.into_inner().unwrap_or_else(|e| e.into_inner());
     let groups = std::mem::take(&mut *groups.lock().unwrap_or_else(|e| e.into_inner()));
-    let not_grouped = groups.not_grouped;
-    let groups = groups.finish();
-    let mut total = BatchTotal::default();
-    for (_, _, c) in &outcomes {
-        total.add(c);
-    }
-    let end = document::End {
-        groups: &groups,
-        not_grouped,
-        total: &total,
-    };
-    for ((doc, d), counts) in docs.into_iter().zip(&dests).zip(&junit) {
-        if let Some(e) = doc.end(&end, counts) {
-            problems.push(UsageError::Output {
-                path: d.label.clone(),
-                source: e,
-            });
-        }
-    }
+    problems.extend(end_documents(docs, (&dests, &junit), groups, &outcomes));
     if let (Some(x), Some(dir)) = (&export, &cli.export_certs)
         && let Err(e) = x
             .lock()
@@ -463,8 +488,8 @@ pub fn run(cli: &Cli) -> Result<u8, UsageError> {
     if let Some(e) = problems.into_iter().find(|e| !is_broken_pipe(e)) {
         return Err(e);
     }
-    let unreadable = !errors.is_empty() || outcomes.iter().any(|o| o.0);
-    let failing = outcomes.iter().any(|o| o.1);
+    let unreadable = !errors.is_empty() || outcomes.iter().any(|(_, rep)| rep.error.is_some());
+    let failing = outcomes.iter().any(|(failing, _)| *failing);
     Ok(if unreadable {
         2
     } else if failing {
