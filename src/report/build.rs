@@ -76,23 +76,10 @@ pub fn connection(f: ConnectionFacts) -> ConnectionReport {
     let warnings = warnings(t);
     let note = note(&f, version);
     let close = close_report(t);
-    let acceptable_client_cas = t
-        .events
-        .iter()
-        .find_map(|e| match tls_of(e) {
-            Some(TlsMsg::CertificateRequest(c)) => Some(dn_names(c)),
-            _ => None,
-        })
-        .unwrap_or_default();
+    let acceptable_client_cas = client_cas(t);
+    let failure = failure_report(&f, &acceptable_client_cas);
     let verdict = f.verdict;
     let (client, server) = (f.client, f.server);
-    // The root the server sent and the store lacks, as `--export-certs` names it.
-    let root_sha256 = match (&f.reason, &f.server_chain) {
-        (Some(crate::chain::Defect::RootNotTrusted { index, .. }), Some(c)) => {
-            c.certificates.get(*index).map(|x| x.sha256.clone())
-        }
-        _ => None,
-    };
     let (server_chain, client_chain, key_check) = (f.server_chain, f.client_chain, f.key_check);
     let (nanos, first_frame, start) = (f.nanos, f.first_frame, f.start);
     let sni = ch.and_then(|(_, c)| c.sni.as_ref()).map(|s| crate::escape::text(s));
@@ -131,31 +118,7 @@ pub fn connection(f: ConnectionFacts) -> ConnectionReport {
                 .map(|e| entry(e, offset(t, e.frame), syn.as_ref()))
                 .collect()
         },
-        failure: verdict.failure.map(|fl| FailureReport {
-            fix: crate::fix::of_failure(
-                &fl,
-                (&endpoint(server), ch.map(|(_, c)| c)),
-                (f.reason.as_ref(), root_sha256.as_deref()),
-                &acceptable_client_cas,
-                f.stores,
-            ),
-            because: f
-                .reason
-                .as_ref()
-                .filter(|_| fl.cause == Cause::Named(crate::vocabulary::NamedCause::CertificateRejectedByClient))
-                .map(|d| (d.code(), d.cert_index())),
-            cause: fl.cause,
-            side: fl.side,
-            frame: fl.frame,
-            alert: fl.alert.map(|a| AlertReport {
-                level: if a.level == 2 { "fatal".into() } else { "warning".into() },
-                description: alert_name(a.description),
-                code: a.description,
-                from: a.from.name(),
-                frame: a.frame,
-            }),
-            explanation: fl.explanation,
-        }),
+        failure,
         findings,
         server_chain: server_chain.map(chain_report),
         client_chain: client_chain.map(chain_report),
@@ -177,6 +140,53 @@ pub fn connection(f: ConnectionFacts) -> ConnectionReport {
         }),
         left_out: false,
     }
+}
+
+/// The CA names of the server's CertificateRequest.
+fn client_cas(t: &Trace) -> Vec<String> {
+    (t.events.iter())
+        .find_map(|e| match tls_of(e) {
+            Some(TlsMsg::CertificateRequest(c)) => Some(dn_names(c)),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// The contract's `failure`, with its fix, of a connection that failed.
+fn failure_report(f: &ConnectionFacts, client_cas: &[String]) -> Option<FailureReport> {
+    let fl = f.verdict.failure.clone()?;
+    let ch = f.client_hello.map(|(_, c)| c);
+    // The root the server sent and the store lacks, as `--export-certs` names it.
+    let root_sha256 = match (&f.reason, &f.server_chain) {
+        (Some(crate::chain::Defect::RootNotTrusted { index, .. }), Some(c)) => {
+            c.certificates.get(*index).map(|x| x.sha256.clone())
+        }
+        _ => None,
+    };
+    let rejected = fl.cause == Cause::Named(crate::vocabulary::NamedCause::CertificateRejectedByClient);
+    Some(FailureReport {
+        fix: crate::fix::of_failure(
+            &fl,
+            (&endpoint(f.server), ch),
+            (f.reason.as_ref(), root_sha256.as_deref()),
+            client_cas,
+            f.stores,
+        ),
+        because: (f.reason.as_ref())
+            .filter(|_| rejected)
+            .map(|d| (d.code(), d.cert_index())),
+        cause: fl.cause,
+        side: fl.side,
+        frame: fl.frame,
+        alert: fl.alert.map(|a| AlertReport {
+            level: if a.level == 2 { "fatal".into() } else { "warning".into() },
+            description: alert_name(a.description),
+            code: a.description,
+            from: a.from.name(),
+            frame: a.frame,
+        }),
+        explanation: fl.explanation,
+    })
 }
 
 /// The contract's CHAIN of an analysed chain: findings in the defects' words.
