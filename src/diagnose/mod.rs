@@ -330,4 +330,6 @@ fn offered_versions(e: &Event) -> String {
 #[cfg(test)]
 mod field_tests;
 #[cfg(test)]
+mod order_tests;
+#[cfg(test)]
 mod tests;
