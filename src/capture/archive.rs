@@ -187,29 +187,34 @@ fn none_found(archive: &str, found: usize, tx: &SyncSender<Item>) {
     }
 }
 
+/// One member of a zip, handed on when it is a capture; false when the
+/// walk ends here (damage after `seen` members, or the consumer has gone).
+fn zip_member<R: Read>(
+    archive: &str,
+    m: zip::result::ZipResult<zip::read::ZipFile<'_, R>>,
+    seen: usize,
+    (tx, found): (&SyncSender<Item>, &mut usize),
+) -> bool {
+    let Ok(mut m) = m else {
+        let _ = tx.send(Item::Error(damaged(archive, "zip", seen)));
+        return false;
+    };
+    if !m.is_file() {
+        return true;
+    }
+    let member = m.name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
+    hand(archive, &member, &mut m, tx, found)
+}
+
 /// A zip file on disk, through its central directory.
 fn walk_zip_file(archive: &str, f: std::fs::File, tx: &SyncSender<Item>) {
-    let mut z = match zip::ZipArchive::new(BufReader::new(f)) {
-        Ok(z) => z,
-        Err(_) => {
-            let _ = tx.send(Item::Error(damaged(archive, "zip", 0)));
-            return;
-        }
+    let Ok(mut z) = zip::ZipArchive::new(BufReader::new(f)) else {
+        let _ = tx.send(Item::Error(damaged(archive, "zip", 0)));
+        return;
     };
     let mut found = 0usize;
     for i in 0..z.len() {
-        let mut m = match z.by_index(i) {
-            Ok(m) => m,
-            Err(_) => {
-                let _ = tx.send(Item::Error(damaged(archive, "zip", i)));
-                return;
-            }
-        };
-        if !m.is_file() {
-            continue;
-        }
-        let member = m.name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
-        if !hand(archive, &member, &mut m, tx, &mut found) {
+        if !zip_member(archive, z.by_index(i), i, (tx, &mut found)) {
             return;
         }
     }
@@ -221,22 +226,15 @@ fn walk_zip_file(archive: &str, f: std::fs::File, tx: &SyncSender<Item>) {
 fn walk_zip_stream(archive: &str, mut r: Box<dyn Read + Send>, tx: &SyncSender<Item>) {
     let (mut seen, mut found) = (0usize, 0usize);
     loop {
-        let mut m = match zip::read::read_zipfile_from_stream(&mut r) {
-            Ok(Some(m)) => m,
+        let m = match zip::read::read_zipfile_from_stream(&mut r) {
             Ok(None) => break,
-            Err(_) => {
-                let _ = tx.send(Item::Error(damaged(archive, "zip", seen)));
-                return;
-            }
+            Ok(Some(m)) => Ok(m),
+            Err(e) => Err(e),
         };
-        seen += 1;
-        if !m.is_file() {
-            continue;
-        }
-        let member = m.name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
-        if !hand(archive, &member, &mut m, tx, &mut found) {
+        if !zip_member(archive, m, seen, (tx, &mut found)) {
             return;
         }
+        seen += 1;
     }
     none_found(archive, found, tx);
 }
