@@ -63,16 +63,12 @@ fn a_generated_capture_with_connections_shown_in_part_matches_its_truth() {
     // A tenth of the completing connections began before the capture, a
     // tenth are seen from the server only: each is incomplete, never a
     // failure, whatever the workers.
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let templates = generate::templates(&dir);
     let shapes = generate::Shapes {
         started_before: 100,
         server_only: 100,
         ..Default::default()
     };
-    let (mut pcap, mut truth) = (Vec::new(), Vec::new());
-    generate::generate_shaped(&templates, (u64::MAX, 600, 48, 20), shapes, 7, &mut pcap, &mut truth).unwrap();
-    let truth = String::from_utf8(truth).unwrap();
+    let (pcap, truth) = shaped(shapes, 7);
     let want: Vec<(&str, &str)> = truth
         .lines()
         .map(|l| {
@@ -104,6 +100,16 @@ fn a_generated_capture_with_connections_shown_in_part_matches_its_truth() {
             rep.warnings
         );
     }
+}
+
+/// A generated capture of 600 connections (48 open at once) in `shapes`,
+/// from `seed`, and its truth file.
+fn shaped(shapes: generate::Shapes, seed: u64) -> (Vec<u8>, String) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let templates = generate::templates(&dir);
+    let (mut pcap, mut truth) = (Vec::new(), Vec::new());
+    generate::generate_shaped(&templates, (u64::MAX, 600, 48, 20), shapes, seed, &mut pcap, &mut truth).unwrap();
+    (pcap, String::from_utf8(truth).unwrap())
 }
 
 /// A generated capture of 800 connections, from `seed`.
@@ -273,16 +279,12 @@ fn a_generated_capture_with_clock_steps_and_acked_drops_matches_its_truth() {
     // completing connection in five misses a server segment the client
     // acknowledged: the statuses are those without, the bytes missed are
     // said (a `g` in the history).
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let templates = generate::templates(&dir);
     let shapes = generate::Shapes {
         clock_steps: 20,
         acked_drops: 200,
         ..Default::default()
     };
-    let (mut pcap, mut truth) = (Vec::new(), Vec::new());
-    generate::generate_shaped(&templates, (u64::MAX, 600, 48, 20), shapes, 13, &mut pcap, &mut truth).unwrap();
-    let truth = String::from_utf8(truth).unwrap();
+    let (pcap, truth) = shaped(shapes, 13);
     let cf = CaptureFile::from_bytes("generated", pcap).unwrap();
     let opts = opts();
     for workers in [1, 2] {
